@@ -1,0 +1,43 @@
+"""Default configuration of the console.
+
+Every value here can be overridden, in this order, by ``instance/config.py`` and then by a
+``JICENG_<NAME>`` environment variable (see ``console.settings``).  Only safe defaults live
+here: the secret key is generated into the instance folder on first start, never fixed.
+"""
+
+APP_NAME = "基层治理控制台"
+# The city the console serves: used on the cover of briefings and in page titles.
+CITY_NAME = "昭通市"
+
+# Embedded default; production sets JICENG_DATABASE_URL to PostgreSQL.
+DATABASE_URL = None  # None means "a SQLite file in the instance folder"
+SECRET_KEY = None  # None means "generated once into instance/secret_key"
+TIMEZONE = "Asia/Shanghai"
+# `jiceng serve`: address and port gunicorn binds, and its worker count.
+BIND = "127.0.0.1"
+PORT = 8080
+WORKERS = 2
+# The scheduler catches up a slot missed while it was down if it is at most this old.
+MISFIRE_GRACE_SECONDS = 6 * 3600
+
+# Redis URL for login rate limiting shared by several hosts; memory when unset.
+REDIS_URL = None
+LOGIN_RATE_LIMIT = "10 per minute"
+
+# E-mail for notifications; in-app only while MAIL_SERVER is unset.
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_FROM = "jiceng@localhost"
+
+# Uploads: the largest file accepted and the largest image kept (longest side, pixels).
+MAX_UPLOAD_MB = 20
+IMAGE_MAX_SIDE = 1600
+IMAGE_MAX_PIXELS = 40_000_000
+
+# Minimum password length; complexity rules live in console.passwords.
+PASSWORD_MIN_LENGTH = 10
+
+BABEL_DEFAULT_LOCALE = "zh"

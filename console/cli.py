@@ -1,0 +1,236 @@
+"""``jiceng``: the console's command line, a Flask CLI group around the app factory.
+
+``jiceng db ...`` (Flask-Migrate) and ``jiceng fab ...`` (Flask-AppBuilder) come with it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import audit
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, set_debug_flag=False)
+def main():
+    """基层治理控制台 命令行工具。"""
+
+
+def _fail(message: str) -> None:
+    click.secho(f"错误：{message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _as_cli_actor():
+    return audit.set_actor(f"命令行:{os.environ.get('USER', 'root')}")
+
+
+# -- init -----------------------------------------------------------------------------------
+
+
+@main.command("init")
+@with_appcontext
+def init_command():
+    """升级数据库、同步角色与权限、创建管理员（可重复运行）。"""
+    from . import roles, schema
+    from .extensions import db
+    from .models import PluginState
+    from .plugins import registry
+
+    _as_cli_actor()
+    click.echo("升级数据库结构 ...")
+    schema.upgrade()
+    appbuilder = current_app.appbuilder
+    sm = appbuilder.sm
+    click.echo("同步角色与权限 ...")
+    appbuilder.add_permissions(update_perms=True)
+    sm.create_db()
+    for role_name in current_app.config["FAB_ROLES"]:
+        sm.add_role(role_name)
+
+    reg = registry()
+    known = {row.name for row in db.session.query(PluginState)}
+    for name in reg.infos:
+        if name not in known and not schema.plugin_schema_behind(name):
+            # A plugin seen for the first time starts switched on; later switches are kept.
+            db.session.add(PluginState(name=name, enabled=True, changed_by="jiceng init"))
+    db.session.commit()
+
+    username = os.environ.get("JICENG_ADMIN_USER", "admin")
+    if sm.find_user(username=username) is None:
+        password = os.environ.get("JICENG_ADMIN_PASSWORD")
+        generated = not password
+        if generated:
+            password = _generated_password()
+        else:
+            from .passwords import problems
+
+            found = problems(password)
+            if found:
+                _fail("JICENG_ADMIN_PASSWORD 太弱：" + "；".join(found))
+        user = sm.add_user(username, "管理员", "系统", f"{username}@localhost",
+                           sm.find_role(roles.ADMIN), password)
+        if not user:
+            _fail(f"无法创建管理员 {username}")
+        click.echo(f"已创建管理员 {username}")
+        if generated:
+            click.secho(f"管理员初始密码（只显示这一次）：{password}", fg="yellow")
+    else:
+        click.echo(f"管理员 {username} 已存在，未修改")
+    click.echo("初始化完成")
+
+
+def _generated_password() -> str:
+    # Always satisfies the complexity rules: letters of both cases, digits and a symbol.
+    return secrets.token_urlsafe(12) + "aA1!"
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+@main.command("demo")
+@click.option("--scale", type=click.Choice(["demo", "city"]), default="demo", show_default=True,
+              help="demo：演示规模；city：全市规模（用于性能测试）")
+@with_appcontext
+def demo_command(scale):
+    """载入昭通市演示数据（区划、演示用户、各模块数据；可重复运行）。"""
+    from . import demo, plugins
+    from .extensions import db
+
+    _as_cli_actor()
+    from . import schema
+
+    if not schema.is_current():
+        _fail("数据库结构不是最新，请先运行：jiceng init")
+    added = demo.load_regions(db.session)
+    db.session.commit()
+    click.echo(f"行政区划：新增 {added} 个" if added else "行政区划：已存在，未修改")
+    created = demo.load_users(db.session, current_app.appbuilder.sm)
+    for username, password in created:
+        click.echo(f"演示用户 {username}，初始密码：{password}")
+    for name, _ in plugins.call("demo_data", session=db.session, scale=scale):
+        db.session.commit()
+        click.echo(f"模块 {plugins.registry().infos[name].title}：演示数据已就绪")
+    db.session.commit()
+
+
+# -- serve and scheduler --------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--port", type=int, default=None, help="端口（默认 JICENG_PORT 或 8080）")
+@click.option("--bind", default=None, help="监听地址（默认 JICENG_BIND 或 127.0.0.1）")
+@click.option("--workers", type=int, default=None, help="gunicorn 工作进程数（默认 JICENG_WORKERS 或 2）")
+@click.option("--no-scheduler", is_flag=True, help="不在本机启动定时任务进程（生产环境由 jiceng scheduler 单独运行）")
+@with_appcontext
+def serve_command(port, bind, workers, no_scheduler):
+    """用 gunicorn 启动控制台（默认同时启动定时任务进程）。"""
+    cfg = current_app.config
+    port = port or cfg["PORT"]
+    bind = bind or cfg["BIND"]
+    workers = workers or cfg["WORKERS"]
+    children = []
+    if not no_scheduler:
+        children.append(subprocess.Popen([sys.executable, "-m", "console", "scheduler"]))
+    gunicorn = subprocess.Popen([
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{bind}:{port}",
+        "--timeout", "120", "--access-logfile", "-", "console.wsgi:app",
+    ])
+    children.append(gunicorn)
+    click.echo(f"控制台已启动：http://{bind}:{port}/ （Ctrl+C 停止）")
+
+    def _stop(signum, frame):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    code = gunicorn.wait()
+    _stop(None, None)
+    for child in children:
+        child.wait()
+    sys.exit(code)
+
+
+@main.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """运行定时任务进程（生产环境中全局只运行一个）。"""
+    from . import scheduler
+
+    app = current_app._get_current_object()
+    sched = scheduler.build(app)
+    click.echo(f"定时任务进程已启动（时区 {app.config['TIMEZONE']}，任务 {len(sched.get_jobs())} 个）")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+# -- plugins --------------------------------------------------------------------------------
+
+STATE_TITLES = {"enabled": "已启用", "disabled": "已停用", "failed": "加载失败"}
+
+
+@main.group("plugins")
+def plugins_group():
+    """查看、启用、停用插件。"""
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list():
+    """列出已安装的插件及其状态。"""
+    from . import plugins
+
+    rows = plugins.info_rows()
+    if not rows:
+        click.echo("没有安装任何插件")
+    for row in rows:
+        requires = "、".join(row["requires"]) or "无"
+        click.echo(f"{row['name']:<14}{row['title']}  版本 {row['version']}  "
+                   f"{STATE_TITLES[row['state']]}  依赖：{requires}")
+        click.echo(f"{'':<14}钩子：{', '.join(row['hooks'])}")
+        if row["error"]:
+            click.echo(f"{'':<14}错误：{row['error'].strip().splitlines()[-1]}")
+
+
+def _switch(name: str, enabled: bool) -> None:
+    from . import plugins
+
+    _as_cli_actor()
+    try:
+        plugins.set_enabled(name, enabled)
+    except plugins.PluginError as exc:
+        _fail(exc.message)
+    click.echo(f"已{'启用' if enabled else '停用'}插件 {name}")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@with_appcontext
+def plugins_enable(name):
+    """启用插件 NAME。"""
+    _switch(name, True)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def plugins_disable(name):
+    """停用插件 NAME（数据保留）。"""
+    _switch(name, False)

@@ -1,0 +1,62 @@
+"""What /health reports: each part the console needs, and whether it is well."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import subprocess
+
+from sqlalchemy import text
+
+from .models import Heartbeat, utcnow
+
+SCHEDULER_STALE = dt.timedelta(minutes=3)
+CJK_FONT = "Noto Sans CJK SC"
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The file of the Simplified-Chinese font WeasyPrint will use, or None.  Without one it
+    draws empty boxes and says nothing, so this is checked loudly."""
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{family}|%{file}", f"{CJK_FONT}:lang=zh-cn"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    family, _, path = out.partition("|")
+    return path if CJK_FONT in family else None
+
+
+def check() -> dict:
+    from . import plugins, schema
+    from .extensions import db
+
+    parts: dict[str, dict] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        parts["database"] = {"ok": True}
+    except Exception as exc:  # the database being away is exactly what this reports
+        db.session.rollback()
+        parts["database"] = {"ok": False, "error": str(exc).splitlines()[0]}
+    if parts["database"]["ok"]:
+        try:
+            parts["migrations"] = {"ok": schema.is_current()}
+        except Exception as exc:
+            parts["migrations"] = {"ok": False, "error": str(exc).splitlines()[0]}
+        beat = db.session.get(Heartbeat, "scheduler")
+        fresh = beat is not None and utcnow() - beat.at < SCHEDULER_STALE
+        parts["scheduler"] = {"ok": fresh, "last_beat": beat.at.isoformat() + "Z" if beat else None}
+    else:
+        parts["migrations"] = {"ok": False}
+        parts["scheduler"] = {"ok": False}
+    font = cjk_font()
+    parts["cjk_font"] = {"ok": font is not None, "file": font}
+    try:
+        rows = plugins.info_rows()
+        parts["plugins"] = {
+            "ok": all(r["state"] != "failed" for r in rows),
+            "states": {r["name"]: r["state"] for r in rows},
+        }
+    except Exception as exc:
+        parts["plugins"] = {"ok": False, "error": str(exc).splitlines()[0]}
+    return {"ok": all(p["ok"] for p in parts.values()), **parts}

@@ -1,0 +1,56 @@
+"""Per-plugin settings: declared by the plugin (``PluginInfo.settings``), kept in the database,
+edited on the plugins page by the plugin's module owner."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import audit
+from .extensions import db
+from .models import PluginSetting
+from .plugins import PluginError, registry, require_known
+
+
+def _declared(plugin: str, key: str):
+    for setting in registry().infos[plugin].settings:
+        if setting.key == key:
+            return setting
+    raise KeyError(f"{plugin} declares no setting {key!r}")
+
+
+def get(plugin: str, key: str) -> Any:
+    """The stored value, or the declared default."""
+    setting = _declared(plugin, key)
+    row = db.session.get(PluginSetting, (plugin, key))
+    return json.loads(row.value) if row else setting.default
+
+
+def values(plugin: str) -> dict[str, Any]:
+    info = registry().infos[plugin]
+    stored = {r.key: json.loads(r.value) for r in db.session.query(PluginSetting).filter_by(plugin=plugin)}
+    return {s.key: stored.get(s.key, s.default) for s in info.settings}
+
+
+def save(plugin: str, submitted: dict[str, Any]) -> dict[str, str]:
+    """Validate every declared setting; save all or none.  Returns ``{key: message}`` errors."""
+    info = require_known(plugin)
+    errors, parsed = {}, {}
+    for setting in info.settings:
+        try:
+            parsed[setting.key] = setting.parse(submitted.get(setting.key))
+        except PluginError as exc:
+            errors[setting.key] = exc.message
+    if errors:
+        return errors
+    before = values(plugin)
+    for key, value in parsed.items():
+        row = db.session.get(PluginSetting, (plugin, key)) or PluginSetting(plugin=plugin, key=key)
+        row.value = json.dumps(value, ensure_ascii=False)
+        db.session.add(row)
+    changed = {k: [before.get(k), v] for k, v in parsed.items() if before.get(k) != v}
+    if changed:
+        audit.record("settings", entity="plugin", entity_id=plugin,
+                     summary=f"修改插件“{info.title}”的设置", changes=changed)
+    db.session.commit()
+    return {}

@@ -1,0 +1,98 @@
+"""The one scheduler process: plugins' jobs, the heartbeat /health reads.
+
+APScheduler 3 cannot share a job store between processes (two schedulers on one store ran every
+job twice), so jobs live in memory here and exactly one process runs them: ``jiceng scheduler``
+in production, a child of ``jiceng serve`` in the embedded default.  Work that must happen once
+per slot claims the slot in the database itself, so a second scheduler started by mistake
+still does it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import audit
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Job:
+    """A plugin's periodic job. ``trigger`` and ``trigger_args`` are APScheduler's, e.g.
+    ``Job("reminders", "到期提醒", send_reminders, "cron", {"hour": 8})``."""
+
+    id: str
+    title: str
+    func: Callable[[], Any]
+    trigger: str = "cron"
+    trigger_args: dict = field(default_factory=dict)
+
+
+def beat(app) -> None:
+    from .extensions import db
+    from .models import Heartbeat, utcnow
+
+    with app.app_context():
+        row = db.session.get(Heartbeat, "scheduler") or Heartbeat(name="scheduler")
+        row.at, row.host, row.pid = utcnow(), socket.gethostname(), os.getpid()
+        db.session.add(row)
+        db.session.commit()
+
+
+def _run_job(app, plugin: str, job: Job) -> None:
+    from . import plugins
+    from .extensions import db
+
+    with app.app_context():
+        token = audit.set_actor(f"定时任务:{plugin}.{job.id}")
+        try:
+            if not plugins.is_enabled(plugin):
+                log.info("skipping %s.%s: plugin switched off", plugin, job.id)
+                return
+            job.func()
+        except Exception:
+            db.session.rollback()
+            plugins.record_hook_failure(plugin, f"定时任务 {job.id}")
+        finally:
+            db.session.remove()
+            audit._actor.reset(token)
+
+
+def jobs(app) -> list[tuple[str, Job]]:
+    from . import plugins
+
+    with app.app_context():
+        found = []
+        for plugin, plugin_jobs in plugins.call("scheduled_jobs", include_disabled=True):
+            found.extend((plugin, job) for job in plugin_jobs)
+        return found
+
+
+def build(app, scheduler_class=None):
+    """A scheduler with the heartbeat and every installed plugin's jobs."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    tz = app.config["TIMEZONE"]
+    grace = app.config["MISFIRE_GRACE_SECONDS"]
+    scheduler = (scheduler_class or BlockingScheduler)(
+        timezone=tz, job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1}
+    )
+    scheduler.add_job(beat, "interval", seconds=HEARTBEAT_SECONDS, args=[app], id="heartbeat",
+                      next_run_time=_now(tz))
+    for plugin, job in jobs(app):
+        scheduler.add_job(_run_job, job.trigger, args=[app, plugin, job], id=f"{plugin}.{job.id}",
+                          name=job.title, **job.trigger_args)
+    return scheduler
+
+
+def _now(tz):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(tz))

@@ -1,0 +1,119 @@
+"""Regional scope: one mechanism that every view, API, export, dashboard and job reuses.
+
+Every domain row hangs off a region (``region_id``); every user has a scope region (none means
+the whole city).  A row is inside the scope when its region's path starts with the scope
+region's path.  Anything outside is answered exactly like a row that does not exist.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import select
+
+from .errors import OutOfScope
+from .extensions import db
+from .models import Region
+
+
+def current_region() -> Region | None:
+    """The signed-in user's scope region; None means the whole city (or no request)."""
+    if not has_request_context():
+        return None
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "scope_region", None)
+
+
+def region_ids_within(region: Region):
+    """A subquery of the ids of ``region`` and everything below it."""
+    return select(Region.id).where(Region.path.startswith(region.path))
+
+
+def restrict(query, model, region: Region | None = None, column: str = "region_id"):
+    """Limit a query over ``model`` to rows inside ``region`` (default: the current user's)."""
+    region = region if region is not None else current_region()
+    if region is None:
+        return query
+    col = getattr(model, column)
+    if model is Region and column == "id":
+        return query.filter(Region.path.startswith(region.path))
+    return query.filter(col.in_(region_ids_within(region)))
+
+
+def contains(region_id: int | None, region: Region | None = None) -> bool:
+    region = region if region is not None else current_region()
+    if region is None:
+        return True
+    if region_id is None:
+        return False
+    target = db.session.get(Region, region_id)
+    return target is not None and target.path.startswith(region.path)
+
+
+def require(region_id: int | None, region: Region | None = None) -> None:
+    """Refuse a write that would put a row outside the user's scope."""
+    if not contains(region_id, region):
+        raise OutOfScope("所选区域不在您的管辖范围内")
+
+
+class ScopedInterface(SQLAInterface):
+    """A datamodel that applies the scope to every query Flask-AppBuilder makes through it:
+    lists, counts, lookups by id (show, edit, delete, actions) alike."""
+
+    scope_column = "region_id"
+
+    def __init__(self, obj, session=None, scope_column: str | None = None):
+        super().__init__(obj, session=session)
+        if scope_column:
+            self.scope_column = scope_column
+
+    def apply_filters(self, query, filters):
+        query = super().apply_filters(query, filters)
+        return restrict(query, self.obj, column=self.scope_column)
+
+    def _region_id(self, item):
+        value = getattr(item, self.scope_column)
+        if value is None and getattr(item, "region", None) is not None:
+            value = item.region.id  # set through the form's relationship, not flushed yet
+        return value
+
+    def add(self, item, commit=True):
+        require(self._region_id(item))
+        return super().add(item, commit=commit)
+
+    def edit(self, item, commit=True):
+        require(self._region_id(item))
+        return super().edit(item, commit=commit)
+
+
+class FilterRegionInScope(BaseFilter):
+    """For region pickers: offer only regions inside the user's scope."""
+
+    name = "在管辖范围内"
+    arg_name = "scope"
+
+    def apply(self, query, value):
+        region = current_region()
+        if region is None:
+            return query
+        return query.filter(Region.path.startswith(region.path))
+
+
+REGION_PICKER = {"region": [["id", FilterRegionInScope, None]]}
+
+
+class ScopedModelView(ModelView):
+    """A ModelView over a model with ``region_id``: build it with ``ScopedInterface``."""
+
+    add_form_query_rel_fields = REGION_PICKER
+    edit_form_query_rel_fields = REGION_PICKER
+    search_form_query_rel_fields = REGION_PICKER
+
+
+class ScopedModelRestApi(ModelRestApi):
+    add_query_rel_fields = REGION_PICKER
+    edit_query_rel_fields = REGION_PICKER

@@ -1,0 +1,16 @@
+"""The core's views, registered explicitly in one place (never as a side effect of import)."""
+
+from .audit import AuditLogView
+from .health import HealthView
+from .plugins import PluginsView
+from .regions import RegionView
+
+
+def register(appbuilder) -> None:
+    appbuilder.add_view(PluginsView, "console_plugins", label="插件管理", icon="fa-puzzle-piece",
+                        category="console_admin", category_label="系统管理", category_icon="fa-cogs")
+    appbuilder.add_view(RegionView, "console_regions", label="行政区划", icon="fa-sitemap",
+                        category="console_admin")
+    appbuilder.add_view(AuditLogView, "console_audit", label="审计日志", icon="fa-history",
+                        category="console_admin")
+    appbuilder.add_view_no_menu(HealthView)

@@ -1,0 +1,31 @@
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from ..models import AuditLog
+
+ACTIONS = {
+    "insert": "新增", "update": "修改", "delete": "删除", "login": "登录成功",
+    "login_failed": "登录失败", "plugin_enable": "启用插件", "plugin_disable": "停用插件",
+    "settings": "修改设置", "password_reset": "重置密码", "import": "导入",
+}
+
+
+class AuditLogView(ModelView):
+    """Read only: the log has no add, edit or delete route at all."""
+
+    datamodel = SQLAInterface(AuditLog)
+    class_permission_name = "console_audit"
+    base_permissions = ["can_list", "can_show"]
+    list_title = show_title = "审计日志"
+    list_columns = ["at", "username", "action_title", "entity", "entity_id", "summary", "ip"]
+    show_columns = ["at", "username", "user_id", "action_title", "entity", "entity_id", "summary",
+                    "changes", "ip"]
+    search_columns = ["at", "username", "action", "entity", "entity_id", "summary"]
+    order_columns = ["at", "username", "action", "entity"]
+    base_order = ("id", "desc")
+    page_size = 50
+    label_columns = {
+        "at": "时间(UTC)", "username": "操作人", "user_id": "用户编号", "action": "操作",
+        "action_title": "操作", "entity": "对象", "entity_id": "对象编号", "summary": "摘要",
+        "changes": "变更(前→后)", "ip": "IP 地址",
+    }
