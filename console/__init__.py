@@ -33,7 +33,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from . import audit, errorpages, plugins, roles, schema, settings, views
+    from . import audit, cli, errorpages, plugins, roles, schema, settings, views
     from flask_appbuilder import AppBuilder
 
     from .extensions import db, migrate
@@ -55,4 +55,5 @@ def create_app(test_config: dict | None = None) -> Flask:
         plugins.register_views(app, appbuilder)
         plugins.install_guard(app)
         errorpages.install(app)
+    cli.register(app)
     return app

@@ -29,6 +29,12 @@ def main():
     """基层治理控制台 命令行工具。"""
 
 
+def register(app) -> None:
+    """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
+    for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group):
+        app.cli.add_command(command)
+
+
 def _fail(message: str) -> None:
     click.secho(f"错误：{message}", fg="red", err=True)
     sys.exit(1)
@@ -41,7 +47,7 @@ def _as_cli_actor():
 # -- init -----------------------------------------------------------------------------------
 
 
-@main.command("init")
+@click.command("init")
 @with_appcontext
 def init_command():
     """升级数据库、同步角色与权限、创建管理员（可重复运行）。"""
@@ -101,11 +107,12 @@ def _generated_password() -> str:
 # -- demo -----------------------------------------------------------------------------------
 
 
-@main.command("demo")
+@click.command("demo")
 @click.option("--scale", type=click.Choice(["demo", "city"]), default="demo", show_default=True,
               help="demo：演示规模；city：全市规模（用于性能测试）")
+@click.option("--regions-only", is_flag=True, help="只载入行政区划和演示用户，不载入各模块数据")
 @with_appcontext
-def demo_command(scale):
+def demo_command(scale, regions_only):
     """载入昭通市演示数据（区划、演示用户、各模块数据；可重复运行）。"""
     from . import demo, plugins
     from .extensions import db
@@ -121,6 +128,8 @@ def demo_command(scale):
     created = demo.load_users(db.session, current_app.appbuilder.sm)
     for username, password in created:
         click.echo(f"演示用户 {username}，初始密码：{password}")
+    if regions_only:
+        return
     for name, _ in plugins.call("demo_data", session=db.session, scale=scale):
         db.session.commit()
         click.echo(f"模块 {plugins.registry().infos[name].title}：演示数据已就绪")
@@ -130,7 +139,7 @@ def demo_command(scale):
 # -- serve and scheduler --------------------------------------------------------------------
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--port", type=int, default=None, help="端口（默认 JICENG_PORT 或 8080）")
 @click.option("--bind", default=None, help="监听地址（默认 JICENG_BIND 或 127.0.0.1）")
 @click.option("--workers", type=int, default=None, help="gunicorn 工作进程数（默认 JICENG_WORKERS 或 2）")
@@ -166,7 +175,7 @@ def serve_command(port, bind, workers, no_scheduler):
     sys.exit(code)
 
 
-@main.command("scheduler")
+@click.command("scheduler")
 @with_appcontext
 def scheduler_command():
     """运行定时任务进程（生产环境中全局只运行一个）。"""
@@ -186,7 +195,7 @@ def scheduler_command():
 STATE_TITLES = {"enabled": "已启用", "disabled": "已停用", "failed": "加载失败"}
 
 
-@main.group("plugins")
+@click.group("plugins")
 def plugins_group():
     """查看、启用、停用插件。"""
 

@@ -65,7 +65,8 @@ def plugin_schema_behind(name: str) -> bool:
     if not info.migrations:
         return False
     script = script_directory()
-    heads = [r.revision for r in script.get_revisions(f"{name}@head")]
+    # Alembic carries a branch label down to every revision of the branch, heads included.
+    heads = [r.revision for r in script.get_revisions("heads") if name in r.branch_labels]
     applied = _applied(script)
     return not all(h in applied for h in heads)
 

@@ -1,0 +1,17 @@
+"""社会工作人才: a module of the console, registered through the ``console.plugins`` entry point."""
+
+from pathlib import Path
+
+from console import PluginInfo, hookimpl
+
+NAME = "talent"
+
+
+@hookimpl
+def plugin_info():
+    return PluginInfo(
+        name=NAME,
+        title="社会工作人才",
+        version="0.1.0",
+        migrations=str(Path(__file__).parent / "migrations" / "versions"),
+    )

@@ -1,0 +1,173 @@
+"""Fixtures: a migrated, initialised console per test, on SQLite or PostgreSQL.
+
+The database under test is chosen by ``JICENG_TEST_DATABASE`` (``sqlite``, the default, or
+``postgres``); ``make test`` runs the suite once for each.  PostgreSQL is found through
+``JICENG_TEST_POSTGRES_URL`` or a local server (127.0.0.1:5432, user postgres); every run uses
+throwaway databases of its own and drops them at the end.
+
+Migrating and initialising takes seconds, so it happens once per run into a template; each
+test then gets a fresh copy (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on
+PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ADMIN_PASSWORD = "Admin-Pass-2025!"
+DEMO_PASSWORD = "Demo-Pass-2025!"
+
+os.environ.setdefault("JICENG_ADMIN_PASSWORD", ADMIN_PASSWORD)
+os.environ.setdefault("JICENG_DEMO_PASSWORD", DEMO_PASSWORD)
+
+BACKEND = os.environ.get("JICENG_TEST_DATABASE", "sqlite")
+PG_URL = os.environ.get("JICENG_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def _pg_admin():
+    return sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def _pg_url(dbname: str) -> str:
+    return sa.engine.make_url(PG_URL).set(database=dbname).render_as_string(hide_password=False)
+
+
+def _pg_create(dbname: str, template: str | None = None) -> None:
+    with _pg_admin().connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{dbname}"'))
+        clause = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(sa.text(f'CREATE DATABASE "{dbname}"{clause}'))
+
+
+def _pg_drop(dbname: str) -> None:
+    with _pg_admin().connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+
+
+def pytest_report_header(config):
+    return f"jiceng database under test: {BACKEND}"
+
+
+@pytest.fixture(scope="session")
+def instance_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("jiceng")
+
+
+def _base_config(url: str, instance: Path) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-" + RUN_ID,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "INSTANCE_FOR_TESTS": str(instance),
+    }
+
+
+def build_app(url: str, instance: Path, **overrides):
+    from console import create_app
+
+    os.environ["JICENG_INSTANCE_PATH"] = str(instance)
+    instance.mkdir(parents=True, exist_ok=True)
+    return create_app({**_base_config(url, instance), **overrides})
+
+
+@pytest.fixture(scope="session")
+def template_url(instance_root):
+    """A database migrated to every head, initialised, with the region tree and demo users."""
+    if BACKEND == "postgres":
+        name = f"jiceng_tmpl_{RUN_ID}"
+        _pg_create(name)
+        url = _pg_url(name)
+    else:
+        url = "sqlite:///" + str(instance_root / "template.db")
+    app = build_app(url, instance_root / "template")
+    runner = app.test_cli_runner()
+    for args in (["init"], ["demo", "--regions-only"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output + repr(result.exception)
+    from console.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    yield url
+    if BACKEND == "postgres":
+        _pg_drop(name)
+
+
+@pytest.fixture
+def database_url(template_url, tmp_path):
+    """A fresh copy of the template for one test."""
+    if BACKEND == "postgres":
+        name = f"jiceng_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+        _pg_create(name, template=sa.engine.make_url(template_url).database)
+        yield _pg_url(name)
+        _pg_drop(name)
+    else:
+        src = sa.engine.make_url(template_url).database
+        dst = tmp_path / "test.db"
+        shutil.copy(src, dst)
+        yield "sqlite:///" + str(dst)
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build a console on this test's database with extra configuration."""
+    made = []
+
+    def _make(**overrides):
+        app = build_app(database_url, tmp_path / "instance", **overrides)
+        made.append(app)
+        return app
+
+    yield _make
+    from console.extensions import db
+
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Auth:
+    """Sign in as one of the template's accounts (admin and the demo users)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username="admin", password=None):
+        if password is None:
+            password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
+        return self.client.post("/login/", data={"username": username, "password": password},
+                                follow_redirects=True)
+
+    def logout(self):
+        return self.client.get("/logout/", follow_redirects=True)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
