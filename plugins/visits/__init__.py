@@ -4,6 +4,8 @@ from pathlib import Path
 
 from console import PluginInfo, hookimpl
 
+from . import models  # noqa: F401 - the metadata must know the tables at start-up
+
 NAME = "visits"
 
 
