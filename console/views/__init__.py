@@ -1,7 +1,9 @@
 """The core's views, registered explicitly in one place (never as a side effect of import)."""
 
+from .attachments import AttachmentView
 from .audit import AuditLogView
 from .health import HealthView
+from .inbox import InboxView
 from .plugins import PluginsView
 from .regions import RegionView
 
@@ -14,3 +16,6 @@ def register(appbuilder) -> None:
     appbuilder.add_view(AuditLogView, "console_audit", label="审计日志", icon="fa-history",
                         category="console_admin")
     appbuilder.add_view_no_menu(HealthView)
+    # The inbox's menu entry is the bell in the navbar (templates/appbuilder/navbar_right.html).
+    appbuilder.add_view_no_menu(InboxView)
+    appbuilder.add_view_no_menu(AttachmentView)
