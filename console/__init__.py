@@ -33,6 +33,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    # security first: plugins' models may relate to ConsoleUser by name.
+    from . import security  # noqa: F401
     from . import audit, cli, errorpages, plugins, roles, schema, settings, views
     from flask_appbuilder import AppBuilder
 

@@ -33,6 +33,17 @@ def register(app) -> None:
     """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
     for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group):
         app.cli.add_command(command)
+    _upgrade_to_all_heads()
+
+
+def _upgrade_to_all_heads() -> None:
+    """Each plugin owns an Alembic branch, so "head" alone is ambiguous: ``jiceng db upgrade``
+    applies every head (the core's and all plugins') unless a revision is named."""
+    from flask_migrate.cli import db as db_group
+
+    for param in db_group.commands["upgrade"].params:
+        if param.name == "revision":
+            param.default = "heads"
 
 
 def _fail(message: str) -> None:
@@ -53,7 +64,7 @@ def init_command():
     """升级数据库、同步角色与权限、创建管理员（可重复运行）。"""
     from . import roles, schema
     from .extensions import db
-    from .models import PluginState
+    from .models import PluginState, utcnow
     from .plugins import registry
 
     _as_cli_actor()
@@ -72,7 +83,8 @@ def init_command():
     for name in reg.infos:
         if name not in known and not schema.plugin_schema_behind(name):
             # A plugin seen for the first time starts switched on; later switches are kept.
-            db.session.add(PluginState(name=name, enabled=True, changed_by="jiceng init"))
+            db.session.add(PluginState(name=name, enabled=True, changed_by="jiceng init",
+                                       changed_at=utcnow()))
     db.session.commit()
 
     username = os.environ.get("JICENG_ADMIN_USER", "admin")

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -29,6 +32,29 @@ os.environ.setdefault("JICENG_DEMO_PASSWORD", DEMO_PASSWORD)
 BACKEND = os.environ.get("JICENG_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("JICENG_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 RUN_ID = uuid.uuid4().hex[:8]
+
+
+EXAMPLE_PLUGIN = Path(__file__).parent / "example_plugin"
+
+
+def pytest_configure(config):
+    """Install the example plugin, a distribution of its own, the way a user would (pip), into a
+    directory of this run only, so the console finds it through its entry point while the
+    project's virtualenv (and so `make demo`) stays without it."""
+    if os.environ.get("JICENG_EXAMPLE_SITE"):
+        site = os.environ["JICENG_EXAMPLE_SITE"]  # a worker process of this same run
+    else:
+        site = tempfile.mkdtemp(prefix="jiceng-example-site-")
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+             "--target", site, str(EXAMPLE_PLUGIN)],
+            check=True, capture_output=True,
+        )
+        os.environ["JICENG_EXAMPLE_SITE"] = site
+    if site not in sys.path:
+        sys.path.insert(0, site)
+    # gunicorn and CLI subprocesses started by tests find it too.
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (site, os.environ.get("PYTHONPATH")) if p)
 
 
 def _pg_admin():
