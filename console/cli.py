@@ -31,7 +31,8 @@ def main():
 
 def register(app) -> None:
     """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
-    for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group):
+    for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group,
+                    import_command):
         app.cli.add_command(command)
     _upgrade_to_all_heads()
 
@@ -255,3 +256,43 @@ def plugins_enable(name):
 def plugins_disable(name):
     """停用插件 NAME（数据保留）。"""
     _switch(name, False)
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+@click.command("import")
+@click.argument("plugin")
+@click.argument("kind")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--skip-bad-rows", is_flag=True,
+              help="跳过不合格的行、导入其余的行（默认：有一行不合格则不写入任何数据）")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="把不合格行报告（.xlsx：行号、列、原因、原始数据）写到此文件")
+@with_appcontext
+def import_command(plugin, kind, file, skip_bad_rows, report_path):
+    """从 .xlsx 或 .csv 文件 FILE 导入插件 PLUGIN 的 KIND 数据（区划：console regions）。"""
+    from . import imports
+    from .errors import ConsoleError
+
+    _as_cli_actor()
+    if not os.path.isfile(file):
+        _fail(f"文件不存在：{file}")
+    try:
+        importer = imports.find(plugin, kind)
+        click.echo(f"导入“{importer.title}”：{file} ...")
+        result = imports.run(importer, file, plugin=plugin, all_or_nothing=not skip_bad_rows)
+    except ConsoleError as exc:
+        _fail(exc.message)
+    for problem in result.problems[:20]:
+        column = f"“{problem.column}”" if problem.column else ""
+        click.echo(f"  第 {problem.row} 行{column}：{problem.reason}")
+    if result.rows_rejected and len(result.problems) > 20:
+        click.echo("  ……（完整列表见不合格行报告）")
+    if report_path and result.report:
+        with open(report_path, "wb") as fh:
+            fh.write(result.report)
+        click.echo(f"不合格行报告已写入 {report_path}")
+    if result.state in ("rejected", "failed"):
+        _fail(result.message)
+    click.echo(result.message)

@@ -3,6 +3,7 @@
 from .attachments import AttachmentView
 from .audit import AuditLogView
 from .health import HealthView
+from .imports import ImportsView
 from .inbox import InboxView
 from .plugins import PluginsView
 from .regions import RegionView
@@ -19,3 +20,5 @@ def register(appbuilder) -> None:
     # The inbox's menu entry is the bell in the navbar (templates/appbuilder/navbar_right.html).
     appbuilder.add_view_no_menu(InboxView)
     appbuilder.add_view_no_menu(AttachmentView)
+    appbuilder.add_view(ImportsView, "console_imports", label="数据导入", icon="fa-upload",
+                        category="console_admin")

@@ -1,0 +1,801 @@
+"""The import pipeline every module reuses: .xlsx and .csv rows, validated one by one through
+the plugin's rules, written in batches in one transaction, with a report of the rejected rows.
+
+A plugin declares what it accepts through the ``importers`` hook: an :class:`Importer` with its
+:class:`Column` list and its rules.  The core's own importers (the region list) are named under
+the plugin name ``"console"``.
+
+Two passes keep memory flat and the database untouched by a bad file: the first streams the
+file, validates every row and spools the valid ones to a temporary file in batches; only when
+the file is acceptable does the second pass write the spooled batches in one transaction.  The
+job's progress goes through a connection of its own so other requests see it meanwhile.
+"""
+
+from __future__ import annotations
+
+import csv
+import codecs
+import datetime as dt
+import io
+import logging
+import os
+import pickle
+import re
+import tempfile
+import time
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import insert, update
+
+from . import audit
+from .errors import ConsoleError, NotFound
+from .extensions import db
+from .models import IMPORT_STATES, REGION_LEVELS, ImportJob, Region, utcnow
+
+__all__ = [
+    "CORE", "Column", "Importer", "ImportRefused", "ImportResult", "Problem", "RowError",
+    "available", "find", "run", "create_job", "job_view", "template_xlsx", "parse_date",
+    "parse_int", "parse_choice", "parse_bool",
+]
+
+log = logging.getLogger(__name__)
+
+#: The plugin name under which the core's own importers are listed.
+CORE = "console"
+BATCH = 2000
+# How many problems an ImportResult keeps for display; the report has all of them.
+SHOWN_PROBLEMS = 200
+PROGRESS_EVERY_SECONDS = 1.0
+
+
+# -- declarations ---------------------------------------------------------------------------
+
+
+class RowError(ConsoleError):
+    """A row that breaks a rule.  ``column`` is the column's header or field name (None when
+    the problem concerns the row as a whole); ``message`` is the reason, in Chinese."""
+
+    def __init__(self, message: str, column: str | None = None):
+        super().__init__(message)
+        self.column = column
+
+
+class ImportRefused(ConsoleError):
+    """The file as a whole cannot be imported (not a spreadsheet, empty, columns missing)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the file.
+
+    ``parse`` receives the cell's text (stripped, never empty) and returns the value stored
+    under ``field``, or raises :class:`RowError`.  A required column must be present in the
+    header and filled in every row; an optional one may be absent or empty (value None).
+    """
+
+    header: str
+    field: str
+    required: bool = True
+    parse: Callable[[str], Any] | None = None
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A kind of file rows a plugin accepts.
+
+    - ``prepare(session) -> ctx``: read once what validation needs (lookup caches), so that
+      rows are not validated by a query each;
+    - ``validate(row, ctx) -> row``: cross-field rules and duplicates (within the file through
+      ``ctx``, against the database through what ``prepare`` read); raises :class:`RowError`.
+      ``row["_row"]`` is the spreadsheet row number; keys starting with ``_`` are dropped
+      before ``write``;
+    - ``write(session, rows, ctx)``: insert one batch with a bulk statement (no ORM object per
+      row), inside the import's one transaction; never commits;
+    - ``template_rows``: example rows (tuples in column order) for the downloadable template.
+    """
+
+    kind: str
+    title: str
+    columns: tuple[Column, ...]
+    write: Callable[[Any, list[dict], Any], Any]
+    validate: Callable[[dict, Any], dict | None] | None = None
+    prepare: Callable[[Any], Any] | None = None
+    template_rows: tuple[tuple, ...] = ()
+    description: str = ""
+    batch_size: int = BATCH
+
+    def __post_init__(self):
+        object.__setattr__(self, "columns", tuple(self.columns))
+        object.__setattr__(self, "template_rows", tuple(tuple(r) for r in self.template_rows))
+
+    def header_of(self, name: str | None) -> str:
+        """The header shown for a column named by its field or its header."""
+        for col in self.columns:
+            if name in (col.field, col.header):
+                return col.header
+        return name or ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    state: str  # succeeded | rejected | partial | failed (see models.IMPORT_STATES)
+    rows_total: int = 0
+    rows_written: int = 0
+    rows_rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    report: bytes | None = None  # .xlsx of the rejected rows, None when there are none
+    message: str = ""
+    job_id: int | None = None
+
+    @property
+    def state_title(self) -> str:
+        return IMPORT_STATES.get(self.state, self.state)
+
+
+# -- parsers plugins reuse ------------------------------------------------------------------
+
+_DATE_RES = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+
+
+def parse_date(text: str) -> dt.date:
+    """2025-03-01, 2025/3/1, 2025.3.1, 2025年3月1日 or 20250301."""
+    for pattern in _DATE_RES:
+        m = pattern.match(text)
+        if m:
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                break
+    raise RowError(f"“{text}”不是有效的日期（例如 2025-03-01）")
+
+
+def parse_int(text: str, *, min: int | None = None, max: int | None = None) -> int:
+    try:
+        value = int(text.replace(",", ""))
+    except ValueError:
+        raise RowError(f"“{text}”不是整数") from None
+    if min is not None and value < min:
+        raise RowError(f"不能小于 {min}")
+    if max is not None and value > max:
+        raise RowError(f"不能大于 {max}")
+    return value
+
+
+def parse_choice(choices) -> Callable[[str], str]:
+    """A parser accepting one of ``choices`` (a list, or a mapping of accepted text -> value)."""
+    mapping = dict(choices) if isinstance(choices, dict) else {c: c for c in choices}
+
+    def _parse(text: str):
+        if text in mapping:
+            return mapping[text]
+        raise RowError(f"“{text}”不是可选值，应为：{'、'.join(mapping)}")
+
+    return _parse
+
+
+def parse_bool(text: str) -> bool:
+    if text in ("是", "Y", "y", "yes", "true", "TRUE", "True", "1"):
+        return True
+    if text in ("否", "N", "n", "no", "false", "FALSE", "False", "0"):
+        return False
+    raise RowError(f"“{text}”应为“是”或“否”")
+
+
+# -- reading files --------------------------------------------------------------------------
+
+
+def _norm_header(text) -> str:
+    return re.sub(r"\s+", "", cell_text(text)).lstrip("\ufeff")
+
+
+def cell_text(value) -> str:
+    """A cell as the text a user sees, so an .xlsx and the same data as .csv read alike."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value).strip().replace("\u3000", " ").strip()
+
+
+@dataclass
+class _Sheet:
+    rows: Iterator[tuple[int, list[str]]]  # (spreadsheet row number, cells as text)
+    estimated_rows: int
+    close: Callable[[], None]
+
+
+def _sniff_csv_encoding(path: str) -> tuple[str, int]:
+    """UTF-8 (BOM or not) when the whole file decodes strictly as UTF-8, else GB18030 (a
+    superset of GBK).  Returns the codec and the number of lines, an estimate of the rows."""
+    lines = 0
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        lines = 0
+        try:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    if b"\x00" in chunk:
+                        raise ImportRefused("文件不是 .xlsx 或 .csv 表格，无法读取")
+                    decoder.decode(chunk)
+                    lines += chunk.count(b"\n")
+                decoder.decode(b"", final=True)
+            return encoding, lines
+        except UnicodeDecodeError:
+            continue
+    raise ImportRefused("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx")
+
+
+def _open_csv(path: str) -> _Sheet:
+    encoding, lines = _sniff_csv_encoding(path)
+    fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by _Sheet.close
+    sample = fh.read(8192)
+    fh.seek(0)
+    try:
+        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",\t;")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+
+    def rows():
+        for number, record in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
+            yield number, [cell_text(v) for v in record]
+
+    return _Sheet(rows(), lines, fh.close)
+
+
+def _open_xlsx(path: str) -> _Sheet:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
+            wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        raise ImportRefused("文件不是有效的 .xlsx 表格（可能已损坏，或只是改了扩展名）") from None
+    ws = wb.worksheets[0] if wb.worksheets else None
+    if ws is None:
+        wb.close()
+        raise ImportRefused("表格中没有工作表")
+    try:
+        estimated = (ws.max_row or 0) - 1
+    except Exception:
+        estimated = 0
+
+    def rows():
+        for number, record in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, [cell_text(v) for v in record]
+
+    return _Sheet(rows(), max(estimated, 0), wb.close)
+
+
+def _open(path: str, filename: str) -> _Sheet:
+    if os.path.getsize(path) == 0:
+        raise ImportRefused("文件是空的")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    ext = os.path.splitext(filename or path)[1].lower()
+    if head.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
+        return _open_xlsx(path)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportRefused("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 .csv 后再导入")
+    if ext not in (".csv", ".txt", ""):
+        raise ImportRefused(f"文件不是 .xlsx 或 .csv 表格（扩展名 {ext} 与内容不符或不受支持）")
+    return _open_csv(path)
+
+
+def _match_header(importer: Importer, cells: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Map each declared field to its column index; return it and the required headers missing."""
+    names = [_norm_header(c) for c in cells]
+    positions: dict[str, int] = {}
+    for col in importer.columns:
+        accepted = {_norm_header(col.header), *(_norm_header(a) for a in col.aliases)}
+        found = [i for i, name in enumerate(names) if name in accepted]
+        if len(found) > 1:
+            raise ImportRefused(f"列“{col.header}”在表头中出现了 {len(found)} 次")
+        if found:
+            positions[col.field] = found[0]
+    missing = [c.header for c in importer.columns if c.required and c.field not in positions]
+    return positions, missing
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def _safe(value):
+    """Text for an .xlsx cell: no control characters, no formula."""
+    from .exports import neutralize
+
+    if isinstance(value, str):
+        return neutralize(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+class _Report:
+    """The rejected rows, written as they are found (write-only workbook, flat memory)."""
+
+    def __init__(self, headers: list[str]):
+        self.wb = Workbook(write_only=True)
+        self.ws = self.wb.create_sheet("不合格的行")
+        self.ws.append(["行号", "列", "原因", *[_safe(h) for h in headers]])
+        self.count = 0
+
+    def add(self, problem: Problem, cells: list[str]) -> None:
+        self.ws.append([problem.row, problem.column, problem.reason, *[_safe(c) for c in cells]])
+        self.count += 1
+
+    def finish(self) -> bytes | None:
+        if not self.count:
+            return None
+        with tempfile.TemporaryFile() as fh:
+            self.wb.save(fh)
+            fh.seek(0)
+            return fh.read()
+
+
+# -- jobs and progress ----------------------------------------------------------------------
+
+
+def _job_update(job_id: int | None, **values) -> None:
+    """Progress through a connection of its own: visible to others while the import's
+    transaction is still open."""
+    if job_id is None:
+        return
+    with db.engine.begin() as conn:
+        conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+
+
+def create_job(plugin: str, kind: str, filename: str, *, all_or_nothing: bool = True,
+               user_id: int | None = None) -> int:
+    """A queued job row, committed at once so every worker can see it."""
+    with db.engine.begin() as conn:
+        result = conn.execute(insert(ImportJob).values(
+            plugin=plugin, kind=kind, filename=filename[:255], state="queued",
+            all_or_nothing=all_or_nothing, rows_total=0, rows_done=0, rows_written=0,
+            rows_rejected=0, created_by_id=user_id, created_at=utcnow(),
+        ))
+        return result.inserted_primary_key[0]
+
+
+def stale_after() -> dt.timedelta:
+    from flask import current_app
+
+    return dt.timedelta(seconds=current_app.config.get("IMPORTS_STALE_SECONDS", 300))
+
+
+def job_view(job: ImportJob) -> dict:
+    """What a job page shows; a running job whose worker stopped beating is shown as failed."""
+    state, error = job.state, job.error
+    if state in ("queued", "running"):
+        last = job.heartbeat_at or job.created_at
+        if last is not None and utcnow() - last > stale_after():
+            state = "failed"
+            error = "导入进程已中断（工作进程可能已重启或退出），未写入任何数据，请重新导入"
+    total = max(job.rows_total or 0, job.rows_done or 0)
+    if state in ("succeeded", "rejected", "partial"):
+        percent = 100
+    else:
+        percent = int(100 * (job.rows_done or 0) / total) if total else 0
+    return {
+        "id": job.id, "plugin": job.plugin, "kind": job.kind, "filename": job.filename,
+        "state": state, "state_title": IMPORT_STATES.get(state, state),
+        "finished": state not in ("queued", "running"), "all_or_nothing": job.all_or_nothing,
+        "rows_total": job.rows_total, "rows_done": job.rows_done,
+        "rows_written": job.rows_written, "rows_rejected": job.rows_rejected,
+        "percent": min(percent, 100), "error": error,
+        "created_at": job.created_at.isoformat(sep=" ", timespec="seconds") if job.created_at else None,
+        "finished_at": job.finished_at.isoformat(sep=" ", timespec="seconds") if job.finished_at else None,
+    }
+
+
+# -- finding importers ----------------------------------------------------------------------
+
+
+def available() -> dict[tuple[str, str], Importer]:
+    """Every importer of the core and of the enabled plugins: ``{(plugin, kind): importer}``."""
+    from . import plugins
+
+    found: dict[tuple[str, str], Importer] = {(CORE, i.kind): i for i in core_importers()}
+    for name, importers in plugins.call("importers"):
+        for importer in importers or ():
+            found[(name, importer.kind)] = importer
+    return found
+
+
+def find(plugin: str, kind: str) -> Importer:
+    """The importer ``kind`` of ``plugin``, or a Chinese refusal naming what exists."""
+    known = available()
+    if (plugin, kind) in known:
+        return known[(plugin, kind)]
+    kinds = [k for p, k in known if p == plugin]
+    if kinds:
+        raise NotFound(f"“{plugin}”没有名为“{kind}”的导入类型。可用：{'、'.join(sorted(kinds))}")
+    plugins_ = sorted({p for p, _ in known})
+    raise NotFound(f"没有可导入数据的插件“{plugin}”（插件未安装或未启用）。可用：{'、'.join(plugins_)}")
+
+
+def plugin_title(plugin: str) -> str:
+    from . import plugins
+
+    if plugin == CORE:
+        return "系统"
+    info = plugins.registry().infos.get(plugin)
+    return info.title if info else plugin
+
+
+# -- the pipeline ---------------------------------------------------------------------------
+
+
+class _Spool:
+    """Valid rows pickled batch by batch to a temporary file, read back for writing."""
+
+    def __init__(self):
+        self.fh = tempfile.TemporaryFile()
+        self.batches = 0
+
+    def add(self, rows: list[dict]) -> None:
+        pickle.dump(rows, self.fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.batches += 1
+
+    def __iter__(self):
+        self.fh.seek(0)
+        for _ in range(self.batches):
+            yield pickle.load(self.fh)  # noqa: S301 - our own file, written just above
+
+    def close(self):
+        self.fh.close()
+
+
+def _parse_row(importer: Importer, positions: dict[str, int], cells: list[str], number: int):
+    row: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for col in importer.columns:
+        index = positions.get(col.field)
+        text = cells[index] if index is not None and index < len(cells) else ""
+        if not text:
+            if col.required:
+                problems.append(Problem(number, col.header, "不能为空"))
+            row[col.field] = None
+            continue
+        try:
+            row[col.field] = col.parse(text) if col.parse else text
+        except RowError as exc:
+            problems.append(Problem(number, col.header, exc.message))
+        except (ValueError, TypeError):
+            problems.append(Problem(number, col.header, f"“{text}”格式不正确"))
+    return row, problems
+
+
+def run(importer: Importer, file_path: str, *, plugin: str | None = None, job: int | None = None,
+        all_or_nothing: bool = True, user_id: int | None = None,
+        filename: str | None = None) -> ImportResult:
+    """Import ``file_path`` through ``importer``.
+
+    ``job`` is the id of an :class:`ImportJob` row to report progress to (one is created when
+    ``plugin`` is given and ``job`` is not).  With ``all_or_nothing`` one rejected row leaves
+    the database exactly as it was; otherwise the valid rows are written and the rejected ones
+    reported.  A file that cannot be read at all raises :class:`ImportRefused` (the job is
+    marked failed with the same message).  Audited as ``import``.
+    """
+    filename = filename or os.path.basename(file_path)
+    if job is None and plugin is not None:
+        job = create_job(plugin, importer.kind, filename, all_or_nothing=all_or_nothing,
+                         user_id=user_id)
+    now = utcnow()
+    _job_update(job, state="running", heartbeat_at=now)
+    try:
+        result = _run(importer, file_path, job, all_or_nothing, filename, plugin)
+    except ImportRefused as exc:
+        db.session.rollback()
+        _job_update(job, state="failed", error=exc.message, finished_at=utcnow())
+        raise
+    except Exception:
+        db.session.rollback()
+        log.exception("import %s of %s failed", importer.kind, filename)
+        message = "导入时发生内部错误，已全部回滚，未写入任何数据；错误已记录日志"
+        _job_update(job, state="failed", error=message, finished_at=utcnow())
+        return ImportResult(state="failed", message=message, job_id=job)
+    result.job_id = job
+    _job_update(job, state=result.state, rows_total=result.rows_total,
+                rows_done=result.rows_total, rows_written=result.rows_written,
+                rows_rejected=result.rows_rejected, report=result.report,
+                error=None if result.state == "succeeded" else result.message,
+                finished_at=utcnow(), heartbeat_at=utcnow())
+    return result
+
+
+def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportResult:
+    session = db.session
+    sheet = _open(file_path, filename)
+    spool = _Spool()
+    try:
+        header_number, header, positions = _find_header(importer, sheet)
+        ctx = importer.prepare(session) if importer.prepare else None
+        report = _Report(header)
+        problems: list[Problem] = []
+        total = valid = rejected = 0
+        batch: list[dict] = []
+        last_beat = time.monotonic()
+        _job_update(job, rows_total=sheet.estimated_rows or 0)
+        for number, cells in sheet.rows:
+            if number <= header_number or not any(cells):
+                continue
+            total += 1
+            row, row_problems = _parse_row(importer, positions, cells, number)
+            if not row_problems and importer.validate:
+                row["_row"] = number
+                try:
+                    checked = importer.validate(row, ctx)
+                    row = row if checked is None else checked
+                except RowError as exc:
+                    row_problems.append(Problem(number, importer.header_of(exc.column), exc.message))
+            if row_problems:
+                rejected += 1
+                for p in row_problems:
+                    report.add(p, cells)
+                    if len(problems) < SHOWN_PROBLEMS:
+                        problems.append(p)
+            else:
+                valid += 1
+                batch.append({k: v for k, v in row.items() if not k.startswith("_")})
+                if len(batch) >= importer.batch_size:
+                    spool.add(batch)
+                    batch = []
+            if time.monotonic() - last_beat >= PROGRESS_EVERY_SECONDS:
+                last_beat = time.monotonic()
+                _job_update(job, rows_done=total, rows_rejected=rejected, heartbeat_at=utcnow(),
+                            rows_total=max(sheet.estimated_rows, total))
+        if batch:
+            spool.add(batch)
+        if total == 0:
+            raise ImportRefused("文件中只有表头，没有数据行")
+        _job_update(job, rows_done=total, rows_total=total, rows_rejected=rejected,
+                    heartbeat_at=utcnow())
+
+        written = 0
+        nothing = all_or_nothing and rejected
+        if not nothing:
+            written = _write(importer, session, spool, ctx, job)
+        state = "succeeded" if not rejected else ("rejected" if nothing else "partial")
+        message = _summary(importer, filename, total, written, rejected, state)
+        audit.record("import", entity=f"{plugin or CORE}.{importer.kind}", entity_id=job,
+                     summary=message, session=session,
+                     changes={"rows_total": [None, total], "rows_written": [None, written],
+                              "rows_rejected": [None, rejected]})
+        session.commit()
+        return ImportResult(state=state, rows_total=total, rows_written=written,
+                            rows_rejected=rejected, problems=problems, report=report.finish(),
+                            message=message)
+    finally:
+        spool.close()
+        sheet.close()
+
+
+def _find_header(importer: Importer, sheet: _Sheet):
+    """The header is the first row holding every required column, among the first ten (a title
+    row above it is common); row numbers stay those of the spreadsheet."""
+    first = None
+    for number, cells in sheet.rows:
+        if not any(cells):
+            if number >= 10:
+                break
+            continue
+        positions, missing = _match_header(importer, cells)
+        if first is None:
+            first = missing
+        if not missing:
+            return number, cells, positions
+        if number >= 10:
+            break
+    if first is None:
+        raise ImportRefused("文件中没有表头行，也没有数据")
+    expected = "、".join(c.header for c in importer.columns if c.required)
+    raise ImportRefused(f"缺少必需的列：{'、'.join(first)}。表头（第一行）应包含：{expected}")
+
+
+def _write(importer, session, spool, ctx, job) -> int:
+    # SQLite allows one writer: progress updates from another connection would wait for this
+    # transaction, so they are left to the end there.
+    concurrent = db.engine.dialect.name != "sqlite"
+    written = 0
+    for rows in spool:
+        result = importer.write(session, rows, ctx)
+        written += result if isinstance(result, int) else len(rows)
+        if concurrent:
+            _job_update(job, rows_written=written, heartbeat_at=utcnow())
+    session.flush()
+    return written
+
+
+def _summary(importer, filename, total, written, rejected, state) -> str:
+    head = f"导入“{importer.title}”文件 {filename}：共 {total} 行"
+    if state == "succeeded":
+        return f"{head}，全部写入（{written} 行）"
+    if state == "rejected":
+        return f"{head}，其中 {rejected} 行不合格；按“全部合格才导入”的规则，未写入任何数据"
+    return f"{head}，写入 {written} 行，跳过不合格的 {rejected} 行"
+
+
+# -- templates ------------------------------------------------------------------------------
+
+
+def template_xlsx(importer: Importer) -> bytes:
+    """An .xlsx with the header row, the example rows and a sheet explaining the columns."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = importer.title[:31]
+    ws.append([c.header for c in importer.columns])
+    for row in importer.template_rows:
+        ws.append([_safe(v) for v in row])
+    for i, col in enumerate(importer.columns, start=1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, len(col.header) * 2 + 4)
+    notes = wb.create_sheet("填写说明")
+    notes.append(["列", "是否必填", "说明"])
+    for col in importer.columns:
+        aliases = f"（也可写作：{'、'.join(col.aliases)}）" if col.aliases else ""
+        notes.append([col.header, "必填" if col.required else "选填", col.help + aliases])
+    if importer.description:
+        notes.append([])
+        notes.append([importer.description])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# -- the core's importer: the region list ---------------------------------------------------
+
+REGION_HEADERS = ("区划代码", "名称", "层级", "上级区划代码", "示例数据")
+
+_LEVEL_WORDS = {
+    **{key: key for key in REGION_LEVELS},
+    **{title: key for key, title in REGION_LEVELS.items()},
+    "县": "county", "区": "county", "县级": "county", "县(市)": "county", "县(区)": "county",
+    "乡": "township", "镇": "township", "乡镇": "township", "街道": "township",
+    "村": "village", "社区": "village",
+}
+
+
+def _parse_level(text: str) -> str:
+    key = text.replace("（", "(").replace("）", ")").replace("，", "、").replace(" ", "")
+    if key in _LEVEL_WORDS:
+        return _LEVEL_WORDS[key]
+    raise RowError(f"“{text}”不是有效的层级，应为：{'、'.join(REGION_LEVELS.values())}")
+
+
+@dataclass
+class _RegionContext:
+    # code -> (id or None while only in the file, level, path, name)
+    known: dict[str, list]
+    seen_in_file: dict[str, int] = field(default_factory=dict)
+
+
+def _prepare_regions(session) -> _RegionContext:
+    rows = session.query(Region.code, Region.id, Region.level, Region.path, Region.name)
+    return _RegionContext({code: [rid, level, path, name] for code, rid, level, path, name in rows})
+
+
+def _validate_region(row: dict, ctx: _RegionContext) -> dict:
+    from . import regions
+
+    code = row["code"]
+    if code in ctx.seen_in_file:
+        raise RowError(f"区划代码 {code} 与第 {ctx.seen_in_file[code]} 行重复", "code")
+    if code in ctx.known:
+        raise RowError(f"区划代码 {code} 已存在", "code")
+    parent = None
+    if row["parent_code"]:
+        found = ctx.known.get(row["parent_code"])
+        if found is None:
+            raise RowError(f"上级区划代码 {row['parent_code']} 不存在（上级须已在系统中，或在本文件中更靠前的行）",
+                           "parent_code")
+        parent = Region(code=row["parent_code"], level=found[1], path=found[2], name=found[3])
+    region = Region(code=code, name=row["name"], level=row["level"], parent=parent)
+    try:
+        # The tree's rules live in console.regions; the code clash it checks is already known.
+        _prepare_without_queries(regions, region, parent)
+    except regions.RegionError as exc:
+        raise RowError(exc.message, _region_rule_column(exc.message)) from None
+    ctx.seen_in_file[code] = row["_row"]
+    ctx.known[code] = [None, region.level, region.path, region.name]
+    row["path"] = region.path
+    row["name"] = region.name
+    return row
+
+
+def _region_rule_column(message: str) -> str | None:
+    for start, column in (("区划代码", "code"), ("名称", "name"), ("只有", "parent_code")):
+        if message.startswith(start):
+            return column
+    return "level" if "下级应为" in message else None
+
+
+class _NoQuerySession:
+    """Stands in for the session in ``regions.prepare``: the parent is given, and clashes are
+    checked against the context already, so no query per row."""
+
+    def get(self, model, ident):
+        return None
+
+    def query(self, *args):
+        return self
+
+    def filter(self, *args):
+        return self
+
+    def first(self):
+        return None
+
+
+def _prepare_without_queries(regions, region, parent):
+    region.parent = parent
+    regions.prepare(_NoQuerySession(), region)
+
+
+def _write_regions(session, rows: list[dict], ctx: _RegionContext) -> int:
+    # One statement per row: a child in the same batch needs its parent's new id.
+    for row in rows:
+        parent_id = ctx.known[row["parent_code"]][0] if row["parent_code"] else None
+        result = session.execute(insert(Region).values(
+            code=row["code"], name=row["name"], level=row["level"], parent_id=parent_id,
+            path=row["path"], example=bool(row.get("example")),
+        ))
+        ctx.known[row["code"]][0] = result.inserted_primary_key[0]
+    return len(rows)
+
+
+def region_importer() -> Importer:
+    return Importer(
+        kind="regions",
+        title="行政区划",
+        columns=(
+            Column("区划代码", "code", help="2 到 20 位字母或数字，不能重复"),
+            Column("名称", "name"),
+            Column("层级", "level", parse=_parse_level,
+                   help="市、县(市、区)、乡镇(街道)、村(社区) 之一"),
+            Column("上级区划代码", "parent_code", required=False,
+                   help="只有“市”一级可以留空；上级须已在系统中，或在本文件中更靠前的行"),
+            Column("示例数据", "example", required=False, parse=parse_bool,
+                   help="是：演示用的示例区划；否或留空：真实区划"),
+        ),
+        prepare=_prepare_regions,
+        validate=_validate_region,
+        write=_write_regions,
+        template_rows=(
+            ("530600", "昭通市", "市", "", "否"),
+            ("530602", "昭阳区", "县(市、区)", "530600", "否"),
+            ("530602001", "示例街道", "乡镇(街道)", "530602", "是"),
+            ("530602001001", "示例社区", "村(社区)", "530602001", "是"),
+        ),
+        description="新增区划；已有的区划代码会被拒绝。上级区划可以在同一文件中更靠前的行。",
+        batch_size=500,
+    )
+
+
+def core_importers() -> list[Importer]:
+    return [region_importer()]
