@@ -1,0 +1,450 @@
+"""Attachments: checked by content, bounded, downscaled, EXIF read, stored in the record's
+transaction, served only to users who may see the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import struct
+import zipfile
+import zlib
+from urllib.parse import quote
+
+import pytest
+from openpyxl import Workbook
+from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
+
+from console import PluginInfo, hookimpl
+from console import attachments
+from console.attachments import FileTooLarge, NotAnImage, TooManyPixels, UnsupportedType
+from console.models import Attachment, Region
+
+# -- files made for the tests ---------------------------------------------------------------
+
+
+def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round(((value - degrees) * 60 - minutes) * 60 * 100)
+    return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(seconds, 100)
+
+
+def photo(size=(640, 480), *, taken: str | None = None, offset: str | None = None,
+          lat: float | None = None, lon: float | None = None, orientation: int | None = None,
+          fmt="JPEG", mode="RGB", color=(200, 60, 40)) -> bytes:
+    """A real image file with the EXIF a phone camera writes."""
+    img = Image.new(mode, size, color)
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    if taken or offset:
+        sub = exif.get_ifd(0x8769)
+        if taken:
+            sub[0x9003] = taken
+        if offset:
+            sub[0x9011] = offset
+    if lat is not None:
+        gps = exif.get_ifd(0x8825)
+        gps[1] = "N" if lat >= 0 else "S"
+        gps[2] = _dms(abs(lat))
+        gps[3] = "E" if lon >= 0 else "W"
+        gps[4] = _dms(abs(lon))
+    out = io.BytesIO()
+    img.save(out, fmt, **({"exif": exif} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """A valid 1-bit PNG of ``width`` x ``height`` white pixels, a few kilobytes long: decoded
+    to RGB it would take width*height*3 bytes of memory."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    deflate = zlib.compressobj(9)
+    idat = b"".join(deflate.compress(row) for _ in range(height)) + deflate.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def xlsx_bytes() -> bytes:
+    wb = Workbook()
+    wb.active.append(["村名", "门牌"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def ctx(app):
+    from console.extensions import db
+
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+def save(session, data, filename="照片.jpg", **kw):
+    kw.setdefault("owner", "tests.record")
+    kw.setdefault("owner_id", 1)
+    return attachments.save(session, data, filename=filename, **kw)
+
+
+def stored_image(attachment: Attachment) -> Image.Image:
+    return Image.open(io.BytesIO(attachment.data))
+
+
+# -- content, not the name ------------------------------------------------------------------
+
+
+def test_jpeg_capture_time_and_gps_are_read_from_exif(ctx):
+    att = save(ctx, photo(taken="2025:06:01 10:30:00", lat=27.3376389, lon=103.7166667))
+    # Camera time is local (Asia/Shanghai unless the photo says otherwise); stored as UTC.
+    assert att.taken_at == dt.datetime(2025, 6, 1, 2, 30)
+    assert att.latitude == pytest.approx(27.3376389, abs=1e-5)
+    assert att.longitude == pytest.approx(103.7166667, abs=1e-5)
+    assert att.content_type == "image/jpeg"
+    assert (att.width, att.height) == (640, 480)
+
+
+def test_exif_time_offset_tag_is_honoured(ctx):
+    att = save(ctx, photo(taken="2025:06:01 10:30:00", offset="+07:00"))
+    assert att.taken_at == dt.datetime(2025, 6, 1, 3, 30)
+
+
+def test_southern_and_western_hemispheres_are_negative(ctx):
+    att = save(ctx, photo(lat=-33.8568, lon=-70.6483))
+    assert att.latitude == pytest.approx(-33.8568, abs=1e-5)
+    assert att.longitude == pytest.approx(-70.6483, abs=1e-5)
+
+
+def test_photo_without_exif_has_no_time_or_position(ctx):
+    att = save(ctx, photo(fmt="PNG"))
+    assert att.taken_at is None and att.latitude is None and att.longitude is None
+
+
+def test_png_named_jpg_is_accepted_by_its_content(ctx):
+    att = save(ctx, photo(fmt="PNG"), filename="门牌.jpg")
+    assert att.content_type == "image/jpeg"  # opaque: re-encoded as JPEG
+    assert stored_image(att).format == "JPEG"
+    assert att.filename == "门牌.jpg"
+
+
+def test_transparent_png_stays_png(ctx):
+    att = save(ctx, photo(fmt="PNG", mode="RGBA", color=(0, 0, 255, 100)), filename="标志.jpg")
+    assert att.content_type == "image/png"
+    assert stored_image(att).mode == "RGBA"
+    assert attachments.download_name(att) == "标志.png"
+
+
+@pytest.mark.parametrize("data", [
+    "这不是图片".encode() * 50,
+    b"\xff\xd8\xff\xe0" + b"\x00" * 200,  # a JPEG signature and nothing of a JPEG after it
+    b"%PDF-1.7\n",  # a real document type, but not an image
+])
+def test_non_image_named_jpg_is_refused(ctx, data):
+    with pytest.raises(NotAnImage) as refused:
+        save(ctx, data, filename="photo.jpg")
+    assert "不是图片" in refused.value.message
+
+
+def test_truncated_image_is_refused_in_chinese(ctx):
+    data = photo((800, 600))
+    with pytest.raises(NotAnImage) as refused:
+        save(ctx, data[: len(data) // 2])
+    assert refused.value.message.startswith("图片") or "不是图片" in refused.value.message
+
+
+def test_empty_file_is_refused(ctx):
+    with pytest.raises(attachments.EmptyFile):
+        save(ctx, b"")
+
+
+# -- limits ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width,height", [
+    (9_000, 9_000),  # above IMAGE_MAX_PIXELS (40M), below Pillow's own limit
+    (10_000, 10_000),  # where Pillow warns
+    (20_000, 20_000),  # where Pillow raises
+])
+def test_decompression_bomb_is_refused_from_its_header(ctx, width, height):
+    bomb = bomb_png(width, height)
+    assert len(bomb) < 200_000
+    with pytest.raises(TooManyPixels) as refused:
+        save(ctx, bomb, filename="bomb.png")
+    assert "图片像素过多" in refused.value.message
+
+
+def test_pixel_limit_comes_from_configuration(make_app):
+    from console.extensions import db
+
+    app = make_app(IMAGE_MAX_PIXELS=100 * 100)
+    with app.app_context():
+        save(db.session, photo((100, 100)))
+        with pytest.raises(TooManyPixels) as refused:
+            save(db.session, photo((101, 100)))
+        assert "101×100" in refused.value.message
+        db.session.rollback()
+
+
+def test_oversize_file_is_refused_before_it_is_read_whole(make_app):
+    from console.extensions import db
+
+    app = make_app(MAX_UPLOAD_MB=1)
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    with app.app_context():
+        stream = io.BytesIO(b"\xff" * (3 * 1024 * 1024))
+        with pytest.raises(FileTooLarge) as refused:
+            save(db.session, stream)
+        assert "文件过大" in refused.value.message
+        assert stream.tell() == 1024 * 1024 + 1
+
+
+def test_large_photo_is_downscaled_to_the_longest_side(make_app):
+    from console.extensions import db
+
+    app = make_app(IMAGE_MAX_SIDE=800)
+    with app.app_context():
+        att = save(db.session, photo((2400, 1200), taken="2025:03:04 08:00:00"))
+        assert (att.width, att.height) == (800, 400)
+        assert stored_image(att).size == (800, 400)
+        assert att.taken_at == dt.datetime(2025, 3, 4, 0, 0)  # read before re-encoding
+        assert att.size == len(att.data) < 200_000
+        db.session.rollback()
+
+
+def test_exif_orientation_is_applied(ctx):
+    att = save(ctx, photo((300, 200), orientation=6))  # "rotate 90° clockwise to view"
+    assert (att.width, att.height) == (200, 300)
+    assert stored_image(att).getexif().get(0x0112) is None
+
+
+def test_sha256_is_of_the_stored_bytes(ctx):
+    import hashlib
+
+    att = save(ctx, photo())
+    assert att.sha256 == hashlib.sha256(att.data).hexdigest()
+
+
+# -- documents ------------------------------------------------------------------------------
+
+
+def test_document_kind_accepts_pdf_and_xlsx_by_content(ctx):
+    pdf = save(ctx, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n", filename="通知.txt",
+               kind="document")
+    assert pdf.content_type == "application/pdf"
+    assert attachments.download_name(pdf) == "通知.pdf"
+    sheet = save(ctx, xlsx_bytes(), filename="台账", kind="document")
+    assert sheet.content_type.endswith("spreadsheetml.sheet")
+    assert attachments.download_name(sheet) == "台账.xlsx"
+
+
+def test_document_kind_refuses_other_zips_and_text(ctx):
+    other_zip = io.BytesIO()
+    with zipfile.ZipFile(other_zip, "w") as zf:
+        zf.writestr("evil.exe", b"MZ")
+    for data in (other_zip.getvalue(), b"#!/bin/sh\nrm -rf /\n"):
+        with pytest.raises(UnsupportedType) as refused:
+            save(ctx, data, filename="表格.xlsx", kind="document")
+        assert "不支持的文件类型" in refused.value.message
+
+
+# -- names ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("../../etc/passwd", "passwd"),
+    ("..\\..\\Windows\\system32\\门牌.jpg", "门牌.jpg"),
+    ("/var/www/../照片.JPG", "照片.JPG"),
+    ("a\x00b.jpg", "ab.jpg"),
+    ("..", "未命名"),
+    ("", "未命名"),
+    (None, "未命名"),
+    ("line\nbreak\r.jpg", "linebreak.jpg"),
+    ('quo"te<>.jpg', "quo_te__.jpg"),
+])
+def test_file_names_are_sanitised(raw, expected):
+    assert attachments.sanitize_filename(raw) == expected
+
+
+def test_very_long_name_keeps_its_extension():
+    name = attachments.sanitize_filename("长" * 400 + ".jpeg")
+    assert len(name) == 255
+    assert name.endswith(".jpeg")
+
+
+def test_save_stores_the_sanitised_name(ctx):
+    assert save(ctx, photo(), filename="../../etc/门牌.jpg").filename == "门牌.jpg"
+
+
+# -- one transaction ------------------------------------------------------------------------
+
+
+def _count(session) -> int:
+    return session.query(Attachment).count()
+
+
+def test_failure_after_save_leaves_no_attachment(ctx):
+    from sqlalchemy.exc import IntegrityError
+
+    before = _count(ctx)
+    existing = ctx.query(Region).filter_by(level="county").first()
+    save(ctx, photo())
+    # The record the photo belongs to cannot be written (a region code already taken).
+    ctx.add(Region(code=existing.code, name="重复", level="county", parent_id=existing.parent_id,
+                   path="x."))
+    with pytest.raises(IntegrityError):
+        ctx.commit()
+    ctx.rollback()
+    assert _count(ctx) == before
+
+
+def test_refused_file_leaves_the_session_usable_and_nothing_added(ctx):
+    before = _count(ctx)
+    good = save(ctx, photo())
+    with pytest.raises(NotAnImage):
+        save(ctx, b"not an image")
+    ctx.commit()
+    assert _count(ctx) == before + 1
+    assert ctx.get(Attachment, good.id).data == good.data
+
+
+def test_attach_sets_the_owner_after_the_record_is_flushed(ctx):
+    att = save(ctx, photo(), owner="tests.record", owner_id=None)
+    region = Region(code="TEST01", name="测试村", level="village", path="TEST01.")
+    ctx.add(region)
+    ctx.flush()
+    attachments.attach(ctx, [att], region.id)
+    ctx.commit()
+    assert [a.id for a in attachments.for_owner(ctx, "tests.record", region.id)] == [att.id]
+    assert attachments.delete_for(ctx, "tests.record", region.id) == 1
+    ctx.commit()
+    assert attachments.for_owner(ctx, "tests.record", region.id) == []
+
+
+# -- the download view ----------------------------------------------------------------------
+
+
+class Shelf:
+    """A plugin owning attachments, switched on and off by the tests."""
+
+    __plugin_name__ = "shelf"
+
+    @hookimpl
+    def plugin_info(self):
+        return PluginInfo(name="shelf", title="书架")
+
+
+@pytest.fixture
+def served(make_app):
+    from console.extensions import db
+
+    app = make_app(PLUGINS_FROM_ENTRY_POINTS=False, EXTRA_PLUGINS=[Shelf()])
+    asked = []
+
+    def only_record_one(owner_id):
+        asked.append(owner_id)
+        return owner_id == 1
+
+    with app.app_context():
+        attachments.register_owner("tests.record", only_record_one)
+        attachments.register_owner("shelf.book", lambda owner_id: True)
+        rows = {
+            "allowed": save(db.session, photo(), filename="门牌 照片.jpg"),
+            "denied": save(db.session, photo(), owner_id=2),
+            "unknown_owner": save(db.session, photo(), owner="nobody.knows"),
+            "plugin": save(db.session, photo(), owner="shelf.book"),
+            "pdf": save(db.session, b"%PDF-1.4\n%%EOF\n", filename="通知.pdf", kind="document"),
+        }
+        db.session.commit()
+        ids = {key: row.id for key, row in rows.items()}
+    return app, ids, asked
+
+
+def test_download_serves_the_file_with_safe_headers(served, auth):
+    app, ids, asked = served
+    client = app.test_client()
+    type(auth)(client).login()
+    response = client.get(f"/console/attachments/{ids['allowed']}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/jpeg"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("inline;")
+    assert "filename*=UTF-8''" + quote("门牌 照片.jpg", safe="") in disposition
+    assert Image.open(io.BytesIO(response.data)).format == "JPEG"
+    assert asked == [1]
+
+    pdf = client.get(f"/console/attachments/{ids['pdf']}?download=1")
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    assert pdf.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_download_is_404_when_the_owner_hook_denies(served, auth):
+    app, ids, asked = served
+    client = app.test_client()
+    type(auth)(client).login()
+    response = client.get(f"/console/attachments/{ids['denied']}")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+    assert asked == [2]
+    assert client.get(f"/console/attachments/{ids['denied']}/thumbnail").status_code == 404
+
+
+def test_download_is_404_for_an_unregistered_owner_or_a_missing_id(served, auth):
+    app, ids, _ = served
+    client = app.test_client()
+    type(auth)(client).login()
+    assert client.get(f"/console/attachments/{ids['unknown_owner']}").status_code == 404
+    assert client.get("/console/attachments/999999").status_code == 404
+
+
+def test_download_is_404_while_the_owning_plugin_is_switched_off(served, auth):
+    from console import plugins
+
+    app, ids, _ = served
+    client = app.test_client()
+    type(auth)(client).login()
+    url = f"/console/attachments/{ids['plugin']}"
+    assert client.get(url).status_code == 404
+    with app.test_request_context():
+        plugins.set_enabled("shelf", True, actor="测试")
+    assert client.get(url).status_code == 200
+
+
+def test_download_needs_a_signed_in_user(served):
+    app, ids, asked = served
+    response = app.test_client().get(f"/console/attachments/{ids['allowed']}")
+    assert response.status_code in (302, 401, 403)
+    assert asked == []
+
+
+def test_thumbnail_is_a_small_jpeg(served, auth):
+    app, ids, _ = served
+    client = app.test_client()
+    type(auth)(client).login()
+    response = client.get(f"/console/attachments/{ids['allowed']}/thumbnail")
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert max(Image.open(io.BytesIO(response.data)).size) <= 320
+    assert client.get(f"/console/attachments/{ids['pdf']}/thumbnail").status_code == 404
+
+
+def test_unattached_file_is_visible_to_its_uploader_only(served, auth):
+    from console.extensions import db
+    from console.security import ConsoleUser
+
+    app, _, _ = served
+    with app.app_context():
+        admin = db.session.query(ConsoleUser).filter_by(username="admin").one()
+        mine = save(db.session, photo(), owner_id=None, user_id=admin.id)
+        theirs = save(db.session, photo(), owner_id=None, user_id=admin.id + 1000)
+        db.session.commit()
+        mine, theirs = mine.id, theirs.id
+    client = app.test_client()
+    type(auth)(client).login()
+    assert client.get(f"/console/attachments/{mine}").status_code == 200
+    assert client.get(f"/console/attachments/{theirs}").status_code == 404
