@@ -1,0 +1,319 @@
+"""Inspections: submission (idempotent by the form's client id), editing and review.
+
+Every function here is one transaction: it validates everything first, writes, and commits, or
+rolls back and raises a :class:`NameplatesError` with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+
+from console import roles, scope
+from console.models import Region, utcnow
+
+from . import ledger, photos, rectification, registers
+from .errors import Conflict, Forbidden, NameplatesError, NotFound
+from .models import CertificateFinding, Inspection, PlaqueFinding
+
+CLIENT_ID_RE = re.compile(r"^[0-9A-Za-z-]{8,64}$")
+
+
+@dataclass
+class PlaqueInput:
+    name: str
+    position: str = "outside"
+    action: str | None = None  # keep | merge | remove; None: keep if whitelisted, else remove
+
+
+@dataclass
+class InspectionInput:
+    """What the form (or the API) submits."""
+
+    client_id: str
+    village_id: int
+    level: str
+    inspected_on: dt.date | str
+    plaques: list[PlaqueInput] = field(default_factory=list)
+    certificates: list[str] = field(default_factory=list)
+    wall_boards: int = 0
+    wall_boards_ok: bool = True
+    wall_boards_note: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    responsible_person: str | None = None
+    note: str | None = None
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def get(session, inspection_id, user=None) -> Inspection:
+    """An inspection inside the user's scope; anything else is answered as not found."""
+    try:
+        ident = int(inspection_id)
+    except (TypeError, ValueError):
+        raise NotFound("记录不存在，或不在您的管辖范围内") from None
+    row = session.get(Inspection, ident)
+    if row is None or not scope.contains(row.region_id, _scope_of(user)):
+        raise NotFound("记录不存在，或不在您的管辖范围内")
+    return row
+
+
+def _scope_of(user):
+    return getattr(user, "scope_region", None) if user is not None else scope.current_region()
+
+
+def villages_for(session, user, query: str | None = None, limit: int = 50) -> list[Region]:
+    """Villages the user may inspect, for the form's picker."""
+    q = session.query(Region).filter(Region.level == "village")
+    q = scope.restrict(q, Region, region=_scope_of(user), column="id")
+    if query:
+        q = q.filter(Region.name.contains(query.strip()))
+    return q.order_by(Region.path).limit(limit).all()
+
+
+# -- validation -----------------------------------------------------------------------------
+
+
+def _village(session, village_id, user) -> Region:
+    try:
+        ident = int(village_id)
+    except (TypeError, ValueError):
+        raise NameplatesError("请选择村(社区)") from None
+    village = session.get(Region, ident)
+    if village is None or not scope.contains(village.id, _scope_of(user)):
+        raise NotFound("所选村(社区)不存在，或不在您的管辖范围内")
+    if village.level != "village":
+        raise NameplatesError("检查对象须为村(社区)")
+    return village
+
+
+def _date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise NameplatesError("检查日期格式不正确（例如 2025-03-01）") from None
+    if not isinstance(value, dt.date):
+        raise NameplatesError("请填写检查日期")
+    if value > today():
+        raise NameplatesError("检查日期不能晚于今天")
+    if value.year < 2000:
+        raise NameplatesError("检查日期不正确")
+    return value
+
+
+def _coordinate(value, low, high, title):
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise NameplatesError(f"{title}须为数字") from None
+    if not low <= number <= high:
+        raise NameplatesError(f"{title}超出范围")
+    return number
+
+
+def _validate(session, data: InspectionInput, user):
+    village = _village(session, data.village_id, user)
+    if data.level not in registers.levels():
+        raise NameplatesError(f"检查层级须为以下之一：{'、'.join(registers.levels())}")
+    day = _date(data.inspected_on)
+    version = registers.version_on(session, day)
+    if version is None:
+        raise NameplatesError("检查日期之前没有生效的挂牌白名单，请先由模块负责人维护白名单")
+    try:
+        wall_boards = int(data.wall_boards or 0)
+    except (TypeError, ValueError):
+        raise NameplatesError("上墙牌板数量须为整数") from None
+    if wall_boards < 0 or wall_boards > 500:
+        raise NameplatesError("上墙牌板数量不正确")
+    check = registers.checker(session, version)
+    plaques, seen = [], set()
+    for p in data.plaques:
+        name = " ".join((p.name or "").split())
+        if not name:
+            continue
+        if len(name) > 100:
+            raise NameplatesError(f"牌子名称过长：{name[:20]}…")
+        if p.position not in ("outside", "inside"):
+            raise NameplatesError(f"牌子“{name}”的位置须为门外或门内")
+        key = (registers.normalize(name), p.position)
+        if key in seen:
+            raise NameplatesError(f"牌子“{name}”重复填写了")
+        seen.add(key)
+        result = check(name, p.position)
+        action = p.action or ("keep" if result.on_whitelist else "remove")
+        if action not in ("keep", "merge", "remove"):
+            raise NameplatesError(f"牌子“{name}”的处理方式须为保留、合并或摘除")
+        if not result.on_whitelist and action == "keep":
+            # Anything not on the whitelist is taken down or merged; keeping it is not an option.
+            action = "remove"
+        if result.on_whitelist:
+            action = "keep"
+        plaques.append(PlaqueFinding(name=name, position=p.position, on_whitelist=result.on_whitelist,
+                                     unregistered=result.unregistered, action=action))
+    lookup = registers.cancelled_lookup(session)
+    certificates, seen = [], set()
+    for raw in data.certificates:
+        name = " ".join((raw or "").split())
+        if not name or registers.normalize(name) in seen:
+            continue
+        if len(name) > 200:
+            raise NameplatesError(f"证明名称过长：{name[:20]}…")
+        seen.add(registers.normalize(name))
+        match = lookup(name)
+        certificates.append(CertificateFinding(name=name, cancelled=match is not None,
+                                               cancelled_id=match.id if match else None))
+    return {
+        "region_id": village.id,
+        "level": data.level,
+        "inspected_on": day,
+        "whitelist_version_id": version.id,
+        "wall_boards": wall_boards,
+        "wall_boards_ok": bool(data.wall_boards_ok),
+        "wall_boards_note": (data.wall_boards_note or "").strip()[:500] or None,
+        "latitude": _coordinate(data.latitude, -90, 90, "纬度"),
+        "longitude": _coordinate(data.longitude, -180, 180, "经度"),
+        "responsible_person": (data.responsible_person or "").strip()[:100] or None,
+        "note": (data.note or "").strip() or None,
+    }, plaques, certificates
+
+
+# -- submission -----------------------------------------------------------------------------
+
+
+def by_client_id(session, client_id: str) -> Inspection | None:
+    return session.query(Inspection).filter(Inspection.client_id == client_id).one_or_none()
+
+
+def _same_submitter(existing: Inspection, user) -> Inspection:
+    if user is not None and existing.inspector_id not in (None, user.id):
+        raise Conflict("该表单编号已被其他人的检查使用，请刷新页面重新填写")
+    return existing
+
+
+def submit(session, data: InspectionInput, user, files=()) -> tuple[Inspection, bool]:
+    """Record an inspection with its findings and photos in one transaction.
+
+    Returns ``(inspection, created)``.  A second submission with the same client id returns
+    the first inspection untouched (``created`` False), also when two arrive at once: the
+    unique index lets one insert win and the other finds the winner.
+    """
+    client_id = (data.client_id or "").strip()
+    if not CLIENT_ID_RE.match(client_id):
+        raise NameplatesError("表单编号缺失或格式不正确，请刷新页面后重新填写")
+    existing = by_client_id(session, client_id)
+    if existing is not None:
+        return _same_submitter(existing, user), False
+    try:
+        values, plaques, certificates = _validate(session, data, user)
+        inspection = Inspection(client_id=client_id, inspector_id=getattr(user, "id", None),
+                                status="submitted", **values)
+        session.add(inspection)
+        # Insert the row first: a concurrent duplicate fails here, before any photo is processed.
+        session.flush()
+        inspection.plaques.extend(plaques)
+        inspection.certificates.extend(certificates)
+        photos.save(session, files, photos.INSPECTION, inspection.id, getattr(user, "id", None))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = by_client_id(session, client_id)
+        if existing is None:
+            raise
+        return _same_submitter(existing, user), False
+    except Exception:
+        session.rollback()
+        raise
+    return inspection, True
+
+
+def update(session, inspection_id, data: InspectionInput, user, files=()) -> Inspection:
+    """The inspector corrects an inspection that is not yet accepted (a returned one goes back
+    to review)."""
+    try:
+        inspection = get(session, inspection_id, user)
+        if inspection.status == "accepted":
+            raise Forbidden("该检查已审核通过，不能再修改")
+        if user is not None and inspection.inspector_id != user.id and not _is_owner(user):
+            raise Forbidden("只能修改自己录入的检查")
+        values, plaques, certificates = _validate(session, data, user)
+        for key, value in values.items():
+            setattr(inspection, key, value)
+        inspection.plaques.clear()
+        inspection.certificates.clear()
+        session.flush()
+        inspection.plaques.extend(plaques)
+        inspection.certificates.extend(certificates)
+        if inspection.status == "rejected":
+            inspection.status = "submitted"
+        photos.save(session, files, photos.INSPECTION, inspection.id, getattr(user, "id", None))
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return inspection
+
+
+def _is_owner(user) -> bool:
+    from . import NAME
+
+    return roles.is_admin(user) or NAME in roles.owner_plugins(user)
+
+
+# -- review ---------------------------------------------------------------------------------
+
+
+def may_review(user, inspection: Inspection) -> str | None:
+    """Why ``user`` may not review ``inspection``, or None when they may."""
+    if user is None:
+        return "请先登录"
+    if inspection.inspector_id == user.id:
+        return "不能审核自己录入的检查"
+    region = getattr(user, "scope_region", None)
+    if region is not None and region.level == "village":
+        return "审核须由乡镇或县级人员进行"
+    if not scope.contains(inspection.region_id, region):
+        return "该检查不在您的管辖范围内"
+    if inspection.status != "submitted":
+        return f"该检查当前为“{inspection.status_title}”，不能重复审核"
+    return None
+
+
+def review(session, inspection_id, user, accept: bool, comment: str | None = None) -> Inspection:
+    """Accept or reject; acceptance turns the findings into rectification orders and runs
+    the reverse check, all in the same transaction."""
+    try:
+        inspection = get(session, inspection_id, user)
+        comment = (comment or "").strip()
+        reason = may_review(user, inspection)
+        if reason:
+            raise Forbidden(reason)
+        if not accept and not comment:
+            raise NameplatesError("退回检查须填写退回意见")
+        inspection.reviewer_id = user.id
+        inspection.reviewed_at = utcnow()
+        inspection.review_comment = comment[:500] or None
+        if accept:
+            inspection.status = "accepted"
+            rectification.on_accepted(session, inspection)
+        else:
+            inspection.status = "rejected"
+        ledger.refresh(session, inspection.region_id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return inspection

@@ -1,0 +1,213 @@
+"""Rectification orders and the reverse check (倒查).
+
+An accepted inspection opens one order per non-compliant finding.  Before it does, the reverse
+check asks whether the village was clean (an earlier accepted inspection and no order left
+open) and now shows an excess plaque or a cancelled certificate again: that is a rebound,
+flagged on the inspection, and a re-inspection is scheduled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from console import scope
+
+from . import ledger, photos, registers
+from .errors import Forbidden, NameplatesError, NotFound
+from .models import Inspection, RectificationOrder, Reinspection
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def findings(inspection: Inspection) -> list[tuple[str, str]]:
+    """(finding type, subject) of every non-compliant finding of an inspection."""
+    out = []
+    for p in inspection.plaques:
+        if not p.on_whitelist:
+            out.append(("plaque", f"{p.name}（{p.position_title}，应{p.action_title}）"))
+    for c in inspection.certificates:
+        if c.cancelled:
+            out.append(("certificate", f"仍出具“{c.name}”"))
+    if not inspection.wall_boards_ok:
+        out.append(("wallboard", inspection.wall_boards_note or f"上墙牌板 {inspection.wall_boards} 块，不规范"))
+    return out
+
+
+def _rebound_signs(inspection: Inspection) -> list[str]:
+    signs = [f"牌子“{p.name}”" for p in inspection.plaques if not p.on_whitelist]
+    signs += [f"证明“{c.name}”" for c in inspection.certificates if c.cancelled]
+    return signs
+
+
+def was_clean(session, village_id: int, before: Inspection) -> bool:
+    """An earlier accepted inspection exists and no order of the village is still open."""
+    earlier = (
+        session.query(Inspection.id)
+        .filter(Inspection.region_id == village_id, Inspection.status == "accepted",
+                Inspection.id != before.id)
+        .first()
+    )
+    if earlier is None:
+        return False
+    still_open = (
+        session.query(RectificationOrder.id)
+        .filter(RectificationOrder.region_id == village_id, RectificationOrder.status != "closed")
+        .first()
+    )
+    return still_open is None
+
+
+def on_accepted(session, inspection: Inspection) -> list[RectificationOrder]:
+    """Reverse check, completion of scheduled re-inspections, and the new orders."""
+    village_id = inspection.region_id
+    signs = _rebound_signs(inspection)
+    rebound = bool(signs) and was_clean(session, village_id, inspection)
+    # This inspection is the re-inspection any earlier schedule was waiting for.
+    for pending in session.query(Reinspection).filter(
+        Reinspection.region_id == village_id, Reinspection.status == "scheduled",
+        Reinspection.source_inspection_id != inspection.id,
+    ):
+        pending.status = "done"
+        pending.done_inspection_id = inspection.id
+    opened = []
+    start = today()
+    for finding_type, subject in findings(inspection):
+        order = RectificationOrder(
+            region_id=village_id, inspection_id=inspection.id, finding_type=finding_type,
+            subject=subject[:200], responsible_person=inspection.responsible_person, opened_on=start,
+            deadline=start + dt.timedelta(days=registers.deadline_days(finding_type)), status="open",
+        )
+        session.add(order)
+        opened.append(order)
+    inspection.compliant = not opened
+    inspection.rebound = rebound
+    if rebound:
+        schedule_reinspection(session, inspection, "反弹：" + "、".join(signs))
+    return opened
+
+
+def schedule_reinspection(session, inspection: Inspection, reason: str) -> Reinspection:
+    """One scheduled re-inspection per rebound inspection."""
+    existing = (
+        session.query(Reinspection)
+        .filter(Reinspection.source_inspection_id == inspection.id)
+        .one_or_none()
+    )
+    if existing is not None:
+        return existing
+    row = Reinspection(
+        region_id=inspection.region_id, source_inspection_id=inspection.id, reason=reason[:300],
+        due_on=today() + dt.timedelta(days=int(registers.setting("reinspection_days"))),
+        status="scheduled",
+    )
+    session.add(row)
+    return row
+
+
+def schedule_missing_reinspections(session) -> int:
+    """The daily job's safety net: every rebound gets its re-inspection; committed."""
+    added = 0
+    sources = (
+        session.query(Inspection)
+        .filter(Inspection.rebound.is_(True), Inspection.status == "accepted")
+        .filter(~Inspection.id.in_(session.query(Reinspection.source_inspection_id)))
+        .all()
+    )
+    for inspection in sources:
+        schedule_reinspection(session, inspection, "反弹：补排复查")
+        ledger.refresh(session, inspection.region_id)
+        added += 1
+    session.commit()
+    return added
+
+
+# -- working an order -----------------------------------------------------------------------
+
+
+def get(session, order_id, user=None) -> RectificationOrder:
+    try:
+        ident = int(order_id)
+    except (TypeError, ValueError):
+        raise NotFound("记录不存在，或不在您的管辖范围内") from None
+    row = session.get(RectificationOrder, ident)
+    region = getattr(user, "scope_region", None) if user is not None else scope.current_region()
+    if row is None or not scope.contains(row.region_id, region):
+        raise NotFound("记录不存在，或不在您的管辖范围内")
+    return row
+
+
+def update(session, order_id, user, *, responsible_person=None, measures=None, before_files=(),
+           after_files=(), rectified_on=None) -> RectificationOrder:
+    """Name who answers for it, note the measures, add photos; with ``rectified_on`` the village
+    reports the order done and it waits for re-inspection."""
+    try:
+        order = get(session, order_id, user)
+        if order.status == "closed":
+            raise Forbidden("该整改已销号，不能再修改")
+        if responsible_person is not None:
+            order.responsible_person = responsible_person.strip()[:100] or None
+        if measures is not None:
+            order.measures = measures.strip()[:500] or None
+        uid = getattr(user, "id", None)
+        photos.save(session, before_files, photos.ORDER_BEFORE, order.id, uid)
+        after = photos.save(session, after_files, photos.ORDER_AFTER, order.id, uid)
+        if rectified_on:
+            day = _date(rectified_on)
+            if not order.responsible_person:
+                raise NameplatesError("请先填写整改责任人")
+            if not after and not photos.of(session, photos.ORDER_AFTER, order.id):
+                raise NameplatesError("报告整改完成须上传整改后照片")
+            order.rectified_on = day
+            order.status = "rectified"
+        ledger.refresh(session, order.region_id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return order
+
+
+def reinspect(session, order_id, user, passed: bool, note: str | None = None) -> RectificationOrder:
+    """The re-inspection of a reported order: passed closes it off in the village ledger
+    (台账销号); failed sends it back to the village."""
+    try:
+        order = get(session, order_id, user)
+        note = (note or "").strip()
+        if order.status != "rectified":
+            raise NameplatesError("只有“待复查”的整改可以复查销号")
+        if not passed and not note:
+            raise NameplatesError("复查不通过须填写原因")
+        order.reinspection_note = note[:500] or None
+        order.reinspected_by_id = getattr(user, "id", None)
+        if passed:
+            order.status = "closed"
+            order.closed_on = today()
+        else:
+            order.status = "open"
+            order.rectified_on = None
+        ledger.refresh(session, order.region_id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return order
+
+
+def _date(value) -> dt.date:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise NameplatesError("整改完成日期格式不正确（例如 2025-03-01）") from None
+    if value > today():
+        raise NameplatesError("整改完成日期不能晚于今天")
+    return value
+
+
+def overdue_query(session, day: dt.date | None = None):
+    day = day or today()
+    return session.query(RectificationOrder).filter(
+        RectificationOrder.status != "closed", RectificationOrder.deadline < day
+    )
