@@ -1,17 +1,79 @@
-"""社会工作人才: a module of the console, registered through the ``console.plugins`` entry point."""
+"""社会工作人才: a module of the console, registered through the ``console.plugins`` entry point.
+
+People holding a social-work qualification, their certificates, registrations (登记) and their
+renewals, continuing education, supervision, expiry reminders and a public verification page.
+"""
 
 from pathlib import Path
 
-from console import PluginInfo, hookimpl
+from console import PluginInfo, Setting, hookimpl
+
+from . import models  # noqa: F401 - the metadata must know the tables at start-up
 
 NAME = "talent"
+TITLE = "社会工作人才"
 
 
 @hookimpl
 def plugin_info():
     return PluginInfo(
         name=NAME,
-        title="社会工作人才",
-        version="0.1.0",
+        title=TITLE,
+        version="0.2.0",
+        description="持证社工人员、证书与登记、继续教育、督导、到期提醒、证书公开核验",
         migrations=str(Path(__file__).parent / "migrations" / "versions"),
+        settings=SETTINGS,
     )
+
+
+SETTINGS = (
+    Setting("levels", "职业水平等级及每周期继续教育学时", "lines",
+            default=["助理社会工作师=72", "社会工作师=90", "高级社会工作师=90"],
+            help="每行一个等级，格式“等级名称=学时”；学时为一个登记有效期内须完成的继续教育学时"),
+    Setting("routes", "取得方式", "lines", default=["考试", "考试+评审"]),
+    Setting("education_sources", "继续教育来源", "lines",
+            default=["集中培训", "网络学习", "学术会议", "专业督导", "课题研究", "发表论文"]),
+    Setting("registration_years", "登记有效期（年）", "int", default=3, min=1, max=10),
+    Setting("renewal_window_months", "延续登记提前受理（月）", "int", default=3, min=0, max=24,
+            help="登记到期前多少个月起可申请延续登记"),
+    Setting("max_hours_per_entry", "单条继续教育学时上限", "int", default=200, min=1, max=2000),
+    Setting("reminder_days", "到期提醒（提前天数）", "lines", default=["90", "60", "30", "7"],
+            help="每行一个天数；每个天数只提醒一次"),
+)
+
+
+@hookimpl
+def register_views(appbuilder):
+    from .views import register
+
+    register(appbuilder)
+
+
+@hookimpl
+def role_permissions():
+    from .views import ROLE_PERMISSIONS
+
+    return ROLE_PERMISSIONS
+
+
+@hookimpl
+def dashboard_cards(user, region):
+    from .dashboard import cards
+
+    return cards(region)
+
+
+@hookimpl
+def scheduled_jobs():
+    from console.scheduler import Job
+
+    from .reminders import run_daily
+
+    return [Job("reminders", "社工登记到期提醒", run_daily, "cron", {"hour": 8, "minute": 0})]
+
+
+@hookimpl
+def demo_data(session, scale):
+    from .demo import load
+
+    load(session, scale)

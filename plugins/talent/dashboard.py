@@ -1,0 +1,27 @@
+"""Home-page cards, counted inside the user's region."""
+
+from __future__ import annotations
+
+from console.dashboard import Card
+
+from . import services, stats
+
+
+def cards(region) -> list[Card]:
+    on = services.today()
+    by_level = stats.certified_by_level(region)
+    total = sum(by_level.values())
+    expiring = len(stats.expiring_registrations(on, 90, region))
+    compliance = stats.education_compliance(on, region)
+    rate = (f"{compliance['compliant'] * 100 / compliance['total']:.0f}%" if compliance["total"] else "—")
+    return [
+        Card("持证社工", total, unit="人",
+             note="；".join(f"{level} {n}" for level, n in by_level.items()),
+             link="/talentcertificateview/list/"),
+        Card("90 天内登记到期", expiring, unit="人", note="请提醒办理延续登记",
+             link="/talent/expiring/?days=90", level="warning" if expiring else "default"),
+        Card("继续教育达标率", rate,
+             note=f"有效登记 {compliance['total']} 人中 {compliance['compliant']} 人已完成本周期学时",
+             link="/talenteducationview/list/",
+             level="success" if compliance["total"] and compliance["compliant"] == compliance["total"] else "default"),
+    ]

@@ -1,0 +1,122 @@
+"""Counts over the register, restricted to a region: for the dashboard, the expiry pages and
+the briefing section.  Each takes ``region`` (None: the whole city) and returns plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
+
+from console import scope
+from console.extensions import db
+from console.models import Region
+
+from . import services
+from .models import ISSUED, Certificate, EducationEntry, Person, Registration
+
+
+def _scoped(query, model, region):
+    # An explicit None means "the whole city" here, whoever is signed in.
+    if region is None:
+        return query
+    return scope.restrict(query, model, region)
+
+
+def current_registrations(region=None):
+    """Query of each valid certificate's latest issued registration (superseded ones and
+    those of revoked certificates left out)."""
+    later = aliased(Registration)
+    newer = (db.session.query(later.id)
+             .filter(later.certificate_id == Registration.certificate_id, later.status == ISSUED,
+                     later.expires_on > Registration.expires_on)
+             .exists())
+    q = (db.session.query(Registration)
+         .join(Certificate, Certificate.id == Registration.certificate_id)
+         .filter(Registration.status == ISSUED, Certificate.revoked.is_(False), ~newer))
+    return _scoped(q, Registration, region)
+
+
+def certified_by_level(region=None) -> dict[str, int]:
+    """Holders of a valid (not revoked) certificate per level, in the configured level order."""
+    q = (db.session.query(Certificate.level, func.count(func.distinct(Certificate.person_id)))
+         .filter(Certificate.revoked.is_(False)).group_by(Certificate.level))
+    found = dict(_scoped(q, Certificate, region).all())
+    out = {level: found.pop(level, 0) for level in services.levels()}
+    out.update(found)  # a level since removed from the settings still counts
+    return out
+
+
+def _county_of(path: str, codes: dict[str, str]) -> str | None:
+    parts = path.split(".")
+    return codes.get(parts[1]) if len(parts) > 2 else None
+
+
+def certified_by_level_and_county(region=None) -> list[dict]:
+    """``[{"county": 名称, "level": 等级, "count": n}, ...]`` of valid certificates, by county."""
+    counties = dict(db.session.query(Region.code, Region.name).filter(Region.level == "county"))
+    q = (db.session.query(Region.path, Certificate.level, func.count(Certificate.id))
+         .join(Region, Region.id == Certificate.region_id)
+         .filter(Certificate.revoked.is_(False)).group_by(Region.path, Certificate.level))
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for path, level, count in _scoped(q, Certificate, region):
+        county = _county_of(path, counties)
+        if county:
+            totals[(county, level)] += count
+    order = {name: i for i, name in enumerate(counties.values())}
+    return [{"county": c, "level": lv, "count": n}
+            for (c, lv), n in sorted(totals.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1]))]
+
+
+def expiring_registrations(on: dt.date, days: int = 90, region=None) -> list[Registration]:
+    """Current registrations that expire within ``days`` from ``on`` (soonest first)."""
+    q = current_registrations(region).filter(
+        Registration.expires_on >= on, Registration.expires_on <= on + dt.timedelta(days=days))
+    return q.order_by(Registration.expires_on, Registration.id).all()
+
+
+def expired_registrations(on: dt.date, region=None) -> list[Registration]:
+    """Current registrations already past their expiry (no renewal issued)."""
+    q = current_registrations(region).filter(Registration.expires_on < on)
+    return q.order_by(Registration.expires_on, Registration.id).all()
+
+
+def education_compliance(on: dt.date, region=None) -> dict:
+    """Of the registrations in force on ``on``, how many have their period's hours complete.
+
+    Returns ``{"total": n, "compliant": n, "short": [(registration, hours missing), ...]}``.
+    """
+    regs = (current_registrations(region).filter(Registration.expires_on >= on)
+            .with_entities(Registration.id, Registration.expires_on, Certificate.person_id,
+                           Certificate.level).all())
+    if not regs:
+        return {"total": 0, "compliant": 0, "short": []}
+    need = services.level_hours()
+    starts = {r.id: services.period_start_of(r.expires_on) for r in regs}
+    earliest = min(starts.values())
+    persons = {r.person_id for r in regs}
+    entries = defaultdict(list)
+    q = (db.session.query(EducationEntry.person_id, EducationEntry.taken_on, EducationEntry.hours)
+         .filter(EducationEntry.taken_on >= earliest))
+    for person_id, taken_on, hours in _scoped(q, EducationEntry, region):
+        if person_id in persons:
+            entries[person_id].append((taken_on, hours))
+    compliant, short = 0, []
+    for r in regs:
+        done = sum(h for d, h in entries[r.person_id] if starts[r.id] <= d <= r.expires_on)
+        missing = need.get(r.level, 90) - done
+        if missing <= 0:
+            compliant += 1
+        else:
+            short.append((r.id, round(missing, 1)))
+    return {"total": len(regs), "compliant": compliant, "short": short}
+
+
+def people_count(region=None) -> int:
+    return _scoped(db.session.query(func.count(Person.id)), Person, region).scalar()
+
+
+__all__ = ["current_registrations", "certified_by_level", "certified_by_level_and_county",
+           "expiring_registrations", "expired_registrations", "education_compliance",
+           "people_count"]
