@@ -1,19 +1,88 @@
-"""三送三进: a module of the console, registered through the ``console.plugins`` entry point."""
+"""三送三进: a module of the console, registered through the ``console.plugins`` entry point.
+
+City and county service teams visit private enterprises (送政策、送服务、送温暖 ...), record the
+problems the enterprises raise and see each one through to a result.
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
 
 from console import PluginInfo, hookimpl
 
 from . import models  # noqa: F401 - the metadata must know the tables at start-up
+from .settings import SETTINGS
 
 NAME = "visits"
+TITLE = "三送三进"
 
 
 @hookimpl
 def plugin_info():
     return PluginInfo(
         name=NAME,
-        title="三送三进",
+        title=TITLE,
         version="0.1.0",
+        description="党建惠企服务团“三送三进”：企业名录、走访记录、诉求办理与销号",
         migrations=str(Path(__file__).parent / "migrations" / "versions"),
+        settings=SETTINGS,
     )
+
+
+@hookimpl
+def register_views(appbuilder):
+    from .views import register
+
+    register(appbuilder)
+
+
+@hookimpl
+def role_permissions():
+    read = "can_(list|show|export)$"
+    return {
+        # Service-team members: record visits and problems, look the registry up.
+        "检查员": [
+            ("can_(list|show|add|edit|export|photo)$", "visits_visits$"),
+            ("can_(list|show|add|edit|export|board|mine|act)$", "visits_problems$"),
+            (read, "visits_enterprises$"),
+            ("can_(get|info)$", "visits_(enterprise|visit|problem)_api$"),
+            ("can_(post|put)$", "visits_(visit|problem)_api$"),
+            ("menu_access$", "visits(_(enterprises|visits|problems|board|mine))?$"),
+        ],
+        "领导": [
+            (read, "visits_(enterprises|visits|problems)$"),
+            ("can_board$", "visits_problems$"),
+            ("can_(get|info)$", "visits_(enterprise|visit|problem)_api$"),
+            ("menu_access$", "visits(_(enterprises|visits|problems|board))?$"),
+        ],
+    }
+
+
+@hookimpl
+def dashboard_cards(user, region):
+    from .cards import cards
+
+    return cards(user, region)
+
+
+@hookimpl
+def scheduled_jobs():
+    from console.scheduler import Job
+
+    from .services.reminders import daily_job
+
+    return [Job("reminders", "诉求到期与逾期提醒", daily_job, "cron", {"hour": 8, "minute": 0})]
+
+
+@hookimpl
+def importers():
+    from .importer import enterprise_importer
+
+    return [enterprise_importer()]
+
+
+@hookimpl
+def demo_data(session, scale):
+    from .demo import load
+
+    load(session, scale)

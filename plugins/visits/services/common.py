@@ -1,0 +1,85 @@
+"""What every service of the module shares: its refusals, its dictionaries, today's date and
+the county a region counts for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from console import plugin_settings
+from console.errors import ConsoleError, OutOfScope
+from console.models import Region
+from flask import current_app, has_app_context
+
+NAME = "visits"
+
+
+class VisitsError(ConsoleError):
+    """A rule of 三送三进 refused the request; ``message`` says which, in Chinese."""
+
+
+class StaleEdit(VisitsError):
+    status = 409
+
+    def __init__(self, message: str = "该记录已被他人修改，您看到的是旧版本；请刷新页面后重新填写"):
+        super().__init__(message)
+
+
+def setting(key: str):
+    return plugin_settings.get(NAME, key)
+
+
+def today() -> dt.date:
+    """Today where the console is used (Asia/Shanghai by default), not on the server's clock."""
+    zone = current_app.config.get("TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
+    return dt.datetime.now(ZoneInfo(zone)).date()
+
+
+def county_of(region: Region) -> Region:
+    """The county a county, township or village belongs to."""
+    node = region
+    while node is not None and node.level not in ("county", "city"):
+        node = node.parent
+    if node is None or node.level != "county":
+        raise VisitsError(f"“{region.name}”不属于任何县(市、区)")
+    return node
+
+
+def text(value, limit: int | None = None, title: str = "") -> str | None:
+    """A submitted text field: stripped, None when empty, refused when too long."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value:
+        return None
+    if limit is not None and len(value) > limit:
+        raise VisitsError(f"“{title}”不能超过 {limit} 个字")
+    return value
+
+
+def parse_date(value, title: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise VisitsError(f"“{title}”不是有效的日期（例如 2025-03-01）") from None
+
+
+def get_scoped(session, model, ident):
+    """A row by id inside the user's scope, or the same 404 as a row that does not exist."""
+    from console import scope
+
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        raise OutOfScope() from None
+    query = scope.restrict(session.query(model).filter(model.id == ident), model)
+    row = query.one_or_none()
+    if row is None:
+        raise OutOfScope()
+    return row

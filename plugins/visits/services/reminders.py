@@ -1,0 +1,73 @@
+"""The daily notice to responsible departments: problems due within a few days, and overdue
+ones.  Run twice on one day, it notifies nobody twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from console.models import Notification
+from flask import current_app
+
+from ..models import Problem
+from .common import setting, today
+from .problems import OPEN
+
+SOURCE = "visits.reminders"
+
+
+def link_of(problem: Problem) -> str:
+    return f"/visits/problems/show/{problem.id}"
+
+
+def _day_start_utc(day: dt.date) -> dt.datetime:
+    zone = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+    local = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def due_problems(session, as_of: dt.date, days: int) -> list[Problem]:
+    """Open problems assigned to a department and due by ``as_of + days`` (overdue included)."""
+    return (session.query(Problem)
+            .filter(Problem.status.in_(OPEN), Problem.department_id.isnot(None),
+                    Problem.due_date.isnot(None),
+                    Problem.due_date <= as_of + dt.timedelta(days=days))
+            .order_by(Problem.due_date, Problem.id).all())
+
+
+def send_reminders(session, as_of: dt.date | None = None) -> int:
+    """Notify each member of the responsible department; returns the notices added (the
+    caller commits)."""
+    from console import notifications
+
+    as_of = as_of or today()
+    days = int(setting("reminder_days"))
+    since = _day_start_utc(as_of)
+    already = {(uid, link) for uid, link in session.query(Notification.user_id, Notification.link)
+               .filter(Notification.source == SOURCE, Notification.created_at >= since)}
+    added = 0
+    for problem in due_problems(session, as_of, days):
+        link = link_of(problem)
+        left = (problem.due_date - as_of).days
+        if left < 0:
+            title = f"诉求已逾期 {-left} 天：{problem.enterprise.name}（{problem.category}）"
+        elif left == 0:
+            title = f"诉求今天到期：{problem.enterprise.name}（{problem.category}）"
+        else:
+            title = f"诉求 {left} 天后到期：{problem.enterprise.name}（{problem.category}）"
+        body = (f"责任单位：{problem.department.name}；办理时限：{problem.due_date.isoformat()}；"
+                f"当前状态：{problem.status}。\n{problem.description[:200]}")
+        users = [u.id for u in problem.department.members if (u.id, link) not in already]
+        if users:
+            notifications.notify(session, users, title, body, link, source=SOURCE)
+            already.update((uid, link) for uid in users)
+            added += len(users)
+    return added
+
+
+def daily_job() -> None:
+    """The scheduler's entry: runs in an app context."""
+    from console.extensions import db
+
+    send_reminders(db.session)
+    db.session.commit()

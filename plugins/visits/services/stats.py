@@ -1,0 +1,160 @@
+"""Counts for the dashboard and, later, the briefing: visits, enterprises covered, problems
+raised / solved / overdue, solve rate and satisfaction rate, for a region and a period.
+
+A period is ``[start, end)`` in dates; ``region`` None means the whole city (or, inside a
+request, the signed-in user's scope).  Every function counts in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from console import scope
+from console.models import Region
+from sqlalchemy import func
+
+from ..models import Enterprise, Problem, Visit
+from .common import today
+from .problems import CLOSED, DISSATISFIED, OPEN, SATISFACTION, overdue_clause
+
+
+def _scoped(session, model, region, *columns):
+    return scope.restrict(session.query(*columns), model, region=region)
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
+
+
+def year_bounds(year: int | None = None) -> tuple[dt.date, dt.date]:
+    year = year or today().year
+    return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+
+
+def enterprises(session, region: Region | None = None) -> int:
+    return _scoped(session, Enterprise, region, func.count(Enterprise.id)).scalar()
+
+
+def visits(session, region=None, start=None, end=None) -> int:
+    q = _scoped(session, Visit, region, func.count(Visit.id))
+    return _period(q, Visit.visit_date, start, end).scalar()
+
+
+def enterprises_covered(session, region=None, start=None, end=None) -> int:
+    q = _scoped(session, Visit, region, func.count(func.distinct(Visit.enterprise_id)))
+    return _period(q, Visit.visit_date, start, end).scalar()
+
+
+def problems_raised(session, region=None, start=None, end=None) -> int:
+    q = _scoped(session, Problem, region, func.count(Problem.id))
+    return _period(q, Problem.raised_on, start, end).scalar()
+
+
+def problems_solved(session, region=None, start=None, end=None) -> int:
+    """Closed off (已办结) within the period, whenever they were raised."""
+    q = _scoped(session, Problem, region, func.count(Problem.id)).filter(Problem.status == CLOSED)
+    if start:
+        q = q.filter(Problem.closed_at >= _at(start))
+    if end:
+        q = q.filter(Problem.closed_at < _at(end))
+    return q.scalar()
+
+
+def problems_open(session, region=None) -> int:
+    return _scoped(session, Problem, region, func.count(Problem.id)).filter(
+        Problem.status.in_(OPEN)).scalar()
+
+
+def problems_overdue(session, region=None, as_of: dt.date | None = None) -> int:
+    return _scoped(session, Problem, region, func.count(Problem.id)).filter(
+        overdue_clause(as_of)).scalar()
+
+
+def solve_rate(session, region=None, start=None, end=None) -> float | None:
+    """Share of the problems raised in the period that are closed off now; None if none."""
+    q = _period(_scoped(session, Problem, region, func.count(Problem.id),
+                        func.count(Problem.id).filter(Problem.status == CLOSED)),
+                Problem.raised_on, start, end)
+    total, closed = q.one()
+    return round(closed / total, 4) if total else None
+
+
+def satisfaction_rate(session, region=None, start=None, end=None) -> float | None:
+    """(满意 + 基本满意) / problems rated, of the problems raised in the period."""
+    q = _period(_scoped(session, Problem, region, func.count(Problem.id),
+                        func.count(Problem.id).filter(Problem.satisfaction != DISSATISFIED))
+                .filter(Problem.satisfaction.in_(SATISFACTION)), Problem.raised_on, start, end)
+    rated, satisfied = q.one()
+    return round(satisfied / rated, 4) if rated else None
+
+
+def _period(query, column, start, end):
+    if start:
+        query = query.filter(column >= start)
+    if end:
+        query = query.filter(column < end)
+    return query
+
+
+@dataclass
+class CountyFigures:
+    county_id: int
+    county: str
+    visits: int = 0
+    enterprises_covered: int = 0
+    problems_raised: int = 0
+    problems_solved: int = 0
+    problems_overdue: int = 0
+    solve_rate: float | None = None
+    satisfaction_rate: float | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def by_county(session, region=None, start=None, end=None, as_of=None) -> list[CountyFigures]:
+    """Every figure above, one row per county inside ``region``, in county-code order."""
+    counties = scope.restrict(session.query(Region).filter(Region.level == "county"), Region,
+                              region=region, column="id").order_by(Region.code).all()
+    if region is not None and region.level in ("township", "village"):
+        counties = []
+    rows = {c.id: CountyFigures(c.id, c.name) for c in counties}
+
+    for cid, n in _period(_scoped(session, Visit, region, Visit.county_id, func.count(Visit.id)),
+                          Visit.visit_date, start, end).group_by(Visit.county_id):
+        if cid in rows:
+            rows[cid].visits = n
+    for cid, n in _period(_scoped(session, Visit, region, Visit.county_id,
+                                  func.count(func.distinct(Visit.enterprise_id))),
+                          Visit.visit_date, start, end).group_by(Visit.county_id):
+        if cid in rows:
+            rows[cid].enterprises_covered = n
+    raised = _period(_scoped(session, Problem, region, Problem.county_id, func.count(Problem.id),
+                             func.count(Problem.id).filter(Problem.status == CLOSED),
+                             func.count(Problem.id).filter(Problem.satisfaction.in_(SATISFACTION)),
+                             func.count(Problem.id).filter(Problem.satisfaction.in_(SATISFACTION[:2]))),
+                     Problem.raised_on, start, end).group_by(Problem.county_id)
+    for cid, total, closed, rated, satisfied in raised:
+        if cid in rows:
+            rows[cid].problems_raised = total
+            rows[cid].solve_rate = round(closed / total, 4) if total else None
+            rows[cid].satisfaction_rate = round(satisfied / rated, 4) if rated else None
+    solved = _scoped(session, Problem, region, Problem.county_id, func.count(Problem.id)).filter(
+        Problem.status == CLOSED)
+    if start:
+        solved = solved.filter(Problem.closed_at >= _at(start))
+    if end:
+        solved = solved.filter(Problem.closed_at < _at(end))
+    for cid, n in solved.group_by(Problem.county_id):
+        if cid in rows:
+            rows[cid].problems_solved = n
+    for cid, n in _scoped(session, Problem, region, Problem.county_id, func.count(Problem.id)).filter(
+            overdue_clause(as_of)).group_by(Problem.county_id):
+        if cid in rows:
+            rows[cid].problems_overdue = n
+    return list(rows.values())
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
