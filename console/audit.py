@@ -91,7 +91,7 @@ def _changes(obj, kind: str) -> dict:
             if value is not None:
                 out[key] = [None, MASK if key in masked else _plain(value)]
         elif kind == "delete":
-            value = state.dict.get(key)
+            value = getattr(obj, key, None)  # loads an expired row before it goes
             if value is not None:
                 out[key] = [MASK if key in masked else _plain(value), None]
         elif hist.has_changes():
@@ -163,8 +163,31 @@ def _after_rollback(session: Session):
     session.info.pop("audit_pending", None)
 
 
+def _keep_old_values(mapper, cls) -> None:
+    # Setting an attribute of an expired object (after a commit) would otherwise lose the old
+    # value the log needs; active history loads it first.
+    if issubclass(cls, (Audited, User, Role)) and not issubclass(cls, AuditLog):
+        for attr in mapper.column_attrs:
+            target = getattr(cls, attr.key)
+            if not event.contains(target, "set", _noop):
+                event.listen(target, "set", _noop, active_history=True)
+
+
+def _noop(target, value, oldvalue, initiator):
+    return value
+
+
 def install() -> None:
     """Listen on every ORM session (the web's, the CLI's and the jobs')."""
+    from sqlalchemy.orm import Mapper
+
+    from flask_appbuilder import Model
+
+    if not event.contains(Mapper, "mapper_configured", _keep_old_values):
+        event.listen(Mapper, "mapper_configured", _keep_old_values)
+    for mapper in list(Model.registry.mappers):  # those configured before we listened
+        if mapper.configured:
+            _keep_old_values(mapper, mapper.class_)
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)

@@ -1,4 +1,5 @@
 from flask_appbuilder import ModelView
+from wtforms import SelectField
 
 from .. import regions
 from ..extensions import db
@@ -36,12 +37,9 @@ class RegionView(ModelView):
     add_form_query_rel_fields = edit_form_query_rel_fields = {"parent": REGION_PICKER["region"]}
     search_form_query_rel_fields = {"parent": REGION_PICKER["region"]}
 
-    from wtforms import SelectField
-
     add_form_extra_fields = edit_form_extra_fields = {
         "level": SelectField("层级", choices=list(REGION_LEVELS.items())),
     }
-    del SelectField
 
     def pre_add(self, item):
         regions.prepare(db.session, item)

@@ -1,0 +1,69 @@
+# 基层治理控制台: set-up, demo, tests and benchmarks.  `make demo` and `make test` are all a
+# newcomer needs on a fresh Debian machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= $(or $(JICENG_PORT),8080)
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-sqlite test-postgres bench venv fonts chromium clean help
+
+help:
+	@echo "make demo   建环境、初始化数据库、载入昭通演示数据并启动控制台 (http://127.0.0.1:$(PORT)/)"
+	@echo "make test   建环境并运行全部测试（SQLite；本机有 PostgreSQL 时再在 PostgreSQL 上运行一遍）"
+	@echo "make bench  全市规模性能测试"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d console/translations
+
+# WeasyPrint draws empty boxes, silently, without a Simplified-Chinese font.
+fonts:
+	@if fc-list :lang=zh-cn family 2>/dev/null | grep -q "Noto Sans CJK SC"; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "安装中文字体 fonts-noto-cjk ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null; \
+	else \
+		echo "缺少简体中文字体：请以 root 运行 'apt-get install fonts-noto-cjk'（或安装含 Noto Sans CJK SC 的字体包）后重试。" >&2; exit 1; \
+	fi
+
+# Browser tests drive Debian's Chromium: Playwright's own browser download cannot work offline.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "安装 chromium ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "缺少 /usr/bin/chromium：请以 root 运行 'apt-get install chromium' 后重试。" >&2; exit 1; \
+	fi
+
+demo: venv fonts
+	$(BIN)/jiceng init
+	$(BIN)/jiceng demo
+	JICENG_PORT=$(PORT) $(BIN)/jiceng serve
+
+test: venv fonts chromium
+	$(BIN)/pytest
+	@if $(BIN)/python -m tests.postgres_available; then \
+		echo "在 PostgreSQL 上再运行一遍 ..."; \
+		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser"; \
+	else \
+		echo "未找到 PostgreSQL（JICENG_TEST_POSTGRES_URL 或 127.0.0.1:5432）：只在 SQLite 上运行了测试。"; \
+	fi
+
+test-sqlite: venv
+	$(BIN)/pytest
+
+test-postgres: venv
+	JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser"
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info
