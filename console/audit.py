@@ -124,8 +124,8 @@ def _row(action: str, entity: str | None, entity_id, summary: str | None, change
 
 
 def _pk(obj) -> str:
-    ident = inspect(obj).identity
-    return ",".join(str(v) for v in ident) if ident else ""
+    ident = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ",".join(str(v) for v in ident if v is not None)
 
 
 def _before_flush(session: Session, flush_context, instances):
