@@ -341,22 +341,34 @@ class _Report:
     """The rejected rows, written as they are found (write-only workbook, flat memory)."""
 
     def __init__(self, headers: list[str]):
-        self.wb = Workbook(write_only=True)
-        self.ws = self.wb.create_sheet("不合格的行")
-        self.ws.append(["行号", "列", "原因", *[_safe(h) for h in headers]])
+        self.headers = headers
+        self.wb = self.ws = None
         self.count = 0
 
     def add(self, problem: Problem, cells: list[str]) -> None:
+        if self.ws is None:  # made on the first problem: an unsaved write-only book leaks
+            self.wb = Workbook(write_only=True)
+            self.ws = self.wb.create_sheet("不合格的行")
+            self.ws.append(["行号", "列", "原因", *[_safe(h) for h in self.headers]])
         self.ws.append([problem.row, problem.column, problem.reason, *[_safe(c) for c in cells]])
         self.count += 1
 
     def finish(self) -> bytes | None:
-        if not self.count:
+        if self.wb is None:
             return None
         with tempfile.TemporaryFile() as fh:
             self.wb.save(fh)
             fh.seek(0)
-            return fh.read()
+            data = fh.read()
+        self.wb = None
+        return data
+
+    def discard(self) -> None:
+        """After a failure: a write-only book must be saved to release its temporary file."""
+        if self.wb is not None:
+            with tempfile.TemporaryFile() as fh:
+                self.wb.save(fh)
+            self.wb = None
 
 
 # -- jobs and progress ----------------------------------------------------------------------
@@ -534,10 +546,12 @@ def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportRe
     session = db.session
     sheet = _open(file_path, filename)
     spool = _Spool()
+    closers = [spool.close, sheet.close]
     try:
         header_number, header, positions = _find_header(importer, sheet)
         ctx = importer.prepare(session) if importer.prepare else None
         report = _Report(header)
+        closers.append(report.discard)
         problems: list[Problem] = []
         total = valid = rejected = 0
         batch: list[dict] = []
@@ -593,8 +607,8 @@ def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportRe
                             rows_rejected=rejected, problems=problems, report=report.finish(),
                             message=message)
     finally:
-        spool.close()
-        sheet.close()
+        for close in closers:
+            close()
 
 
 def _find_header(importer: Importer, sheet: _Sheet):
