@@ -16,7 +16,9 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import Response, send_file
+from urllib.parse import quote
+
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -24,7 +26,7 @@ from openpyxl.styles import Font
 
 from .extensions import db
 
-__all__ = ["neutralize", "query_rows", "stream_xlsx", "write_xlsx", "region_columns",
+__all__ = ["attachment", "neutralize", "query_rows", "stream_xlsx", "write_xlsx", "region_columns",
            "region_rows", "export_regions", "XLSX_MIMETYPE"]
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,14 +85,33 @@ def stream_xlsx(rows: Iterable[Any], columns: Columns, filename: str, *,
     try:
         with os.fdopen(fd, "wb") as fh:
             write_xlsx(rows, columns, fh, sheet_title=sheet_title)
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the response when sent
+        handle = open(path, "rb")  # noqa: SIM115 - closed by _chunks
+        size = os.fstat(handle.fileno()).st_size
     finally:
-        # Unlinked at once: the open handle keeps the data readable until the response closes it.
+        # Unlinked at once: the open handle keeps the data readable until it is sent.
         os.unlink(path)
-    response = send_file(handle, mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=filename, max_age=0)
+    response = Response(_chunks(handle), mimetype=XLSX_MIMETYPE, direct_passthrough=True)
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = attachment(filename)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _chunks(handle, size: int = 1 << 16):
+    # A generator closes the file when the last chunk is sent, or when the server drops it.
+    try:
+        while chunk := handle.read(size):
+            yield chunk
+    finally:
+        handle.close()
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a Chinese file name (RFC 6266, with an ASCII fallback)."""
+    fallback = filename.encode("ascii", "ignore").decode().replace("\"", "").replace("\\", "") or "export.xlsx"
+    if fallback.startswith("."):
+        fallback = "export" + fallback
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def query_rows(query, batch: int = 2000, session=None) -> Iterator[Any]:
