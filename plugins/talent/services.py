@@ -35,6 +35,19 @@ from .models import (
 )
 
 NAME = "talent"
+
+
+def _no_autoflush(func):
+    """Rules run on objects a form or a constructor has just linked to loaded rows; their
+    lookups must not flush those half-built objects first."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with db.session.no_autoflush:
+            return func(*args, **kwargs)
+
+    return wrapper
 FIRST_EXAM_YEAR = 2008  # the national social-work qualification exam started in 2008
 
 # -- settings -------------------------------------------------------------------------------
@@ -138,6 +151,7 @@ def reveal_id_number(person: Person) -> str:
     return idnumber.decrypt(person.id_number_enc)
 
 
+@_no_autoflush
 def set_id_number(person: Person, raw, on: dt.date | None = None) -> None:
     number = idnumber.validate(raw, on or today())
     digest = idnumber.lookup_hash(number)
@@ -183,6 +197,7 @@ def _text(value, title: str, limit: int, required: bool = False) -> str | None:
     return text
 
 
+@_no_autoflush
 def check_person(person: Person) -> None:
     """Rules on the plain fields of a person (the identity number has its own)."""
     person.name = _text(person.name, "姓名", 50, required=True)
@@ -238,14 +253,13 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+@_no_autoflush
 def check_certificate(cert: Certificate, on: dt.date | None = None) -> None:
     on = on or today()
     person = cert.person or (db.session.get(Person, cert.person_id) if cert.person_id else None)
     if person is None:
         raise TalentError("请选择持证人")
     scope.require(person.region_id)
-    cert.person = person
-    cert.region_id = person.region_id
     if cert.level not in level_hours():
         raise TalentError(f"职业水平等级须为以下之一：{'、'.join(levels())}")
     if cert.route not in routes():
@@ -265,11 +279,13 @@ def check_certificate(cert: Certificate, on: dt.date | None = None) -> None:
         raise TalentError(f"管理号“{cert.management_number}”已存在，不能重复登记")
     if not cert.token:
         cert.token = new_token()
+    cert.person = person
+    cert.region_id = person.region_id
 
 
 def add_certificate(person: Person, *, level, management_number, year_obtained, route,
                     on: dt.date | None = None) -> Certificate:
-    cert = Certificate(person=person, level=level, management_number=management_number,
+    cert = Certificate(person_id=person.id, level=level, management_number=management_number,
                        year_obtained=year_obtained, route=route, revoked=False)
     check_certificate(cert, on)
     db.session.add(cert)
@@ -360,6 +376,7 @@ def _check_renewal(cert: Certificate, on: dt.date) -> None:
             f"已完成 {status['done']:g} 学时，还差 {status['short']:g} 学时")
 
 
+@_no_autoflush
 def check_new_registration(reg: Registration, on: dt.date | None = None) -> None:
     """Rules for a new application: certificate valid, nothing else in progress, a first
     registration only once, a renewal inside its window and with its hours complete."""
@@ -395,14 +412,9 @@ def check_new_registration(reg: Registration, on: dt.date | None = None) -> None
 
 def apply_registration(cert: Certificate, kind: str, *, applied_on: dt.date | None = None,
                        note=None, on: dt.date | None = None) -> Registration:
-    reg = Registration(certificate=cert, kind=kind, applied_on=applied_on, note=note)
-    try:
-        check_new_registration(reg, on)
-    except TalentError:
-        # The relationship put it in the session; it must not be written.
-        if reg in db.session:
-            db.session.expunge(reg)
-        raise
+    # Linked by id: a refused application must leave nothing in the certificate's collection.
+    reg = Registration(certificate_id=cert.id, kind=kind, applied_on=applied_on, note=note)
+    check_new_registration(reg, on)
     db.session.add(reg)
     db.session.flush()
     return reg
@@ -477,14 +489,13 @@ def parse_hours(raw, limit: int | None = None) -> float:
     return round(hours, 1)
 
 
+@_no_autoflush
 def check_education(entry: EducationEntry, on: dt.date | None = None) -> None:
     on = on or today()
     person = entry.person or (db.session.get(Person, entry.person_id) if entry.person_id else None)
     if person is None:
         raise TalentError("请选择人员")
     scope.require(person.region_id)
-    entry.person = person
-    entry.region_id = person.region_id
     if entry.source not in education_sources():
         raise TalentError(f"继续教育来源须为以下之一：{'、'.join(education_sources())}")
     entry.hours = parse_hours(entry.hours)
@@ -495,6 +506,8 @@ def check_education(entry: EducationEntry, on: dt.date | None = None) -> None:
     if entry.taken_on.year < FIRST_EXAM_YEAR:
         raise TalentError(f"学习日期不能早于 {FIRST_EXAM_YEAR} 年")
     entry.title = _text(entry.title, "内容", 200)
+    entry.person = person
+    entry.region_id = person.region_id
 
 
 PROOF_OWNER = "talent.education"
@@ -503,7 +516,7 @@ PROOF_OWNER = "talent.education"
 def add_education(person: Person, *, source, hours, taken_on, title=None, proof=None,
                   on: dt.date | None = None) -> EducationEntry:
     """One ledger line; ``proof`` (an uploaded file or bytes) is kept as its attachment."""
-    entry = EducationEntry(person=person, source=source, hours=hours, taken_on=taken_on, title=title)
+    entry = EducationEntry(person_id=person.id, source=source, hours=hours, taken_on=taken_on, title=title)
     check_education(entry, on)
     db.session.add(entry)
     db.session.flush()
@@ -524,6 +537,7 @@ def attach_proof(entry: EducationEntry, proof, filename: str | None = None):
 # -- supervision ----------------------------------------------------------------------------
 
 
+@_no_autoflush
 def check_supervision(sup: Supervision) -> None:
     supervisor = sup.supervisor or db.session.get(Person, sup.supervisor_id or 0)
     supervisee = sup.supervisee or db.session.get(Person, sup.supervisee_id or 0)
@@ -542,7 +556,7 @@ def check_supervision(sup: Supervision) -> None:
 
 def add_supervision(supervisor: Person, supervisee: Person, started_on: dt.date,
                     ended_on: dt.date | None = None) -> Supervision:
-    sup = Supervision(supervisor=supervisor, supervisee=supervisee, started_on=started_on,
+    sup = Supervision(supervisor_id=supervisor.id, supervisee_id=supervisee.id, started_on=started_on,
                       ended_on=ended_on)
     check_supervision(sup)
     db.session.add(sup)
@@ -550,14 +564,13 @@ def add_supervision(supervisor: Person, supervisee: Person, started_on: dt.date,
     return sup
 
 
+@_no_autoflush
 def check_session(sess: SupervisionSession, on: dt.date | None = None) -> None:
     on = on or today()
     sup = sess.supervision or db.session.get(Supervision, sess.supervision_id or 0)
     if sup is None:
         raise TalentError("请选择督导关系")
     scope.require(sup.region_id)
-    sess.supervision = sup
-    sess.region_id = sup.region_id
     sess.hours = parse_hours(sess.hours, limit=24)
     if not isinstance(sess.held_on, dt.date):
         raise TalentError("请填写督导日期")
@@ -566,11 +579,13 @@ def check_session(sess: SupervisionSession, on: dt.date | None = None) -> None:
     if sess.held_on < sup.started_on or (sup.ended_on and sess.held_on > sup.ended_on):
         raise TalentError("督导日期不在该督导关系的起止日期内")
     sess.topic = _text(sess.topic, "督导主题", 200)
+    sess.supervision = sup
+    sess.region_id = sup.region_id
 
 
 def log_session(sup: Supervision, *, held_on: dt.date, hours, topic=None,
                 on: dt.date | None = None) -> SupervisionSession:
-    sess = SupervisionSession(supervision=sup, held_on=held_on, hours=hours, topic=topic)
+    sess = SupervisionSession(supervision_id=sup.id, held_on=held_on, hours=hours, topic=topic)
     check_session(sess, on)
     db.session.add(sess)
     db.session.flush()
