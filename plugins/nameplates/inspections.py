@@ -226,7 +226,8 @@ def submit(session, data: InspectionInput, user, files=()) -> tuple[Inspection, 
         session.flush()
         inspection.plaques.extend(plaques)
         inspection.certificates.extend(certificates)
-        photos.save(session, files, photos.INSPECTION, inspection.id, getattr(user, "id", None))
+        saved = photos.save(session, files, photos.INSPECTION, inspection.id, getattr(user, "id", None))
+        _position_from_photos(inspection, saved)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -238,6 +239,15 @@ def submit(session, data: InspectionInput, user, files=()) -> tuple[Inspection, 
         session.rollback()
         raise
     return inspection, True
+
+
+def _position_from_photos(inspection: Inspection, saved) -> None:
+    """Without a position typed in, the first photo's EXIF GPS stands for the inspection's."""
+    if inspection.latitude is None:
+        for photo in saved:
+            if photo.latitude is not None:
+                inspection.latitude, inspection.longitude = photo.latitude, photo.longitude
+                return
 
 
 def update(session, inspection_id, data: InspectionInput, user, files=()) -> Inspection:

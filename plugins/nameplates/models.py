@@ -281,6 +281,10 @@ class RectificationOrder(Audited, Model):
         today = today or dt.date.today()
         return self.status != "closed" and self.deadline < today
 
+    @property
+    def overdue_title(self) -> str:
+        return "逾期" if self.is_overdue() else ""
+
     def __repr__(self) -> str:
         return f"{self.finding_title}：{self.subject}"
 

@@ -90,3 +90,7 @@ def cancelled_lookup(session):
     """A function ``name -> CancelledCertificate | None`` over the cancelled register."""
     rows = {normalize(c.name): c for c in session.query(CancelledCertificate)}
     return lambda name: rows.get(normalize(name))
+
+
+def cancelled_lookup_rows(session) -> list[CancelledCertificate]:
+    return session.query(CancelledCertificate).order_by(CancelledCertificate.number).all()

@@ -1,0 +1,111 @@
+"""REST API of inspections: /api/v1/nameplates_inspections/ (list and read in scope; submit
+through the same idempotent service the phone form uses)."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_appbuilder.api import expose, protect, safe
+from marshmallow import Schema, ValidationError, fields, validate
+
+from console.errors import ConsoleError
+from console.extensions import db
+from console.scope import ScopedInterface, ScopedModelRestApi
+
+from . import inspections
+from .models import Inspection
+
+_REQUIRED = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
+
+
+def _field(kind, **kw):
+    return kind(error_messages=_REQUIRED, **kw)
+
+
+class PlaqueSchema(Schema):
+    name = _field(fields.String, required=True, validate=validate.Length(min=1, max=100))
+    position = _field(fields.String, load_default="outside",
+                      validate=validate.OneOf(["outside", "inside"], error="须为 outside（门外）或 inside（门内）"))
+    action = _field(fields.String, load_default=None, allow_none=True,
+                    validate=validate.OneOf(["keep", "merge", "remove"], error="须为 keep、merge 或 remove"))
+
+
+class InspectionSubmitSchema(Schema):
+    client_id = _field(fields.String, required=True, metadata={"description": "客户端生成的唯一编号（UUID），重复提交返回同一条检查"})
+    village_id = _field(fields.Integer, required=True, metadata={"description": "村(社区)的区划 id"})
+    level = _field(fields.String, required=True, metadata={"description": "检查层级，取自模块设置"})
+    inspected_on = _field(fields.Date, required=True, metadata={"description": "检查日期，不能晚于今天"})
+    plaques = _field(fields.List, cls_or_instance=fields.Nested(PlaqueSchema), load_default=list)
+    certificates = _field(fields.List, cls_or_instance=fields.String(), load_default=list,
+                          metadata={"description": "村里仍在出具的证明名称"})
+    wall_boards = _field(fields.Integer, load_default=0)
+    wall_boards_ok = _field(fields.Boolean, load_default=True)
+    wall_boards_note = _field(fields.String, load_default=None, allow_none=True)
+    latitude = _field(fields.Float, load_default=None, allow_none=True)
+    longitude = _field(fields.Float, load_default=None, allow_none=True)
+    responsible_person = _field(fields.String, load_default=None, allow_none=True)
+    note = _field(fields.String, load_default=None, allow_none=True)
+
+
+class NameplatesInspectionApi(ScopedModelRestApi):
+    resource_name = "nameplates_inspections"
+    datamodel = ScopedInterface(Inspection)
+    class_permission_name = "nameplates_inspections"
+    method_permission_name = {"get": "show", "get_list": "list", "info": "list", "post": "add"}
+    include_route_methods = {"get", "get_list", "info", "post"}
+    allow_browser_login = True
+    openapi_spec_tag = "村级挂牌规范：检查"
+    openapi_spec_component_schemas = (InspectionSubmitSchema, PlaqueSchema)
+    list_columns = ["id", "client_id", "region_id", "region.name", "level", "inspected_on", "status",
+                    "compliant", "rebound", "inspector.username"]
+    show_columns = list_columns + ["whitelist_version_id", "wall_boards", "wall_boards_ok", "latitude",
+                                   "longitude", "review_comment", "reviewed_at", "created_at"]
+    order_columns = ["inspected_on", "id"]
+    search_columns = ["region_id", "status", "inspected_on", "level", "compliant", "rebound"]
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    def post(self):
+        """Submit an inspection (idempotent by client_id).
+        ---
+        post:
+          summary: 提交一次挂牌检查（按 client_id 幂等）
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/InspectionSubmitSchema'
+          responses:
+            201:
+              description: 已新建检查
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      id: {type: integer}
+                      created: {type: boolean}
+            200:
+              description: 该 client_id 已提交过，返回原检查，未新建
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        if not request.is_json:
+            return self.response_400(message="请求体须为 JSON")
+        try:
+            payload = InspectionSubmitSchema().load(request.get_json(silent=True) or {})
+        except ValidationError as err:
+            return self.response_400(message=err.messages)
+        payload["plaques"] = [inspections.PlaqueInput(**p) for p in payload["plaques"]]
+        try:
+            inspection, created = inspections.submit(db.session, inspections.InspectionInput(**payload), g.user)
+        except ConsoleError as exc:
+            return self.response(exc.status, message=exc.message)
+        body = {"id": inspection.id, "created": created, "status": inspection.status,
+                "findings": inspection.findings_count}
+        return self.response(201 if created else 200, **body)

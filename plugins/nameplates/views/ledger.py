@@ -1,0 +1,77 @@
+"""The ledgers: the city ledger of every village (paged, filtered, exported) and one village's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from operator import itemgetter
+
+from flask import request
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+
+from console import exports, regions, scope
+from console.errors import NotFound
+from console.extensions import db
+from console.models import Region
+
+from .. import ledger, photos, stats
+from .common import TEMPLATES
+
+
+def _filters() -> dict:
+    return {
+        "county_id": request.args.get("county", type=int),
+        "status": request.args.get("status") or None,
+        "name": (request.args.get("name") or "").strip() or None,
+    }
+
+
+class NameplatesLedgerView(BaseView):
+    route_base = "/nameplates/ledger"
+    class_permission_name = "nameplates_ledger"
+    template_folder = TEMPLATES
+    default_view = "city"
+
+    @expose("/")
+    @has_access
+    @permission_name("list")
+    def city(self):
+        filters = _filters()
+        number = request.args.get("page", 1, type=int)
+        rows, total = ledger.page(db.session, region=scope.current_region(), number=number, **filters)
+        start, end = stats.year_span()
+        return self.render_template(
+            "nameplates/ledger.html", rows=rows, total=total, page=max(number, 1),
+            pages=max((total + ledger.PAGE_SIZE - 1) // ledger.PAGE_SIZE, 1), filters=filters,
+            counties=regions.counties(db.session, within=_county_scope()), statuses=ledger.STATUS_FILTERS,
+            summary=stats.by_county(db.session, scope.current_region(), start, end), year=start.year,
+        )
+
+    @expose("/export")
+    @has_access
+    @permission_name("export")
+    def export(self):
+        rows = (ledger.export_values(row)
+                for row in ledger.all_rows(db.session, region=scope.current_region(), **_filters()))
+        columns = [(header, itemgetter(i)) for i, header in enumerate(ledger.EXPORT_HEADERS)]
+        name = f"村级挂牌台账-{dt.date.today().isoformat()}.xlsx"
+        return exports.stream_xlsx(rows, columns, name, sheet_title="挂牌台账")
+
+    @expose("/village/<int:ident>")
+    @has_access
+    @permission_name("show")
+    def village(self, ident):
+        village = db.session.get(Region, ident)
+        if village is None or village.level != "village" or not scope.contains(village.id):
+            raise NotFound("记录不存在，或不在您的管辖范围内")
+        detail = ledger.village_detail(db.session, village)
+        return self.render_template("nameplates/village.html", village=village, today=dt.date.today(),
+                                    photo_count=lambda i: len(photos.of(db.session, photos.INSPECTION, i.id)),
+                                    **detail)
+
+
+def _county_scope():
+    region = scope.current_region()
+    if region is None or region.level == "city":
+        return None
+    return region
