@@ -38,10 +38,9 @@ def restrict(query, model, region: Region | None = None, column: str = "region_i
     region = region if region is not None else current_region()
     if region is None:
         return query
-    col = getattr(model, column)
-    if model is Region and column == "id":
+    if model is Region:
         return query.filter(Region.path.startswith(region.path))
-    return query.filter(col.in_(region_ids_within(region)))
+    return query.filter(getattr(model, column).in_(region_ids_within(region)))
 
 
 def contains(region_id: int | None, region: Region | None = None) -> bool:
@@ -73,6 +72,8 @@ class ScopedInterface(SQLAInterface):
 
     def apply_filters(self, query, filters):
         query = super().apply_filters(query, filters)
+        if self.obj is not Region and not hasattr(self.obj, self.scope_column):
+            return query  # a related lookup table (a dictionary), not regional data
         return restrict(query, self.obj, column=self.scope_column)
 
     def _region_id(self, item):
