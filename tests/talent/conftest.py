@@ -50,8 +50,14 @@ def issue(cert, on: dt.date):
 
 
 @pytest.fixture
-def workers(ctx):
-    """张小三 in 昭阳区 and 李四 in 镇雄县, each with an issued registration."""
+def workers(app):
+    """张小三 in 昭阳区 and 李四 in 镇雄县, each with an issued registration.  Built in an app
+    context of its own: a context left open would be shared by the test client's requests."""
+    with app.app_context():
+        return _workers()
+
+
+def _workers():
     zhang, zcert = add_worker("张小三", "530602", 101, contact="13912345678", employer="昭阳区阳光社工站")
     li, lcert = add_worker("李四", "530627", 202)
     zreg = issue(zcert, TODAY - dt.timedelta(days=400))
