@@ -7,11 +7,12 @@ import logging
 from flask import current_app
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit
+from .errors import ConsoleError
 from .models import Region
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,42 @@ class ConsoleUserView(UserDBModelView):
     }
 
 
+class BuiltinRoleError(ConsoleError):
+    pass
+
+
+class ConsoleRoleView(RoleModelView):
+    """The console's own roles are defined by the core and the plugins (and checked in memory
+    by every worker); admins make variations as new roles instead of editing those."""
+
+    def _refuse_builtin(self, item):
+        from flask_appbuilder.security.sqla.models import Role
+        from sqlalchemy import select
+
+        from .extensions import db
+
+        builtin = list(current_app.config.get("FAB_ROLES", {}))
+        # Read the committed names on a connection of its own: the form has already been
+        # autoflushed into this session, so a renamed role no longer carries its old name here.
+        with db.engine.connect() as conn:
+            committed = dict(conn.execute(select(Role.id, Role.name).where(Role.name.in_(builtin))).all())
+        if item.id in committed:
+            raise BuiltinRoleError(
+                f"“{committed[item.id]}”是系统内置角色，由系统和插件定义，不能修改或删除；"
+                "如需不同的权限，请新建角色（可用“复制角色”）"
+            )
+
+    def pre_update(self, item):
+        self._refuse_builtin(item)
+
+    def pre_delete(self, item):
+        self._refuse_builtin(item)
+
+
 class ConsoleSecurityManager(SecurityManager):
     user_model = ConsoleUser
     userdbmodelview = ConsoleUserView
+    rolemodelview = ConsoleRoleView
 
     def auth_user_db(self, username, password):
         user = super().auth_user_db(username, password)

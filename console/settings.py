@@ -80,7 +80,9 @@ def load(app, overrides: dict | None = None) -> None:
     cfg.setdefault("FAB_API_SWAGGER_UI", True)
     cfg.setdefault("FAB_API_MAX_PAGE_SIZE", 100)
     cfg.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
-    cfg["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = "console.passwords.validate"
+    from .passwords import validate as password_validator
+
+    cfg["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = password_validator
     cfg["LANGUAGES"] = {
         "zh": {"flag": "cn", "name": "简体中文"},
         "en": {"flag": "gb", "name": "English"},
