@@ -1,0 +1,239 @@
+"""Pages and API: scope (404 outside the region, whatever id), the form, the API's idempotent
+submission and its OpenAPI entry, the ledger and its export, who may do what."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+
+from .conftest import CLEAN, ZHAOYANG, ZHENXIONG, accept, jpeg, submit, village_in, xlsx_rows
+
+
+@pytest.fixture
+def zhenxiong_record(app):
+    """An accepted inspection with an open order in a 镇雄县 village."""
+    with app.app_context():
+        village = village_in(ZHENXIONG)
+        inspection = accept(submit(village, inspector="zhenxiong", plaques=[("老年人协会", "outside")]))
+        from console.extensions import db
+        from plugins.nameplates.models import RectificationOrder
+
+        order = db.session.query(RectificationOrder).filter_by(inspection_id=inspection.id).one()
+        return {"inspection": inspection.id, "village": village.id, "order": order.id}
+
+
+def _form(village_id, **extra):
+    data = {"client_id": str(uuid.uuid4()), "village_id": str(village_id), "level": "村自查",
+            "inspected_on": __import__("datetime").date.today().isoformat(),
+            "found": ["村党组织|outside", "综治中心|inside"], "extra_name": ["老年人协会"],
+            "extra_position": ["outside"], "extra_action": ["remove"], "certificates": "亲属关系证明",
+            "wall_boards": "5", "wall_boards_ok": "1"}
+    data.update(extra)
+    return data
+
+
+def test_an_inspector_of_another_county_gets_404_everywhere(client, auth, zhenxiong_record):
+    auth.login("zhaoyang")
+    i, v, o = zhenxiong_record["inspection"], zhenxiong_record["village"], zhenxiong_record["order"]
+    for url in (f"/nameplates/inspections/{i}", f"/nameplates/inspections/{i}/edit",
+                f"/nameplates/inspection_list/show/{i}", f"/nameplates/ledger/village/{v}",
+                f"/nameplates/orders/{o}", f"/nameplates/order_list/show/{o}",
+                f"/api/v1/nameplates_inspections/{i}"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+    assert client.post(f"/nameplates/inspections/{i}/review", data={"decision": "accept"}).status_code == 404
+    assert client.post(f"/nameplates/orders/{o}/update", data={"measures": "x"}).status_code == 404
+    listing = client.get("/api/v1/nameplates_inspections/").get_json()
+    assert listing["count"] == 0
+
+
+def test_the_home_county_inspector_sees_the_same_records(client, auth, zhenxiong_record):
+    auth.login("zhenxiong")
+    i = zhenxiong_record["inspection"]
+    assert client.get(f"/nameplates/inspections/{i}").status_code == 200
+    assert client.get(f"/api/v1/nameplates_inspections/{i}").get_json()["result"]["rebound"] is False
+
+
+def test_an_inspection_cannot_be_created_for_a_village_outside_scope(app, client, auth):
+    from console.extensions import db
+    from plugins.nameplates.models import Inspection
+
+    auth.login("zhaoyang")
+    with app.app_context():
+        other = village_in(ZHENXIONG).id
+    response = client.post("/nameplates/inspections/new", data=_form(other))
+    assert response.status_code == 404
+    assert "不在您的管辖范围内" in response.get_data(as_text=True)
+    api = client.post("/api/v1/nameplates_inspections/", json={
+        "client_id": str(uuid.uuid4()), "village_id": other, "level": "村自查",
+        "inspected_on": __import__("datetime").date.today().isoformat()})
+    assert api.status_code == 404
+    with app.app_context():
+        assert db.session.query(Inspection).count() == 0
+
+
+def test_the_form_records_an_inspection_and_a_resubmission_does_not_duplicate_it(app, client, auth):
+    from console.extensions import db
+    from plugins.nameplates.models import Inspection
+
+    auth.login("zhaoyang")
+    with app.app_context():
+        village = village_in(ZHAOYANG).id
+    page = client.get("/nameplates/inspections/new").get_data(as_text=True)
+    assert 'capture="environment"' in page and "录入挂牌检查" in page
+    data = _form(village)
+    first = client.post("/nameplates/inspections/new", data=data)
+    assert first.status_code == 302
+    again = client.post("/nameplates/inspections/new", data=data, follow_redirects=True)
+    assert "此前已提交过" in again.get_data(as_text=True)
+    with app.app_context():
+        rows = db.session.query(Inspection).all()
+        assert len(rows) == 1
+        assert first.headers["Location"].endswith(f"/nameplates/inspections/{rows[0].id}")
+        assert {p.name for p in rows[0].plaques} == {"村党组织", "综治中心", "老年人协会"}
+
+
+def test_a_photo_that_is_not_an_image_is_refused_by_the_form_and_nothing_is_written(app, client, auth):
+    from console.extensions import db
+    from console.models import Attachment
+    from plugins.nameplates.models import Inspection
+
+    auth.login("zhaoyang")
+    with app.app_context():
+        village = village_in(ZHAOYANG).id
+    data = _form(village)
+    data["photos"] = [(io.BytesIO(jpeg()), "好照片.jpg"), (io.BytesIO(b"MZ\x90\x00 not an image"), "病毒.jpg")]
+    response = client.post("/nameplates/inspections/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "病毒.jpg" in text and "不是图片" in text
+    assert data["client_id"] in text  # the same form id, so the retry stays idempotent
+    with app.app_context():
+        assert db.session.query(Inspection).count() == 0
+        assert db.session.query(Attachment).count() == 0
+
+
+def test_a_future_date_is_refused_by_the_form(app, client, auth):
+    import datetime as dt
+
+    auth.login("zhaoyang")
+    with app.app_context():
+        village = village_in(ZHAOYANG).id
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    response = client.post("/nameplates/inspections/new", data=_form(village, inspected_on=tomorrow))
+    assert response.status_code == 400
+    assert "检查日期不能晚于今天" in response.get_data(as_text=True)
+
+
+def test_the_reviewer_page_refuses_a_self_review_and_a_bare_rejection(app, client, auth):
+    with app.app_context():
+        inspection = submit(village_in(ZHAOYANG), plaques=CLEAN).id
+    auth.login("zhaoyang")
+    page = client.get(f"/nameplates/inspections/{inspection}").get_data(as_text=True)
+    assert "不能审核自己录入的检查" in page and 'value="accept"' not in page
+    refused = client.post(f"/nameplates/inspections/{inspection}/review", data={"decision": "accept"},
+                          follow_redirects=True)
+    assert "不能审核自己录入的检查" in refused.get_data(as_text=True)
+    auth.logout()
+    auth.login("nameplates_owner")
+    bare = client.post(f"/nameplates/inspections/{inspection}/review", data={"decision": "reject"},
+                       follow_redirects=True)
+    assert "退回检查须填写退回意见" in bare.get_data(as_text=True)
+
+
+def test_the_api_submission_is_idempotent(app, client, auth):
+    auth.login("zhaoyang")
+    with app.app_context():
+        village = village_in(ZHAOYANG).id
+    body = {"client_id": str(uuid.uuid4()), "village_id": village, "level": "村自查",
+            "inspected_on": __import__("datetime").date.today().isoformat(),
+            "plaques": [{"name": "村党组织", "position": "outside"}, {"name": "老年人协会", "position": "inside"}],
+            "certificates": ["亲属关系证明"]}
+    first = client.post("/api/v1/nameplates_inspections/", json=body)
+    second = client.post("/api/v1/nameplates_inspections/", json=body)
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.get_json()["id"] == second.get_json()["id"]
+    assert first.get_json()["findings"] == 2
+    assert client.get("/api/v1/nameplates_inspections/").get_json()["count"] == 1
+
+
+def test_the_api_explains_bad_input_in_chinese(client, auth):
+    auth.login("zhaoyang")
+    response = client.post("/api/v1/nameplates_inspections/", json={"level": "村自查"})
+    assert response.status_code == 400
+    assert response.get_json()["message"]["client_id"] == ["必填"]
+
+
+def test_the_api_is_in_the_openapi_spec(client, auth):
+    import warnings
+
+    auth.login("admin")
+    # Other modules' APIs may warn while the spec is built; this module's must not.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec = client.get("/api/v1/_openapi").get_json()
+    assert not [w for w in caught if "Nameplates" in str(w.message) or "Inspection" in str(w.message)]
+    paths = spec["paths"]
+    assert "/api/v1/nameplates_inspections/" in paths
+    ours = paths["/api/v1/nameplates_inspections/"]
+    assert "post" in ours and "get" in ours
+    assert ours["post"]["summary"] == "提交一次挂牌检查（按 client_id 幂等）"
+    assert "InspectionSubmitSchema" in spec["components"]["schemas"]
+
+
+def test_the_city_ledger_pages_and_filters(app, client, auth):
+    with app.app_context():
+        accept(submit(village_in(ZHAOYANG), plaques=[("老年人协会", "outside")]))
+    auth.login("lingdao")
+    page = client.get("/nameplates/ledger/").get_data(as_text=True)
+    assert "共 1424 个村(社区)" in page and "第 1 / 29 页" in page
+    rectifying = client.get("/nameplates/ledger/?status=rectifying").get_data(as_text=True)
+    assert "共 1 个村(社区)" in rectifying
+
+
+def test_the_ledger_export_applies_the_scope_and_the_filters(app, client, auth):
+    with app.app_context():
+        accept(submit(village_in(ZHAOYANG), plaques=[("老年人协会", "outside")]))
+        accept(submit(village_in(ZHENXIONG), inspector="zhenxiong", plaques=CLEAN))
+    auth.login("zhaoyang")
+    response = client.get("/nameplates/ledger/export")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    rows = xlsx_rows(response.data)
+    assert rows[0][:5] == ("县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "台账状态")
+    assert len(rows) == 1 + 206
+    assert {r[0] for r in rows[1:]} == {"昭阳区"}
+    filtered = xlsx_rows(client.get("/nameplates/ledger/export?status=rectifying").data)
+    assert len(filtered) == 2 and filtered[1][4] == "整改中"
+
+
+def test_the_leader_reads_ledgers_but_cannot_record_inspections(app, client, auth):
+    auth.login("lingdao")
+    assert client.get("/nameplates/ledger/").status_code == 200
+    response = client.get("/nameplates/inspections/new")
+    assert response.status_code in (302, 403)
+    assert client.get("/nameplates/certificates/add").status_code in (302, 403)
+
+
+def test_the_inspector_reads_registers_but_cannot_change_them(client, auth):
+    auth.login("zhaoyang")
+    page = client.get("/nameplates/certificates/list/").get_data(as_text=True)
+    assert "亲属关系证明" in page and "示例" in page
+    assert client.get("/nameplates/certificates/add").status_code in (302, 403)
+    assert client.get("/nameplates/whitelist/list/").status_code == 200
+
+
+def test_inspection_photos_are_served_only_inside_the_scope(app, client, auth):
+    from console.extensions import db
+    from plugins.nameplates import photos
+
+    with app.app_context():
+        inspection = submit(village_in(ZHENXIONG), inspector="zhenxiong", plaques=CLEAN, files=[jpeg()])
+        photo = photos.of(db.session, photos.INSPECTION, inspection.id)[0].id
+    auth.login("zhenxiong")
+    assert client.get(f"/console/attachments/{photo}").status_code == 200
+    auth.logout()
+    auth.login("zhaoyang")
+    assert client.get(f"/console/attachments/{photo}").status_code == 404
