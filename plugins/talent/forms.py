@@ -4,7 +4,7 @@ the same rules as the services (so a bad value is shown next to its field)."""
 from __future__ import annotations
 
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
-from wtforms import FileField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, FileField, SelectField, StringField, ValidationError
 from wtforms.validators import Optional
 
 from . import idnumber, services
@@ -46,3 +46,8 @@ def hours_field(label: str = "学时") -> StringField:
 def proof_field() -> FileField:
     return FileField("证明材料", validators=[Optional()],
                      description="可选：PDF、Excel 或图片（证书、结业证明、签到表等）")
+
+
+def flag_field(label: str) -> BooleanField:
+    # Flask-AppBuilder marks a NOT NULL boolean as required, which an unticked box never is.
+    return BooleanField(label)

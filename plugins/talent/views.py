@@ -115,8 +115,10 @@ class TalentPersonView(TalentModelView):
         "contact": "联系方式", "demo": "演示数据",
     }
     description_columns = {"community_worker": "在村(社区)工作且持有社会工作者职业水平证书"}
-    add_form_extra_fields = {"id_number": forms.id_number_field(required=True)}
-    edit_form_extra_fields = {"id_number": forms.id_number_field(required=False)}
+    add_form_extra_fields = {"id_number": forms.id_number_field(required=True),
+                             "community_worker": forms.flag_field("持证社区工作者")}
+    edit_form_extra_fields = {"id_number": forms.id_number_field(required=False),
+                              "community_worker": forms.flag_field("持证社区工作者")}
     add_form_query_rel_fields = edit_form_query_rel_fields = {"region": scope.REGION_PICKER["region"]}
     search_form_query_rel_fields = {"region": scope.REGION_PICKER["region"]}
     show_template = "talent/person_show.html"
