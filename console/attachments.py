@@ -174,11 +174,7 @@ def _too_many_pixels(width: int, height: int, limit: int) -> TooManyPixels:
 def _open_image(data: bytes, max_pixels: int) -> Image.Image:
     """Open without decoding; refuse by the header's dimensions."""
     try:
-        # Pillow warns (and above twice its limit raises) inside open(); both become a refusal
-        # rather than a log line or, with warnings as errors, a traceback.
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+        img = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise TooManyPixels(f"图片像素过多：超过上限 {max_pixels:,} 像素，请缩小后再上传") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -207,7 +203,7 @@ def _taken_at(exif) -> dt.datetime | None:
     """DateTimeOriginal as naive UTC.  Cameras write local time; the offset tag says which,
     otherwise the console's time zone is assumed."""
     sub = exif.get_ifd(0x8769)  # Exif IFD
-    raw = sub.get(0x9003) or sub.get(0x9004) or exif.get(0x0132)  # Original, Digitized, DateTime
+    raw = sub.get(0x9003) or sub.get(0x9004)  # DateTimeOriginal, else DateTimeDigitized
     if not isinstance(raw, str):
         return None
     try:
@@ -261,6 +257,16 @@ def _has_alpha(img: Image.Image) -> bool:
 
 
 def _process_image(data: bytes) -> _Processed:
+    with warnings.catch_warnings():
+        # Pillow warns (and above twice its own limit raises) about a decompression bomb: both
+        # become a refusal, never a log line or, where warnings are errors, a traceback.  Its
+        # other warnings (odd EXIF, metadata) say nothing the stored copy still carries.
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return _decode_image(data)
+
+
+def _decode_image(data: bytes) -> _Processed:
     max_pixels = int(_setting("IMAGE_MAX_PIXELS"))
     max_side = int(_setting("IMAGE_MAX_SIDE"))
     img = _open_image(data, max_pixels)

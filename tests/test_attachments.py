@@ -125,6 +125,13 @@ def test_photo_without_exif_has_no_time_or_position(ctx):
     assert att.taken_at is None and att.latitude is None and att.longitude is None
 
 
+def test_broken_exif_block_never_costs_the_photo(ctx):
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "green").save(out, "JPEG", exif=b"Exif\x00\x00II*\x00\xff\xff\xff\x7f" + b"\x00" * 20)
+    att = save(ctx, out.getvalue())
+    assert (att.width, att.height, att.taken_at, att.latitude) == (64, 48, None, None)
+
+
 def test_png_named_jpg_is_accepted_by_its_content(ctx):
     att = save(ctx, photo(fmt="PNG"), filename="门牌.jpg")
     assert att.content_type == "image/jpeg"  # opaque: re-encoded as JPEG

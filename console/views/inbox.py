@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zoneinfo
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import notifications
 from ..extensions import db
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 
@@ -19,9 +23,13 @@ def _unread_badge():
     """The navbar's count: one COUNT query per request, only when a page draws the navbar."""
     if "inbox_unread" not in g:
         user = getattr(g, "user", None)
-        g.inbox_unread = (
-            notifications.unread_count(user.id) if getattr(user, "is_authenticated", False) else None
-        )
+        g.inbox_unread = None
+        if getattr(user, "is_authenticated", False):
+            try:
+                g.inbox_unread = notifications.unread_count(user.id)
+            except SQLAlchemyError:
+                # An error page drawn after a failed transaction still gets its navbar.
+                log.warning("unread count unavailable", exc_info=True)
     return g.inbox_unread
 
 
