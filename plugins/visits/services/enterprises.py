@@ -38,7 +38,14 @@ def region_for_enterprise(session, region_id) -> Region:
 
 def save_enterprise(session, data: dict, enterprise: Enterprise | None = None) -> Enterprise:
     """Create (``enterprise`` None) or edit an enterprise from submitted ``data``; flushed,
-    not committed."""
+    not committed.  ``enterprise`` may also be a new row the REST API has not added yet."""
+    with session.no_autoflush:
+        enterprise = _apply(session, data, enterprise)
+    session.flush()
+    return enterprise
+
+
+def _apply(session, data: dict, enterprise: Enterprise | None) -> Enterprise:
     name = text(data.get("name"), 200, "企业名称")
     if not name:
         raise VisitsError("企业名称不能为空")
@@ -65,7 +72,6 @@ def save_enterprise(session, data: dict, enterprise: Enterprise | None = None) -
     enterprise.address = text(data.get("address"), 200, "地址")
     enterprise.contact_person = text(data.get("contact_person"), 50, "联系人")
     enterprise.contact_phone = text(data.get("contact_phone"), 30, "联系电话")
-    session.flush()
     # Visits and problems count for the enterprise's region: keep them with it.
     if enterprise.id is not None:
         for model in (Visit, Problem):

@@ -86,7 +86,7 @@ def default_due_date(start: dt.date | None = None) -> dt.date:
 
 
 def raise_problem(session, enterprise: Enterprise, data: dict, user=None,
-                  visit: Visit | None = None) -> Problem:
+                  visit: Visit | None = None, problem: Problem | None = None) -> Problem:
     """Record a problem an enterprise raised (status 新建); flushed, not committed."""
     scope.require(enterprise.region_id)
     if visit is not None and visit.enterprise_id != enterprise.id:
@@ -100,13 +100,15 @@ def raise_problem(session, enterprise: Enterprise, data: dict, user=None,
     due = parse_date(data.get("due_date"), "办理时限") or default_due_date(raised_on)
     if due < raised_on:
         raise VisitsError("办理时限不能早于提出日期")
-    problem = Problem(
-        enterprise=enterprise, visit=visit, region_id=enterprise.region_id,
-        county_id=enterprise.county_id, category=_category(data.get("category")),
-        description=description, department=_department(session, data.get("department_id")),
-        due_date=due, raised_on=raised_on, status=NEW, reopen_count=0,
-        created_by_id=getattr(user, "id", None),
-    )
+    problem = problem if problem is not None else Problem()
+    problem.enterprise, problem.visit = enterprise, visit
+    problem.region_id, problem.county_id = enterprise.region_id, enterprise.county_id
+    problem.category = _category(data.get("category"))
+    problem.description = description
+    problem.department = _department(session, data.get("department_id"))
+    problem.due_date, problem.raised_on = due, raised_on
+    problem.status, problem.reopen_count = NEW, 0
+    problem.created_by_id = getattr(user, "id", None)
     session.add(problem)
     _step(problem, None, NEW, user, text(data.get("note"), 2000, "说明"))
     session.flush()
@@ -291,3 +293,11 @@ def visible_departments(session) -> list[Department]:
                                  Region.level == "city",
                                  Region.id == getattr(region.parent, "id", None)))
     return query.order_by(Region.path, Department.name).all()
+
+
+def delete_problem(session, problem: Problem) -> None:
+    """Only a problem nobody has acted on yet may vanish; the others keep their record."""
+    if problem.status != NEW:
+        raise VisitsError("只有“新建”状态的诉求可以删除；其他诉求请标记为“重复”或走完流程")
+    session.delete(problem)
+    session.flush()

@@ -41,7 +41,7 @@ def _team(session, team_id, enterprise: Enterprise) -> ServiceTeam | None:
 
 def _send_items(values) -> str | None:
     if isinstance(values, str):
-        values = [values]
+        values = values.replace(",", "、").replace("，", "、").split("、")
     chosen = [v.strip() for v in (values or []) if v and v.strip()]
     allowed = setting("send_items")
     unknown = [v for v in chosen if v not in allowed]

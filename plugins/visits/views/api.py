@@ -1,0 +1,187 @@
+"""REST API: /api/v1/visits_enterprises/, /api/v1/visits_visits/, /api/v1/visits_problems/.
+
+The scope applies through ``ScopedInterface``; creating and editing go through the same service
+functions as the pages, and a refusal is answered with its status and Chinese message.
+"""
+
+from __future__ import annotations
+
+from console.errors import ConsoleError
+from console.extensions import db
+from console.scope import ScopedInterface, ScopedModelRestApi
+from flask import g, request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.security.decorators import permission_name
+
+from ..models import Enterprise, Problem, Visit
+from ..services import enterprises as enterprise_service
+from ..services import problems as problem_service
+from ..services import visits as visit_service
+
+
+class _Refusals:
+    """Turn a service's refusal into a JSON answer (FAB's ``@safe`` would make it a 500)."""
+
+    def _refusing(self, call, *args):
+        try:
+            return call(*args)
+        except ConsoleError as exc:
+            db.session.rollback()
+            return self.response(exc.status, message=exc.message)
+
+    def post_headless(self):
+        return self._refusing(super().post_headless)
+
+    def put_headless(self, pk):
+        return self._refusing(super().put_headless, pk)
+
+    def delete_headless(self, pk):
+        return self._refusing(super().delete_headless, pk)
+
+
+def _data(item, fields) -> dict:
+    return {f: getattr(item, f, None) for f in fields}
+
+
+class EnterpriseApi(_Refusals, ScopedModelRestApi):
+    datamodel = ScopedInterface(Enterprise)
+    resource_name = "visits_enterprises"
+    class_permission_name = "visits_enterprise_api"
+    allow_browser_login = True
+    openapi_spec_tag = "三送三进·企业名录"
+    list_columns = ["id", "name", "credit_code", "region_id", "county_id", "county.name",
+                    "industry", "size"]
+    show_columns = ["id", "name", "credit_code", "region_id", "county_id",
+                    "county.name", "industry", "size", "address", "contact_person", "contact_phone"]
+    add_columns = edit_columns = ["name", "credit_code", "region_id", "industry", "size", "address",
+                                  "contact_person", "contact_phone"]
+    search_columns = ["name", "credit_code", "county_id", "industry"]
+    order_columns = ["name", "id"]
+    base_order = ("name", "asc")
+    label_columns = {"name": "企业名称", "credit_code": "统一社会信用代码", "region_id": "所在区域",
+                     "county_id": "县(市、区)", "industry": "行业", "size": "规模"}
+
+    def pre_add(self, item):
+        enterprise_service.save_enterprise(db.session, _data(item, enterprise_service.FIELDS), item)
+
+    def pre_update(self, item):
+        enterprise_service.save_enterprise(db.session, _data(item, enterprise_service.FIELDS), item)
+
+    def pre_delete(self, item):
+        enterprise_service.delete_enterprise(db.session, item)
+
+
+VISIT_FIELDS = ["enterprise_id", "team_id", "visit_date", "send_items", "enter_target", "notes",
+                "location", "latitude", "longitude"]
+
+
+class VisitApi(_Refusals, ScopedModelRestApi):
+    datamodel = ScopedInterface(Visit)
+    resource_name = "visits_visits"
+    class_permission_name = "visits_visit_api"
+    allow_browser_login = True
+    openapi_spec_tag = "三送三进·走访记录"
+    include_route_methods = {"get", "get_list", "info", "post"}
+    list_columns = ["id", "visit_date", "enterprise_id", "enterprise.name", "county.name",
+                    "team_id", "send_items", "enter_target"]
+    show_columns = ["id", "visit_date", "enterprise_id", "enterprise.name", "region_id", "county_id",
+                    "team_id", "send_items", "enter_target", "notes", "location", "latitude",
+                    "longitude", "created_at"]
+    add_columns = VISIT_FIELDS
+    search_columns = ["visit_date", "county_id", "enterprise_id", "team_id"]
+    order_columns = ["visit_date", "id"]
+    base_order = ("visit_date", "desc")
+
+    def pre_add(self, item):
+        enterprise = enterprise_service.get_enterprise(db.session, item.enterprise_id)
+        data = _data(item, VISIT_FIELDS)
+        visit_service.save_visit(db.session, data, enterprise=enterprise, visit=item, user=g.user)
+
+
+PROBLEM_FIELDS = ["enterprise_id", "visit_id", "category", "description", "department_id",
+                  "due_date", "raised_on"]
+
+
+class ProblemApi(_Refusals, ScopedModelRestApi):
+    datamodel = ScopedInterface(Problem)
+    resource_name = "visits_problems"
+    class_permission_name = "visits_problem_api"
+    allow_browser_login = True
+    openapi_spec_tag = "三送三进·诉求"
+    include_route_methods = {"get", "get_list", "info", "post", "transition"}
+    list_columns = ["id", "enterprise_id", "enterprise.name", "county.name", "category", "status",
+                    "department_id", "due_date", "raised_on", "satisfaction", "version"]
+    show_columns = ["id", "enterprise_id", "enterprise.name", "visit_id", "region_id", "county_id",
+                    "category", "description", "department_id", "department.name", "due_date",
+                    "raised_on", "measures", "result", "status", "satisfaction", "reopen_count",
+                    "closed_at", "closed_by_name", "version"]
+    add_columns = PROBLEM_FIELDS
+    search_columns = ["status", "county_id", "department_id", "category", "enterprise_id"]
+    order_columns = ["due_date", "raised_on", "id"]
+    base_order = ("id", "desc")
+
+    def pre_add(self, item):
+        enterprise = enterprise_service.get_enterprise(db.session, item.enterprise_id)
+        visit = visit_service.get_visit(db.session, item.visit_id) if item.visit_id else None
+        data = _data(item, PROBLEM_FIELDS)
+        for key in ("due_date", "raised_on"):
+            data[key] = data[key].isoformat() if data[key] else None
+        problem_service.raise_problem(db.session, enterprise, data, g.user, visit, problem=item)
+
+    @expose("/<int:pk>/transition", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("transition")
+    def transition(self, pk):
+        """Move a problem through its workflow, record satisfaction or close it off.
+        ---
+        post:
+          summary: 诉求状态流转、满意度评价与销号
+          description: >-
+            JSON 字段：to（目标状态：已交办/办理中/待企业确认/已办结/退回/重复）、note（说明）、
+            version（读取时的版本号，过期则拒绝）、department_id、due_date；
+            或 satisfaction（满意/基本满意/不满意，不满意将重新办理）。
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    to: {type: string}
+                    note: {type: string}
+                    version: {type: integer}
+                    department_id: {type: integer}
+                    due_date: {type: string, format: date}
+                    satisfaction: {type: string}
+          responses:
+            200:
+              description: 流转后的状态与版本号
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: 诉求已被他人修改
+        """
+        body = request.get_json(silent=True) or {}
+
+        def act():
+            problem = problem_service.get_problem(db.session, pk)
+            if body.get("satisfaction"):
+                problem_service.record_satisfaction(problem, body["satisfaction"], g.user,
+                                                    body.get("note"), version=body.get("version"))
+            else:
+                problem_service.transition(problem, body.get("to", ""), g.user, body.get("note"),
+                                           version=body.get("version"),
+                                           department_id=body.get("department_id"),
+                                           due_date=body.get("due_date"))
+            db.session.commit()
+            return self.response(200, id=problem.id, status=problem.status, version=problem.version)
+
+        return self._refusing(act)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from console.extensions import db
+from console.scope import ScopedInterface, ScopedModelView
+from flask import redirect, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+
+from ..models import Enterprise
+from ..services import VisitsError
+from ..services import enterprises as service
+from ..services import problems as problem_service
+from ..services import visits as visit_service
+from ..services.common import setting
+from .common import TEMPLATES, Page, counties, enterprise_regions, form_data, refused
+from .exporting import ENTERPRISE_COLUMNS, export
+
+
+def _filters() -> dict:
+    return {"q": request.args.get("q", "").strip(), "county_id": request.args.get("county", ""),
+            "industry": request.args.get("industry", "")}
+
+
+class EnterpriseView(ScopedModelView):
+    datamodel = ScopedInterface(Enterprise)
+    route_base = "/visits/enterprises"
+    class_permission_name = "visits_enterprises"
+    template_folder = TEMPLATES
+    list_title = "企业名录"
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        filters = _filters()
+        try:
+            query = service.search(db.session, **filters)
+        except VisitsError as exc:
+            refused(exc)
+            query = service.search(db.session)
+        return self.render_template("visits/enterprise_list.html", page=Page(query), filters=filters,
+                                    counties=counties(), industries=setting("industries"))
+
+    @expose("/export/")
+    @has_access
+    @permission_name("export")
+    def export(self):
+        return export(service.search(db.session, **_filters()), ENTERPRISE_COLUMNS, "企业名录")
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        enterprise = service.get_enterprise(db.session, pk)
+        visits = visit_service.search(db.session, enterprise_id=enterprise.id).limit(50).all()
+        problems = problem_service.search(db.session, enterprise_id=enterprise.id).all()
+        return self.render_template("visits/enterprise_show.html", e=enterprise, visits=visits,
+                                    problems=problems, overdue=problem_service.is_overdue)
+
+    def _form(self, enterprise=None, data=None):
+        values = data or ({k: getattr(enterprise, k) for k in service.FIELDS} if enterprise else {})
+        return self.render_template("visits/enterprise_form.html", e=enterprise, values=values,
+                                    groups=enterprise_regions(), industries=setting("industries"),
+                                    sizes=setting("sizes"))
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        if request.method == "POST":
+            data = form_data()
+            try:
+                enterprise = service.save_enterprise(db.session, data)
+                db.session.commit()
+            except VisitsError as exc:
+                refused(exc)
+                return self._form(data=data)
+            return redirect(url_for(".show", pk=enterprise.id))
+        return self._form()
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        enterprise = service.get_enterprise(db.session, pk)
+        if request.method == "POST":
+            data = form_data()
+            try:
+                service.save_enterprise(db.session, data, enterprise)
+                db.session.commit()
+            except VisitsError as exc:
+                refused(exc)
+                return self._form(enterprise, data)
+            return redirect(url_for(".show", pk=enterprise.id))
+        return self._form(enterprise)
+
+    @expose("/delete/<pk>", methods=["POST"])
+    @has_access
+    def delete(self, pk):
+        enterprise = service.get_enterprise(db.session, pk)
+        try:
+            service.delete_enterprise(db.session, enterprise)
+            db.session.commit()
+        except VisitsError as exc:
+            refused(exc)
+            return redirect(url_for(".show", pk=pk))
+        return redirect(url_for(".list"))
