@@ -266,8 +266,13 @@ def _open_csv(path: str) -> _Sheet:
         delimiter = ","
 
     def rows():
-        for number, record in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
-            yield number, [cell_text(v) for v in record]
+        number = 0
+        try:
+            for number, record in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
+                yield number, [cell_text(v) for v in record]
+        except csv.Error:
+            raise ImportRefused(f"CSV 文件第 {number + 1} 行附近格式有误（引号不成对，或单元格超过 "
+                                f"{csv.field_size_limit() // 1024} KB），请检查后重新导入") from None
 
     return _Sheet(rows(), lines, fh.close)
 

@@ -651,3 +651,41 @@ def test_inspectors_cannot_reach_the_import_page(samples_app):
     client = samples_app.test_client()
     login(client, "zhaoyang")
     assert client.get("/console/imports/").status_code in (302, 403)
+
+
+def test_a_malformed_csv_is_refused_with_the_line(ctx, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("编号,名称\n100001,甲\n100002," + "长" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(ImportRefused, match="CSV 文件第 3 行附近格式有误"):
+        imports.run(SAMPLE_IMPORTER, str(path))
+    assert stored() == []
+
+
+def _big_csv(path, megabytes):
+    rows = [HEADER]
+    row = ["100001", "名" * 40, "", "", ""]
+    # One valid row, then rows that are rejected quickly: the size is what matters here.
+    rows += [row] + [["bad", "名" * 40, "", "", ""]] * int(megabytes * 1024 * 1024 / 130)
+    return write_csv(path, rows)
+
+
+def test_import_uploads_may_exceed_the_general_upload_limit_up_to_their_own(make_app, tmp_path):
+    # Kept under 500 KB: larger test bodies go through a temporary file the test client leaks.
+    path = _big_csv(tmp_path / "big.csv", 0.3)
+    assert 300_000 < os.path.getsize(path) < 400_000
+    app = make_app(EXTRA_PLUGINS=[SamplesPlugin()], IMPORTS_RUN_INLINE=True,
+                   IMPORTS_MAX_UPLOAD_MB=0.5)
+    app.config["MAX_CONTENT_LENGTH"] = 100_000
+    with app.app_context():
+        sample_meta.create_all(db.engine)
+        plugins_service.set_enabled("samples", True)
+    client = app.test_client()
+    login(client)
+    response = _upload(client, path, mode="skip")
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"] + "/status").get_json()["rows_written"] == 1
+
+    app.config["IMPORTS_MAX_UPLOAD_MB"] = 0.2
+    response = _upload(client, path)
+    assert response.status_code == 413
+    assert "文件太大" in response.get_data(as_text=True)

@@ -90,7 +90,7 @@ class ImportsView(BaseView):
         @app.before_request
         def _import_upload_limit():
             if request.path == upload_path:
-                request.max_content_length = app.config.get("IMPORTS_MAX_UPLOAD_MB", 200) * 1024 * 1024
+                request.max_content_length = int(app.config.get("IMPORTS_MAX_UPLOAD_MB", 200) * 1024 * 1024)
 
         return blueprint
 
