@@ -73,6 +73,14 @@ def scheduled_jobs():
 
 
 @hookimpl
+def importers():
+    # Not a submodule named "importers": importing it would replace this hook on the package.
+    from .data_import import all_importers
+
+    return all_importers()
+
+
+@hookimpl
 def demo_data(session, scale):
     from .demo import load
 
