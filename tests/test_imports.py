@@ -42,7 +42,15 @@ def _code(text: str) -> str:
     return text
 
 
+# Who the rules saw as the importing user and their scope, whichever thread ran them.
+SEEN_BY_PREPARE: list[tuple] = []
+
+
 def _prepare(session):
+    from console import audit, scope
+
+    region = scope.current_region()
+    SEEN_BY_PREPARE.append((audit.actor_name(), region.code if region else None))
     return {
         "codes": {c for (c,) in session.execute(sa.select(sample_items.c.code))},
         "regions": {name: rid for rid, name in session.query(Region.id, Region.name)},
@@ -594,10 +602,16 @@ def test_upload_refused_file_shows_the_chinese_reason(samples_app, tmp_path):
 
 
 def test_the_threaded_import_is_followed_by_polling(make_app, tmp_path):
+    from console.security import ConsoleUser
+
     app = make_app(EXTRA_PLUGINS=[SamplesPlugin()])
     with app.app_context():
         sample_meta.create_all(db.engine)
         plugins_service.set_enabled("samples", True)
+        admin = db.session.query(ConsoleUser).filter_by(username="admin").one()
+        admin.scope_region_id = region_id("昭阳区")
+        db.session.commit()
+    SEEN_BY_PREPARE.clear()
     client = app.test_client()
     login(client)
     response = _upload(client, write_csv(tmp_path / "ok.csv", [HEADER, *GOOD]))
@@ -609,8 +623,11 @@ def test_the_threaded_import_is_followed_by_polling(make_app, tmp_path):
         time.sleep(0.05)
         status = client.get(status_url).get_json()
     assert (status["state"], status["rows_written"], status["percent"]) == ("succeeded", 4, 100)
+    assert SEEN_BY_PREPARE == [("admin", "530602")]  # the rules ran as the uploading user
     with app.app_context():
         assert len(stored()) == 4
+        entry = db.session.query(AuditLog).filter(AuditLog.action == "import").one()
+        assert entry.username == "admin" and entry.ip == "127.0.0.1"
 
 
 def test_a_job_is_seen_only_by_its_owner_and_admins(samples_app, tmp_path):

@@ -17,10 +17,11 @@ from flask import abort, current_app, flash, g, jsonify, redirect, request, send
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from .. import audit, exports, imports, roles
+from .. import exports, imports, roles
 from ..errors import ConsoleError
 from ..extensions import db
 from ..models import ImportJob
+from ..security import ConsoleUser
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +55,15 @@ def _upload_dir() -> Path:
 
 
 def _run_job(app, job_id: int, path: str, plugin: str, kind: str, filename: str,
-             all_or_nothing: bool, user: tuple[int, str]) -> None:
-    with app.app_context():
-        audit.set_actor(user[1], user[0])
+             all_or_nothing: bool, user_id: int, remote_addr: str | None) -> None:
+    # A request context of its own with the uploading user in g.user: the importer's rules
+    # (scope.current_region()) and the audit log see who imports, as in the upload request.
+    with app.test_request_context(environ_base={"REMOTE_ADDR": remote_addr or ""}):
+        g.user = db.session.get(ConsoleUser, user_id)
         try:
             importer = imports.find(plugin, kind)
             imports.run(importer, path, plugin=plugin, job=job_id, all_or_nothing=all_or_nothing,
-                        user_id=user[0], filename=filename)
+                        user_id=user_id, filename=filename)
         except ConsoleError as exc:
             imports._job_update(job_id, state="failed", error=exc.message, finished_at=imports.utcnow())
         except Exception:
@@ -129,7 +132,7 @@ class ImportsView(BaseView):
         job_id = imports.create_job(plugin, importer.kind, filename, all_or_nothing=all_or_nothing,
                                     user_id=g.user.id)
         args = (current_app._get_current_object(), job_id, path, plugin, importer.kind, filename,
-                all_or_nothing, (g.user.id, g.user.username))
+                all_or_nothing, g.user.id, request.remote_addr)
         if current_app.config.get("IMPORTS_RUN_INLINE"):
             _run_job(*args)
         else:
