@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The message catalogs are compiled by the app factory itself (console/i18n.py).
 venv: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d console/translations
 
 # WeasyPrint draws empty boxes, silently, without a Simplified-Chinese font.
 fonts:

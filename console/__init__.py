@@ -35,13 +35,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def create_app(test_config: dict | None = None) -> Flask:
     # security first: plugins' models may relate to ConsoleUser by name.
     from . import security  # noqa: F401
-    from . import audit, cli, errorpages, plugins, roles, schema, settings, views
+    from . import audit, cli, errorpages, i18n, plugins, roles, schema, settings, views
     from flask_appbuilder import AppBuilder
 
     from .extensions import db, migrate
 
     app = Flask(__name__, instance_path=_instance_path(), instance_relative_config=True)
     settings.load(app, test_config)
+    i18n.ensure_compiled(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(schema.MIGRATIONS_DIR))
     if schema.configure not in migrate.configure_callbacks:

@@ -197,3 +197,81 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+# -- a real server for browser tests --------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path):
+    """The console served by gunicorn (2 workers) on this test's database, as a user runs it."""
+    import time
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "JICENG_DATABASE_URL": database_url, "JICENG_INSTANCE_PATH": str(tmp_path / "live"),
+           "JICENG_SECRET_KEY": "live-" + RUN_ID, "JICENG_LOGIN_RATE_LIMIT": "1000 per minute"}
+    (tmp_path / "live").mkdir(exist_ok=True)
+    log_path = tmp_path / "gunicorn.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "console.wsgi:app"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/login/", timeout=2):
+                pass
+            break
+        except Exception:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                log.close()
+                raise RuntimeError("gunicorn did not start:\n" + log_path.read_text(errors="replace"))
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login_in_browser(page, base_url, username="admin", password=None):
+    password = password or (ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD)
+    page.goto(base_url + "/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state("networkidle")
