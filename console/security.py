@@ -25,6 +25,10 @@ class ConsoleUser(User):
     scope_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), nullable=True)
     scope_region: Mapped[Region | None] = relationship(lazy="joined")
 
+    def get_full_name(self) -> str:
+        # Chinese order: family name first, no space.
+        return f"{self.last_name or ''}{self.first_name or ''}".strip() or self.username
+
 
 class ConsoleUserView(UserDBModelView):
     list_columns = ["last_name", "first_name", "username", "scope_region", "active", "roles"]

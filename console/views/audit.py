@@ -2,6 +2,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from ..models import AuditLog
+from ..timefmt import localtime
 
 ACTIONS = {
     "insert": "新增", "update": "修改", "delete": "删除", "login": "登录成功",
@@ -24,8 +25,9 @@ class AuditLogView(ModelView):
     order_columns = ["at", "username", "action", "entity"]
     base_order = ("id", "desc")
     page_size = 50
+    formatters_columns = {"at": lambda value: localtime(value, "%Y-%m-%d %H:%M:%S")}
     label_columns = {
-        "at": "时间(UTC)", "username": "操作人", "user_id": "用户编号", "action": "操作",
+        "at": "时间", "username": "操作人", "user_id": "用户编号", "action": "操作",
         "action_title": "操作", "entity": "对象", "entity_id": "对象编号", "summary": "摘要",
         "changes": "变更(前→后)", "ip": "IP 地址",
     }

@@ -1,4 +1,5 @@
 from flask_appbuilder import ModelView
+from flask_appbuilder.fieldwidgets import Select2Widget
 from wtforms import SelectField
 
 from .. import regions
@@ -38,7 +39,7 @@ class RegionView(ModelView):
     search_form_query_rel_fields = {"parent": REGION_PICKER["region"]}
 
     add_form_extra_fields = edit_form_extra_fields = {
-        "level": SelectField("层级", choices=list(REGION_LEVELS.items())),
+        "level": SelectField("层级", choices=list(REGION_LEVELS.items()), widget=Select2Widget()),
     }
 
     def pre_add(self, item):
