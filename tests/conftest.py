@@ -6,8 +6,10 @@ The database under test is chosen by ``JICENG_TEST_DATABASE`` (``sqlite``, the d
 throwaway databases of its own and drops them at the end.
 
 Migrating and initialising takes seconds, so it happens once per run into a template; each
-test then gets a fresh copy (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on
-PostgreSQL).
+test then starts from a fresh copy of it (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE``
+on PostgreSQL) under one fixed name, so the console built for the default configuration (the
+``app`` fixture) is built once and reused.  ``make_app(**config)`` builds another on the same
+database for a test that needs a different configuration.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def _pg_url(dbname: str) -> str:
 
 def _pg_create(dbname: str, template: str | None = None) -> None:
     with _pg_admin().connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{dbname}"'))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
         clause = f' TEMPLATE "{template}"' if template else ""
         conn.execute(sa.text(f'CREATE DATABASE "{dbname}"{clause}'))
 
@@ -129,19 +131,52 @@ def template_url(instance_root):
         _pg_drop(name)
 
 
-@pytest.fixture
-def database_url(template_url, tmp_path):
-    """A fresh copy of the template for one test."""
+@pytest.fixture(scope="session")
+def shared_url(template_url, instance_root):
+    """The one database every test works on, reset from the template before each test."""
     if BACKEND == "postgres":
-        name = f"jiceng_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-        _pg_create(name, template=sa.engine.make_url(template_url).database)
+        name = f"jiceng_t_{RUN_ID}"
         yield _pg_url(name)
         _pg_drop(name)
     else:
-        src = sa.engine.make_url(template_url).database
-        dst = tmp_path / "test.db"
-        shutil.copy(src, dst)
-        yield "sqlite:///" + str(dst)
+        yield "sqlite:///" + str(instance_root / "test.db")
+
+
+def _dispose(app) -> None:
+    from console.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_app(shared_url, instance_root):
+    """The console with the default test configuration, built once: building one takes about
+    a second, and most tests need nothing else."""
+    holder = {}
+    yield holder
+    if "app" in holder:
+        _dispose(holder["app"])
+
+
+@pytest.fixture
+def database_url(template_url, shared_url, shared_app):
+    """This test's database: a fresh copy of the template under a fixed name."""
+    if "app" in shared_app:
+        _dispose(shared_app["app"])
+    if BACKEND == "postgres":
+        _pg_create(sa.engine.make_url(shared_url).database,
+                   template=sa.engine.make_url(template_url).database)
+    else:
+        dst = Path(sa.engine.make_url(shared_url).database)
+        for suffix in ("-wal", "-shm"):
+            Path(str(dst) + suffix).unlink(missing_ok=True)
+        shutil.copy(sa.engine.make_url(template_url).database, dst)
+    yield shared_url
+    from console import audit
+
+    audit._actor.set(None)
 
 
 @pytest.fixture
@@ -155,17 +190,15 @@ def make_app(database_url, tmp_path):
         return app
 
     yield _make
-    from console.extensions import db
-
     for app in made:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        _dispose(app)
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app()
+def app(database_url, shared_app, instance_root):
+    if "app" not in shared_app:
+        shared_app["app"] = build_app(database_url, instance_root / "shared")
+    return shared_app["app"]
 
 
 @pytest.fixture
