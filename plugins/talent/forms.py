@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from wtforms import BooleanField, FileField, SelectField, StringField, ValidationError
-from wtforms.validators import Optional
+from wtforms.validators import InputRequired, Optional
 
 from . import idnumber, services
 from .errors import TalentError
@@ -29,7 +29,8 @@ def _hours_check(form, field):
 
 def id_number_field(required: bool) -> StringField:
     description = "18 位居民身份证号，保存时加密" if required else "留空则不修改；填写则替换原号码"
-    validators = [_id_number_check] if required else [Optional(), _id_number_check]
+    validators = ([InputRequired("请填写身份证号"), _id_number_check] if required
+                  else [Optional(), _id_number_check])
     return StringField("身份证号", validators=validators, description=description,
                        widget=BS3TextFieldWidget(), render_kw={"autocomplete": "off"})
 

@@ -51,12 +51,6 @@ class Person(Audited, Model):
     certificates: Mapped[list[Certificate]] = relationship(back_populates="person",
                                                            order_by="Certificate.id")
 
-    @property
-    def id_number_shown(self) -> str:
-        from .services import shown_id_number
-
-        return shown_id_number(self)
-
     def __repr__(self) -> str:
         return self.name
 

@@ -135,13 +135,6 @@ def may_view_id_number() -> bool:
         return False
 
 
-def shown_id_number(person: Person) -> str:
-    """The whole number for users who may see it, the masked one for everyone else."""
-    if may_view_id_number():
-        return idnumber.decrypt(person.id_number_enc)
-    return person.id_number_masked
-
-
 def reveal_id_number(person: Person) -> str:
     """The whole number, for a user who may see it; the look is written to the audit log."""
     if not may_view_id_number():

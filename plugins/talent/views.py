@@ -101,8 +101,10 @@ class TalentPersonView(TalentModelView):
     show_title = "人员详情"
     add_title = "新增人员"
     edit_title = "编辑人员"
-    list_columns = ["name", "id_number_shown", "region", "employer", "community_worker"]
-    show_columns = ["name", "id_number_shown", "region", "employer", "community_worker", "contact",
+    # Masked on screen for everyone; users holding can_view_id_number reveal one number at a
+    # time (audited) and get whole numbers in exports.
+    list_columns = ["name", "id_number_masked", "region", "employer", "community_worker"]
+    show_columns = ["name", "id_number_masked", "region", "employer", "community_worker", "contact",
                     "demo"]
     add_columns = ["name", "id_number", "region", "employer", "community_worker", "contact"]
     edit_columns = add_columns
@@ -110,7 +112,7 @@ class TalentPersonView(TalentModelView):
     order_columns = ["name", "employer", "community_worker"]
     base_order = ("id", "desc")
     label_columns = {
-        "name": "姓名", "id_number": "身份证号", "id_number_shown": "身份证号",
+        "name": "姓名", "id_number": "身份证号", "id_number_masked": "身份证号",
         "region": "所在社区/单位所属区域", "employer": "工作单位", "community_worker": "持证社区工作者",
         "contact": "联系方式", "demo": "演示数据",
     }
@@ -155,8 +157,9 @@ class TalentPersonView(TalentModelView):
             abort(404)
         number = services.reveal_id_number(item)
         db.session.commit()
-        flash(f"{item.name} 的身份证号：{number}（本次查看已记入审计日志）", "info")
-        return redirect(url_for(f"{type(self).__name__}.show", pk=pk))
+        # A page, not a flash message: flashes travel in the session cookie.
+        resp = self.render_template("talent/person_reveal.html", person=item, number=number)
+        return resp, 200, {"Cache-Control": "no-store"}
 
     @expose("/export/")
     @has_access

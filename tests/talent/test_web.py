@@ -29,10 +29,12 @@ def test_inspector_sees_masked_numbers(client, auth, workers):
 
 
 @pytest.mark.parametrize("user", ["admin", "talent_owner"])
-def test_users_with_the_permission_see_the_whole_number(client, auth, workers, user):
+def test_users_with_the_permission_see_the_whole_number_on_request(client, auth, workers, user):
     auth.login(user)
     page = client.get(f"/talentpersonview/show/{workers['zhang']}").get_data(as_text=True)
-    assert workers["zhang_id_number"] in page
+    assert workers["zhang_id_number"] not in page and "查看完整身份证号" in page
+    shown = client.get(f"/talentpersonview/reveal/{workers['zhang']}", follow_redirects=True)
+    assert workers["zhang_id_number"] in shown.get_data(as_text=True)
 
 
 def test_revealing_a_number_is_audited_without_the_number(app, client, auth, workers):
