@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import warnings
@@ -40,8 +41,10 @@ from .models import Attachment
 __all__ = [
     "AttachmentError", "NotAnImage", "FileTooLarge", "TooManyPixels", "UnsupportedType",
     "EmptyFile", "KINDS", "save", "attach", "for_owner", "delete_for", "register_owner",
-    "can_view", "download_name", "sanitize_filename", "url",
+    "can_view", "download_name", "sanitize_filename", "url", "thumbnail",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class AttachmentError(ConsoleError):
@@ -346,6 +349,8 @@ def save(session, file_storage_or_bytes, *, owner: str, owner_id: int | None, fi
     """Check, process and add one file to ``session`` (not committed: the caller's commit
     stores it together with the record it belongs to).  Raises an :class:`AttachmentError`
     with a Chinese message when the file is refused."""
+    if not owner:
+        raise ValueError("an attachment needs an owner, e.g. 'nameplates.inspection'")
     if filename is None:
         filename = getattr(file_storage_or_bytes, "filename", None)
     limit = int(_setting("MAX_UPLOAD_MB")) * 1024 * 1024
@@ -442,7 +447,13 @@ def can_view(attachment: Attachment, user) -> bool:
     check = _owners().get(attachment.owner)
     if check is None:
         return False
-    return bool(check(attachment.owner_id))
+    try:
+        return bool(check(attachment.owner_id))
+    except Exception:
+        # A broken check must not open the file to everyone, nor show a traceback.
+        log.exception("can_view of attachment owner %s failed for record %s", attachment.owner,
+                      attachment.owner_id)
+        return False
 
 
 def thumbnail(data: bytes, side: int = 320) -> bytes:

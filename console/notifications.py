@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from .extensions import db
 from .models import Notification, Region, utcnow
 
-__all__ = ["notify", "users_with_role", "unread_count", "mark_read", "inbox", "send_pending_mail"]
+__all__ = ["notify", "users_with_role", "unread_count", "mark_read", "inbox", "get_own",
+           "send_pending_mail"]
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +118,11 @@ def _before_commit(session: Session) -> None:
         return
     from .security import ConsoleUser
 
+    # Rows of a rolled-back savepoint have left the session: they mail nobody.
+    rows = [row for row in outbox["rows"] if row in session]
+    if not rows:
+        return
     session.flush()  # ids for the rows added since the last flush
-    rows = outbox["rows"]
     emails = dict(
         session.execute(
             select(ConsoleUser.id, ConsoleUser.email).where(
@@ -143,7 +147,9 @@ def _after_commit(session: Session) -> None:
         send_pending_mail(settings, engine, mails)
 
 
-def _after_rollback(session: Session) -> None:
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction, and what it notified, lives on
     session.info.pop(_OUTBOX, None)
     session.info.pop(_READY, None)
 
@@ -152,7 +158,7 @@ def _install() -> None:
     if not event.contains(Session, "before_commit", _before_commit):
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
 
 def _message(settings: MailSettings, mail: _Mail) -> EmailMessage:

@@ -359,11 +359,13 @@ def served(make_app):
     with app.app_context():
         attachments.register_owner("tests.record", only_record_one)
         attachments.register_owner("shelf.book", lambda owner_id: True)
+        attachments.register_owner("tests.broken", lambda owner_id: 1 / 0)
         rows = {
             "allowed": save(db.session, photo(), filename="门牌 照片.jpg"),
             "denied": save(db.session, photo(), owner_id=2),
             "unknown_owner": save(db.session, photo(), owner="nobody.knows"),
             "plugin": save(db.session, photo(), owner="shelf.book"),
+            "broken": save(db.session, photo(), owner="tests.broken"),
             "pdf": save(db.session, b"%PDF-1.4\n%%EOF\n", filename="通知.pdf", kind="document"),
         }
         db.session.commit()
@@ -406,6 +408,7 @@ def test_download_is_404_for_an_unregistered_owner_or_a_missing_id(served, auth)
     client = app.test_client()
     type(auth)(client).login()
     assert client.get(f"/console/attachments/{ids['unknown_owner']}").status_code == 404
+    assert client.get(f"/console/attachments/{ids['broken']}").status_code == 404  # a check that raises
     assert client.get("/console/attachments/999999").status_code == 404
 
 

@@ -259,6 +259,21 @@ def test_rolled_back_notification_sends_no_email(mail_app, smtp):
     assert [m["message"]["Subject"] for m in smtp.messages] == ["会发出"]
 
 
+def test_notification_in_a_rolled_back_savepoint_sends_no_email(mail_app, smtp):
+    from console.extensions import db
+
+    with mail_app.app_context():
+        inspector = _with_email(db.session, "zhaoyang", "zhaoyang@zhaotong.test")
+        notifications.notify(db.session, inspector, "之前的")
+        savepoint = db.session.begin_nested()
+        notifications.notify(db.session, inspector, "撤回的")
+        savepoint.rollback()
+        notifications.notify(db.session, inspector, "之后的")
+        db.session.commit()
+        assert [r.title for r in rows_of(db.session, inspector.id)] == ["之前的", "之后的"]
+    assert [m["message"]["Subject"] for m in smtp.messages] == ["之前的", "之后的"]
+
+
 def test_users_without_a_real_address_are_not_mailed(mail_app, smtp):
     from console.extensions import db
 
