@@ -165,3 +165,62 @@ def test_dashboard_cards_count_the_users_region(client, auth, workers):
     auth.login("zhaoyang")
     page = client.get("/").get_data(as_text=True)
     assert "持证社工" in page and "90 天内登记到期" in page and "继续教育达标率" in page
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_education_with_proof_through_the_form(app, client, auth, workers):
+    from console import attachments
+    from plugins.talent.models import EducationEntry
+
+    auth.login("zhaoyang")
+    resp = client.post("/talenteducationview/add", data={
+        "person": workers["zhang"], "source": "集中培训", "hours": "8", "taken_on": "2026-03-01",
+        "title": "个案管理", "proof": (io.BytesIO(_png()), "结业证明.png")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert resp.status_code == 200
+    with app.app_context():
+        entry = db.session.query(EducationEntry).one()
+        files = attachments.for_owner(db.session, "talent.education", entry.id)
+        assert entry.hours == 8 and len(files) == 1
+        file_id = files[0].id
+    page = client.get(f"/talenteducationview/show/{entry.id}").get_data(as_text=True)
+    assert "结业证明" in page
+    assert client.get(attachments_url(app, file_id)).status_code == 200
+    auth.logout()
+    auth.login("zhenxiong")
+    assert client.get(attachments_url(app, file_id)).status_code == 404
+
+
+def attachments_url(app, file_id):
+    from console import attachments
+
+    with app.test_request_context():
+        return attachments.url(file_id, download=True)
+
+
+@pytest.mark.parametrize("hours,message", [("-5", "大于 0"), ("999", "不能超过 200"), ("abc", "须为数字")])
+def test_education_form_refuses_absurd_hours(app, client, auth, workers, hours, message):
+    from plugins.talent.models import EducationEntry
+
+    auth.login("zhaoyang")
+    page = client.post("/talenteducationview/add", data={
+        "person": workers["zhang"], "source": "集中培训", "hours": hours, "taken_on": "2026-03-01"},
+        follow_redirects=True).get_data(as_text=True)
+    assert message in page
+    with app.app_context():
+        assert db.session.query(EducationEntry).count() == 0
+
+
+def test_apis_are_in_the_openapi_spec(client, auth):
+    auth.login("admin")
+    spec = client.get("/api/v1/_openapi").get_json()
+    paths = " ".join(spec["paths"])
+    for name in ("talent_people", "talent_certificates", "talent_registrations"):
+        assert f"/{name}/" in paths
