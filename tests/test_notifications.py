@@ -340,6 +340,11 @@ def _seed(app, username, *titles, link=None):
 
 def test_inbox_lists_own_messages_newest_first_unread_bold(app, client, auth):
     first, second = _seed(app, "zhaoyang", "较早的消息", "较新的消息", link="/console/inbox/")
+    with app.app_context():
+        from console.extensions import db
+
+        notifications.notify(db.session, user(db.session, "zhaoyang"), "来自模块", source="nameplates")
+        db.session.commit()
     _seed(app, "zhenxiong", "别人的消息")
     auth.login("zhaoyang")
     page = client.get("/console/inbox/").get_data(as_text=True)
@@ -347,6 +352,10 @@ def test_inbox_lists_own_messages_newest_first_unread_bold(app, client, auth):
     assert "<strong>较新的消息</strong>" in page
     assert "别人的消息" not in page
     assert f"/console/inbox/{first}/open" in page
+    from console.plugins import registry
+
+    info = registry(app).infos.get("nameplates")  # the plugin's Chinese title when it is installed
+    assert f"来自{info.title if info else 'nameplates'}" in page
 
 
 def test_marking_one_read_and_then_all(app, client, auth):
@@ -429,7 +438,7 @@ def test_navbar_shows_the_unread_count_with_one_query(app, client, auth):
         page = client.get("/").get_data(as_text=True)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert re.search(r'console-unread-badge">\s*2\s*<', page)
+    assert re.search(r'console-unread-badge"[^>]*>\s*2\s*<', page)
     assert len(statements) == 1 and "count(" in statements[0].lower()
     assert "退出登录" in page and "个人信息" in page
 

@@ -43,6 +43,14 @@ def _local(value: dt.datetime | None) -> str:
     return value.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def _source_title(source: str | None) -> str | None:
+    """A plugin's Chinese title for the plugin names that senders put in ``source``."""
+    from ..plugins import registry
+
+    info = registry().infos.get(source or "")
+    return info.title if info else source
+
+
 class InboxView(BaseView):
     route_base = "/console/inbox"
     class_permission_name = "console_inbox"
@@ -64,7 +72,8 @@ class InboxView(BaseView):
                                           page_size=PAGE_SIZE)
         pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
         return self.render_template("console/inbox.html", rows=rows, total=total, page=page,
-                                    pages=pages, unread_only=unread_only, local_time=_local)
+                                    pages=pages, unread_only=unread_only, local_time=_local,
+                                    source_title=_source_title)
 
     @expose("/<int:ident>/read", methods=["POST"])
     @has_access
