@@ -169,7 +169,9 @@ def serve_command(port, bind, workers, no_scheduler):
         children.append(subprocess.Popen([sys.executable, "-m", "console", "scheduler"]))
     gunicorn = subprocess.Popen([
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{bind}:{port}",
-        "--timeout", "120", "--access-logfile", "-", "console.wsgi:app",
+        "--timeout", "120", "--access-logfile", "-",
+        # Several consoles on one host would otherwise share one control socket path.
+        "--no-control-socket", "console.wsgi:app",
     ])
     children.append(gunicorn)
     click.echo(f"控制台已启动：http://{bind}:{port}/ （Ctrl+C 停止）")

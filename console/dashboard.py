@@ -21,5 +21,5 @@ def cards_for(user, region) -> list[tuple[str, Card]]:
 
     out = []
     for name, cards in call("dashboard_cards", user=user, region=region):
-        out.extend((name, card) for card in cards)
+        out.extend((name, card) for card in cards or ())
     return out

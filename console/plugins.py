@@ -328,7 +328,8 @@ def record_hook_failure(name: str, hook: str) -> None:
 
 def call(hook: str, *, include_disabled: bool = False, **kwargs) -> list[tuple[str, Any]]:
     """Call ``hook`` on each enabled plugin on its own; a plugin that raises is recorded as
-    failed and skipped.  Returns ``[(plugin name, result), ...]`` in registration order."""
+    failed and skipped.  Returns ``[(plugin name, result), ...]`` in registration order, one
+    pair for each plugin whose implementation ran (its result may be None)."""
     reg = registry()
     results = []
     for impl in reversed(getattr(reg.pm.hook, hook).get_hookimpls()):
@@ -342,8 +343,7 @@ def call(hook: str, *, include_disabled: bool = False, **kwargs) -> list[tuple[s
         except Exception:
             record_hook_failure(name, hook)
             continue
-        if result is not None:
-            results.append((name, result))
+        results.append((name, result))
     return results
 
 

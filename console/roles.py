@@ -43,7 +43,7 @@ def builtin_roles(registry) -> dict[str, list[list[str]]]:
     from .plugins import call  # noqa: PLC0415 - avoids a cycle at import time
 
     for _name, grants in call("role_permissions", include_disabled=True):
-        for role, pairs in grants.items():
+        for role, pairs in (grants or {}).items():
             if role in (INSPECTOR, LEADER):
                 roles[role].extend([[view, perm] for perm, view in pairs])
     return roles

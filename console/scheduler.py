@@ -70,7 +70,7 @@ def jobs(app) -> list[tuple[str, Job]]:
     with app.app_context():
         found = []
         for plugin, plugin_jobs in plugins.call("scheduled_jobs", include_disabled=True):
-            found.extend((plugin, job) for job in plugin_jobs)
+            found.extend((plugin, job) for job in plugin_jobs or ())
         return found
 
 

@@ -257,7 +257,7 @@ def live_server(database_url, tmp_path):
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "console.wsgi:app"],
+         "--no-control-socket", "console.wsgi:app"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
