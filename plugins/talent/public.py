@@ -48,6 +48,14 @@ def public_facts(cert: Certificate, on=None) -> dict:
 
 
 def verify_url(cert: Certificate) -> str:
+    """The absolute address the QR code carries: BASE_URL when configured (behind a proxy the
+    request's own host may be an internal one), else the address the page was asked on."""
+    from flask import current_app
+
+    path = url_for("TalentVerifyView.verify", token=cert.token)
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + path
     return url_for("TalentVerifyView.verify", token=cert.token, _external=True)
 
 

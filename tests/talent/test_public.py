@@ -89,3 +89,15 @@ def test_card_page_shows_the_qr(client, auth, workers):
 def test_qr_needs_login(client, workers):
     resp = client.get(f"/talentcertificateview/qr/{workers['zcert']}.png")
     assert resp.status_code in (302, 401, 403)
+
+
+def test_qr_uses_the_configured_base_url(app, workers):
+    from plugins.talent import public
+
+    app.config["BASE_URL"] = "https://rencai.zt.example.cn/"
+    try:
+        with app.test_request_context("/", base_url="http://10.0.0.5:8080"):
+            cert = db.session.get(Certificate, workers["zcert"])
+            assert public.verify_url(cert) == f"https://rencai.zt.example.cn/verify/{workers['ztoken']}"
+    finally:
+        app.config.pop("BASE_URL")
