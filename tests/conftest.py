@@ -34,6 +34,9 @@ os.environ.setdefault("JICENG_DEMO_PASSWORD", DEMO_PASSWORD)
 BACKEND = os.environ.get("JICENG_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("JICENG_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 RUN_ID = uuid.uuid4().hex[:8]
+# One key for the template, every app and the live servers: protected data written by one must
+# be readable by the others.  Long enough for JWT (HS256 wants 32 bytes).
+SECRET_KEY = "jiceng-tests-" + uuid.uuid4().hex
 
 
 EXAMPLE_PLUGIN = Path(__file__).parent / "example_plugin"
@@ -92,7 +95,7 @@ def _base_config(url: str, instance: Path) -> dict:
     return {
         "TESTING": True,
         "DATABASE_URL": url,
-        "SECRET_KEY": "test-" + RUN_ID,
+        "SECRET_KEY": SECRET_KEY,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "INSTANCE_FOR_TESTS": str(instance),
@@ -251,7 +254,7 @@ def live_server(database_url, tmp_path):
 
     port = _free_port()
     env = {**os.environ, "JICENG_DATABASE_URL": database_url, "JICENG_INSTANCE_PATH": str(tmp_path / "live"),
-           "JICENG_SECRET_KEY": "live-" + RUN_ID, "JICENG_LOGIN_RATE_LIMIT": "1000 per minute"}
+           "JICENG_SECRET_KEY": SECRET_KEY, "JICENG_LOGIN_RATE_LIMIT": "1000 per minute"}
     (tmp_path / "live").mkdir(exist_ok=True)
     log_path = tmp_path / "gunicorn.log"
     log = open(log_path, "wb")

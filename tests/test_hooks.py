@@ -47,7 +47,7 @@ class Recorder:
 
     @hookimpl
     def register_views(self, appbuilder):
-        from flask_appbuilder import BaseView, expose
+        from flask_appbuilder import BaseView, expose, has_access
 
         class RecorderView(BaseView):
             route_base = "/recorder"
@@ -55,6 +55,7 @@ class Recorder:
             default_view = "page"
 
             @expose("/")
+            @has_access
             def page(self):
                 return "记录插件页面"
 
