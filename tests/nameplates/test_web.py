@@ -237,3 +237,14 @@ def test_inspection_photos_are_served_only_inside_the_scope(app, client, auth):
     auth.logout()
     auth.login("zhaoyang")
     assert client.get(f"/console/attachments/{photo}").status_code == 404
+
+
+def test_reviewers_find_the_inspections_waiting_for_review(app, client, auth):
+    with app.app_context():
+        waiting = submit(village_in(ZHAOYANG, 2), plaques=CLEAN)
+        done = accept(submit(village_in(ZHAOYANG, 3), plaques=CLEAN))
+        waiting_name, done_name = waiting.region.name, done.region.name
+    auth.login("nameplates_owner")
+    page = client.get("/nameplates/inspection_list/list/?_flt_0_status=submitted").get_data(as_text=True)
+    assert waiting_name in page and done_name not in page
+    assert "待审核检查" in client.get("/").get_data(as_text=True)
