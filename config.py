@@ -20,6 +20,10 @@ WORKERS = 2
 # The scheduler catches up a slot missed while it was down if it is at most this old.
 MISFIRE_GRACE_SECONDS = 6 * 3600
 
+# The console's public address (e.g. https://jiceng.example.gov.cn), for links that leave a
+# request: e-mails sent by jobs, QR codes on certificate cards, briefings.
+BASE_URL = None
+
 # Redis URL for login rate limiting shared by several hosts; memory when unset.
 REDIS_URL = None
 LOGIN_RATE_LIMIT = "10 per minute"
@@ -31,13 +35,24 @@ MAIL_USE_TLS = False
 MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_FROM = "jiceng@localhost"
+MAIL_TIMEOUT = 10
 
 # Uploads: the largest file accepted and the largest image kept (longest side, pixels).
 MAX_UPLOAD_MB = 20
 IMAGE_MAX_SIDE = 1600
-IMAGE_MAX_PIXELS = 40_000_000
+# Above a 48-megapixel phone photo, below Pillow's own bomb threshold (about 89 million).
+IMAGE_MAX_PIXELS = 50_000_000
 
 # Minimum password length; complexity rules live in console.passwords.
 PASSWORD_MIN_LENGTH = 10
 
 BABEL_DEFAULT_LOCALE = "zh"
+
+# Briefings: the renderer runs in a child process that is killed after this many seconds and
+# may not use more than this much memory (a 28-page report peaked near 400 MiB, measured).
+BRIEFING_RENDER_TIMEOUT = 300
+BRIEFING_RENDER_MEMORY_MB = 1536
+# A failed run is tried again, with a growing pause, at most this many more times.
+BRIEFING_RETRY_LIMIT = 3
+# A schedule slot missed while the scheduler was down is run once if it is at most this old.
+BRIEFING_GRACE_SECONDS = 6 * 3600

@@ -32,7 +32,7 @@ def main():
 def register(app) -> None:
     """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
     for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group,
-                    import_command):
+                    import_command, briefing_group):
         app.cli.add_command(command)
     _upgrade_to_all_heads()
 
@@ -298,3 +298,25 @@ def import_command(plugin, kind, file, skip_bad_rows, report_path):
     if result.state in ("rejected", "failed"):
         _fail(result.message)
     click.echo(result.message)
+
+
+# -- briefing -------------------------------------------------------------------------------
+
+
+@click.group("briefing")
+def briefing_group():
+    """生成工作简报（PDF）。"""
+
+
+@briefing_group.command("run")
+@click.option("--schedule", "schedule_id", type=int, help="立即按简报计划 ID 生成并发送给其收件人")
+@click.option("--scope", "scope_text", help="简报范围：区划名称（昭通市、镇雄县）或区划代码")
+@click.option("--period", "period_text", help="期间：月 2025-12，季度 2025Q4，年 2025")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="把 PDF 写到此文件")
+@with_appcontext
+def briefing_run(schedule_id, scope_text, period_text, out_path):
+    """生成一份简报：按计划（--schedule）或按范围与期间（--scope --period --out）。"""
+    from .briefings import cli as briefing_cli
+
+    _as_cli_actor()
+    briefing_cli.run(schedule_id, scope_text, period_text, out_path, fail=_fail)

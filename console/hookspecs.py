@@ -45,6 +45,16 @@ def dashboard_cards(user, region):
     ``region`` (the user's scope region) only."""
 
 
+@hookspec
+def briefing_sections(period, region):
+    """Return a list of :class:`console.briefings.Section` for the briefing of ``period`` (a
+    :class:`console.briefings.periods.Period`: ``start``, ``end`` exclusive, ``previous()``),
+    counted inside ``region`` only (the briefing's scope, never None).  Plain data: a title,
+    headline figures with the previous period's value, tables, chart series, drill-down links
+    to the filtered lists behind the numbers and optional appendix ledgers.  A section that
+    raises becomes a visible note in the PDF and the run is marked partial."""
+
+
 # -- background work and data ---------------------------------------------------------------
 
 

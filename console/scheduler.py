@@ -64,6 +64,22 @@ def _run_job(app, plugin: str, job: Job) -> None:
             audit._actor.reset(token)
 
 
+def briefings(app) -> None:
+    """Every minute: reap stuck briefing runs, retry, claim due schedule slots and run them.
+    Each slot is claimed in the database, so a second scheduler by mistake runs nothing twice."""
+    from .briefings import runs
+    from .extensions import db
+
+    with app.app_context():
+        try:
+            runs.tick()
+        except Exception:
+            db.session.rollback()
+            log.exception("briefing tick failed")
+        finally:
+            db.session.remove()
+
+
 def jobs(app) -> list[tuple[str, Job]]:
     from . import plugins
 
@@ -85,6 +101,7 @@ def build(app, scheduler_class=None):
     )
     scheduler.add_job(beat, "interval", seconds=HEARTBEAT_SECONDS, args=[app], id="heartbeat",
                       next_run_time=_now(tz))
+    scheduler.add_job(briefings, "cron", second=0, args=[app], id="briefings", name="工作简报")
     for plugin, job in jobs(app):
         scheduler.add_job(_run_job, job.trigger, args=[app, plugin, job], id=f"{plugin}.{job.id}",
                           name=job.title, **job.trigger_args)

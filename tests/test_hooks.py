@@ -83,6 +83,13 @@ class Recorder:
         return ["recorder-importer"]
 
     @hookimpl
+    def briefing_sections(self, period, region):
+        from console.briefings import Figure, Section
+
+        self.calls.append(("briefing_sections", period.key, region.name))
+        return [Section("记录部分", figures=[Figure("记录数", 7, "条", previous=5, link="/recorder/")])]
+
+    @hookimpl
     def demo_data(self, session, scale):
         self.calls.append(("demo_data", scale))
 
@@ -156,3 +163,17 @@ def test_hook_demo_data(recorder):
     assert result.exit_code == 0, result.output
     assert ("demo_data", "demo") in plugin.calls
     assert "记录插件：演示数据已就绪" in result.output or "模块 记录插件" in result.output
+
+
+def test_hook_briefing_sections(recorder):
+    from console.briefings import document, periods
+
+    app, plugin = recorder
+    with app.app_context():
+        county = db.session.query(Region).filter_by(name="镇雄县").one()
+        snapshot = document.gather(county, periods.parse("2025-12"), ["recorder"])
+    assert ("briefing_sections", "2025-12", "镇雄县") in plugin.calls
+    [section] = snapshot["sections"]
+    assert (section["plugin"], section["title"], section["failed"]) == ("recorder", "记录部分", False)
+    assert section["figures"][0] | {} == {"label": "记录数", "value": 7, "unit": "条", "previous": 5,
+                                          "link": "/recorder/", "percent": False, "note": ""}

@@ -66,6 +66,13 @@ def dashboard_cards(user, region):
 
 
 @hookimpl
+def briefing_sections(period, region):
+    from .briefing import sections
+
+    return sections(period, region)
+
+
+@hookimpl
 def scheduled_jobs():
     from console.scheduler import Job
 

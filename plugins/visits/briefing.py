@@ -1,0 +1,80 @@
+"""The 三送三进 section of the leadership briefing: counted through services.stats inside the
+briefing's region, each number linked to the list behind it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from console.briefings import Cell, Chart, Figure, Section, Table
+from console.extensions import db
+
+from .services import stats
+
+VISITS = "/visits/visits/list/"
+PROBLEMS = "/visits/problems/list/"
+
+
+def _link(base: str, **args) -> str:
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    return base + ("?" + urlencode(args) if args else "")
+
+
+def sections(period, region) -> list[Section]:
+    session = db.session
+    start, end = period.start, period.end
+    prev = period.previous()
+    county = region.id if region.level == "county" else None
+    window = {"start": start.isoformat(), "end": end.isoformat()}
+
+    def both(fn):
+        return fn(session, region, start, end), fn(session, region, prev.start, prev.end)
+
+    visits, visits_before = both(stats.visits)
+    covered, covered_before = both(stats.enterprises_covered)
+    raised, raised_before = both(stats.problems_raised)
+    solved, solved_before = both(stats.problems_solved)
+    solve, solve_before = both(stats.solve_rate)
+    satisfied, satisfied_before = both(stats.satisfaction_rate)
+    overdue = stats.problems_overdue(session, region, as_of=end)
+    figures = [
+        Figure("走访企业次数", visits, "次", visits_before, _link(VISITS, county=county, **window)),
+        Figure("覆盖企业", covered, "家", covered_before, _link(VISITS, county=county, **window)),
+        Figure("收集诉求", raised, "个", raised_before, _link(PROBLEMS, county=county)),
+        Figure("办结诉求", solved, "个", solved_before, _link(PROBLEMS, county=county, status="已办结")),
+        Figure("诉求办结率", solve, previous=solve_before, percent=True,
+               note="本期收集的诉求中已办结的比例"),
+        Figure("满意率", satisfied, previous=satisfied_before, percent=True,
+               note="满意与基本满意占已评价诉求的比例"),
+        Figure("逾期未办结诉求", overdue, "个", link=_link(PROBLEMS, county=county, overdue=1),
+               note="截至期末"),
+    ]
+    rows = stats.by_county(session, region, start, end, as_of=end)
+    table_rows = [[
+        r.county,
+        Cell(r.visits, _link(VISITS, county=r.county_id, **window)),
+        Cell(r.enterprises_covered, _link(VISITS, county=r.county_id, **window)),
+        Cell(r.problems_raised, _link(PROBLEMS, county=r.county_id)),
+        Cell(r.problems_solved, _link(PROBLEMS, county=r.county_id, status="已办结")),
+        Cell(r.problems_overdue, _link(PROBLEMS, county=r.county_id, overdue=1)),
+        stats.percent(r.solve_rate),
+        stats.percent(r.satisfaction_rate),
+    ] for r in rows]
+    total = ["合计", Cell(visits, _link(VISITS, county=county, **window)),
+             Cell(sum(r.enterprises_covered for r in rows), _link(VISITS, county=county, **window)),
+             Cell(sum(r.problems_raised for r in rows), _link(PROBLEMS, county=county)),
+             Cell(sum(r.problems_solved for r in rows), _link(PROBLEMS, county=county, status="已办结")),
+             Cell(overdue, _link(PROBLEMS, county=county, overdue=1)),
+             stats.percent(solve), stats.percent(satisfied)] if len(rows) > 1 else None
+    table = Table("分县(市、区)情况", ["县(市、区)", "走访(次)", "覆盖企业(家)", "收集诉求", "办结诉求",
+                                   "逾期诉求", "办结率", "满意率"],
+                  table_rows, widths=[17, 11, 13, 11, 11, 11, 13, 13], total=total)
+    charts = []
+    if len(rows) > 1:
+        charts.append(Chart("各县(市、区)走访与诉求", [r.county for r in rows],
+                            {"走访(次)": [r.visits for r in rows],
+                             "收集诉求(个)": [r.problems_raised for r in rows]}))
+    text = (f"{period.title}，{region.name}党建惠企服务团走访企业 {visits} 次，覆盖企业 {covered} 家，"
+            f"收集诉求 {raised} 个，办结 {solved} 个；截至期末仍有 {overdue} 个诉求逾期未办结。")
+    return [Section("三送三进走访服务", figures=figures, charts=charts, tables=[table], text=text,
+                    links=[("走访记录", _link(VISITS, county=county, **window)),
+                           ("诉求看板", "/visits/problems/board/")])]
