@@ -212,6 +212,17 @@ def create_person(*, name, id_number, region_id, employer=None, community_worker
     return person
 
 
+def check_person_deletable(person: Person) -> None:
+    """A person with a history is kept: certificates, hours and supervision refer to them."""
+    if db.session.query(Certificate.id).filter(Certificate.person_id == person.id).first():
+        raise TalentError("该人员名下还有证书，不能删除；如证书无效，请撤销证书")
+    if db.session.query(EducationEntry.id).filter(EducationEntry.person_id == person.id).first():
+        raise TalentError("该人员有继续教育记录，不能删除")
+    if db.session.query(Supervision.id).filter(
+            (Supervision.supervisor_id == person.id) | (Supervision.supervisee_id == person.id)).first():
+        raise TalentError("该人员有督导关系记录，不能删除")
+
+
 def move_dependants(person: Person) -> None:
     """Rows that hang off a person follow it into its new region (the scope reads them)."""
     rid = person.region_id

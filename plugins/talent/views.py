@@ -142,8 +142,7 @@ class TalentPersonView(TalentModelView):
         self._check(rules, item)
 
     def pre_delete(self, item):
-        if item.certificates:
-            raise TalentError("该人员名下还有证书，不能删除；如证书无效，请撤销证书")
+        services.check_person_deletable(item)
 
     def prefill_form(self, form, pk):
         form.id_number.data = ""
@@ -160,6 +159,17 @@ class TalentPersonView(TalentModelView):
         # A page, not a flash message: flashes travel in the session cookie.
         resp = self.render_template("talent/person_reveal.html", person=item, number=number)
         return resp, 200, {"Cache-Control": "no-store"}
+
+    @expose("/find/")
+    @has_access
+    @permission_name("list")
+    def find(self):
+        """Look a person up by identity number (matched through its keyed hash)."""
+        person = services.find_person(request.args.get("id_number", ""))
+        if person is None:
+            flash("管辖范围内没有此身份证号的人员（请核对号码）", "warning")
+            return redirect(url_for(f"{type(self).__name__}.list"))
+        return redirect(url_for(f"{type(self).__name__}.show", pk=person.id))
 
     @expose("/export/")
     @has_access

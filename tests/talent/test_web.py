@@ -224,3 +224,19 @@ def test_apis_are_in_the_openapi_spec(client, auth):
     paths = " ".join(spec["paths"])
     for name in ("talent_people", "talent_certificates", "talent_registrations"):
         assert f"/{name}/" in paths
+
+
+def test_find_by_id_number_stays_inside_the_scope(client, auth, workers):
+    auth.login("zhaoyang")
+    found = client.get(f"/talentpersonview/find/?id_number={workers['zhang_id_number']}")
+    assert found.headers["Location"].endswith(f"/talentpersonview/show/{workers['zhang']}")
+    other = client.get(f"/talentpersonview/find/?id_number={workers['li_id_number']}", follow_redirects=True)
+    assert "管辖范围内没有此身份证号的人员" in other.get_data(as_text=True)
+
+
+def test_a_person_with_history_is_not_deleted(app, client, auth, workers):
+    auth.login("talent_owner")
+    page = client.post(f"/talentpersonview/delete/{workers['zhang']}", follow_redirects=True)
+    assert "名下还有证书" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Person, workers["zhang"]) is not None
