@@ -212,6 +212,12 @@ class TalentCertificateView(TalentModelView):
     add_form_query_rel_fields = {"person": PERSON_PICKER}
     search_form_query_rel_fields = {"region": scope.REGION_PICKER["region"], "person": PERSON_PICKER}
     show_template = "talent/certificate_show.html"
+    extra_args = {
+        "talent_certificate": lambda pk: services.get(Certificate, pk),
+        "talent_registration_of": services.current_registration,
+        "talent_education": services.education_status,
+        "talent_window": services.window_opens,
+    }
 
     def pre_add(self, item):
         self._check(services.check_certificate, item)

@@ -240,3 +240,9 @@ def test_a_person_with_history_is_not_deleted(app, client, auth, workers):
     assert "名下还有证书" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Person, workers["zhang"]) is not None
+
+
+def test_certificate_page_states_the_hours_still_missing(client, auth, workers):
+    auth.login("zhaoyang")
+    page = client.get(f"/talentcertificateview/show/{workers['zcert']}").get_data(as_text=True)
+    assert "须 90 学时，已完成 0 学时" in page and "还差 90 学时" in page
