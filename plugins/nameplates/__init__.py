@@ -55,13 +55,11 @@ def role_permissions():
             ("can_(list|show|edit|reinspect)$", "nameplates_rectifications$"),
             ("can_(list|show)$", "nameplates_(reinspections|whitelist|whitelist_items|duties|certificates)$"),
             ("can_(list|show|export)$", "nameplates_ledger$"),
-            ("can_show$", "console_attachments$"),
             ("menu_access$", "nameplates(_.*)?$"),
         ],
         "领导": [
             ("can_(list|show|export)$", "nameplates_ledger$"),
             ("can_(list|show)$", "nameplates_(inspections|rectifications|reinspections)$"),
-            ("can_show$", "console_attachments$"),
             inspector_and_leader_menus,
         ],
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console import scope
+from console import notifications, scope
 
 from . import ledger, photos, registers
 from .errors import Forbidden, NameplatesError, NotFound
@@ -84,8 +84,20 @@ def on_accepted(session, inspection: Inspection) -> list[RectificationOrder]:
     inspection.compliant = not opened
     inspection.rebound = rebound
     if rebound:
-        schedule_reinspection(session, inspection, "反弹：" + "、".join(signs))
+        scheduled = schedule_reinspection(session, inspection, "反弹：" + "、".join(signs))
+        _tell_the_county(session, inspection, scheduled)
     return opened
+
+
+def _tell_the_county(session, inspection: Inspection, scheduled: Reinspection) -> None:
+    """The inspectors whose scope covers the village learn of the rebound and the re-inspection."""
+    recipients = notifications.users_with_role(session, "检查员", inspection.region_id)
+    if recipients:
+        notifications.notify(
+            session, recipients, f"倒查发现反弹：{inspection.region.name}"[:200],
+            body=f"{scheduled.reason}。已安排复查，期限 {scheduled.due_on.isoformat()}。",
+            link=f"/nameplates/inspections/{inspection.id}", source="nameplates",
+        )
 
 
 def schedule_reinspection(session, inspection: Inspection, reason: str) -> Reinspection:

@@ -130,6 +130,11 @@ def test_a_clean_village_showing_a_removed_plaque_again_is_a_rebound(session):
     assert "计划生育协会" in scheduled.reason
     entry = _ledger(session, village)
     assert (entry.status, entry.rebounds) == ("rebound", 1)
+    from console.models import Notification
+
+    told = session.query(Notification).filter_by(source="nameplates").all()
+    assert {n.user_id for n in told} == {user("zhaoyang").id}
+    assert "倒查发现反弹" in told[0].title
 
 
 def test_a_rectified_village_issuing_a_cancelled_certificate_again_is_a_rebound(session):

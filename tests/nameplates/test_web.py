@@ -248,3 +248,27 @@ def test_reviewers_find_the_inspections_waiting_for_review(app, client, auth):
     page = client.get("/nameplates/inspection_list/list/?_flt_0_status=submitted").get_data(as_text=True)
     assert waiting_name in page and done_name not in page
     assert "待审核检查" in client.get("/").get_data(as_text=True)
+
+
+def test_a_returned_inspection_is_corrected_through_the_form(app, client, auth):
+    from console.extensions import db
+    from plugins.nameplates import inspections
+    from plugins.nameplates.models import Inspection
+
+    from .conftest import user
+
+    with app.app_context():
+        village = village_in(ZHAOYANG)
+        ident = submit(village, plaques=CLEAN).id
+        inspections.review(db.session, ident, user("nameplates_owner"), False, "缺少门内牌子")
+        village_id = village.id
+    auth.login("zhaoyang")
+    page = client.get(f"/nameplates/inspections/{ident}/edit").get_data(as_text=True)
+    assert "修改挂牌检查" in page and 'value="村党组织|outside" checked' in page
+    response = client.post(f"/nameplates/inspections/{ident}/edit",
+                           data=_form(village_id, found=["村党组织|outside", "集体经济组织|inside"], extra_name=[""]))
+    assert response.status_code == 302
+    with app.app_context():
+        row = db.session.get(Inspection, ident)
+        assert row.status == "submitted"
+        assert {p.name for p in row.plaques} == {"村党组织", "集体经济组织"}
