@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import qrcode
 import qrcode.image.svg
@@ -23,7 +24,7 @@ from .models import ISSUED, Certificate
 
 # secrets.token_urlsafe(24) is 32 characters of the URL-safe alphabet; anything else is unknown.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-TEMPLATES = str(__import__("pathlib").Path(__file__).parent / "templates")
+TEMPLATES = str(Path(__file__).parent / "templates")
 
 
 def find_by_token(token: str) -> Certificate | None:

@@ -114,9 +114,8 @@ def test_person_form_adds_with_encryption_and_refuses_a_bad_number(app, client, 
 def test_registration_transition_through_the_page(app, client, auth, workers):
     with app.app_context():
         from plugins.talent import services
-        from plugins.talent.models import Certificate
 
-        person, = [db.session.get(Person, workers["zhang"])]
+        person = db.session.get(Person, workers["zhang"])
         cert = services.add_certificate(person, level="助理社会工作师", management_number="NEW-1",
                                         year_obtained=2024, route="考试")
         reg = services.apply_registration(cert, "首次登记")
