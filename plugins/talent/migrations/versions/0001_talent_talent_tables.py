@@ -140,15 +140,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_talent_reminder_region_id'), ['region_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_talent_reminder_registration_id'), ['registration_id'], unique=False)
 
-    with op.batch_alter_table('visits_enterprise', schema=None) as batch_op:
-        batch_op.create_index('ix_visits_enterprise_name_prefix', ['name'], unique=False, postgresql_ops={'name': 'varchar_pattern_ops'})
-
 
 
 def downgrade():
-    with op.batch_alter_table('visits_enterprise', schema=None) as batch_op:
-        batch_op.drop_index('ix_visits_enterprise_name_prefix', postgresql_ops={'name': 'varchar_pattern_ops'})
-
     with op.batch_alter_table('talent_reminder', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_talent_reminder_registration_id'))
         batch_op.drop_index(batch_op.f('ix_talent_reminder_region_id'))
