@@ -92,5 +92,5 @@ def cancelled_lookup(session):
     return lambda name: rows.get(normalize(name))
 
 
-def cancelled_lookup_rows(session) -> list[CancelledCertificate]:
+def cancelled_certificates(session) -> list[CancelledCertificate]:
     return session.query(CancelledCertificate).order_by(CancelledCertificate.number).all()

@@ -272,3 +272,24 @@ def test_a_returned_inspection_is_corrected_through_the_form(app, client, auth):
         row = db.session.get(Inspection, ident)
         assert row.status == "submitted"
         assert {p.name for p in row.plaques} == {"村党组织", "集体经济组织"}
+
+
+def test_the_owner_issues_a_new_whitelist_version_through_the_register_pages(app, client, auth):
+    import datetime as dt
+
+    from console.extensions import db
+    from plugins.nameplates import registers
+    from plugins.nameplates.models import WhitelistVersion
+
+    auth.login("nameplates_owner")
+    today = dt.date.today().isoformat()
+    added = client.post("/nameplates/whitelist/add", data={"number": "2", "effective_on": today, "note": "新方案"})
+    assert added.status_code == 302
+    with app.app_context():
+        version_id = db.session.query(WhitelistVersion).filter_by(number=2).one().id
+    item = client.post("/nameplates/whitelist_items/add",
+                       data={"version": str(version_id), "name": " 村 党组织 ", "position": "outside", "sort": "1"})
+    assert item.status_code == 302
+    with app.app_context():
+        version = registers.version_on(db.session, dt.date.today())
+        assert version.number == 2 and [(i.name, i.position) for i in version.items] == [("村党组织", "outside")]

@@ -42,7 +42,7 @@ def _form_context(values: dict, inspection=None):
         "outside": [i for i in items if i.position == "outside"],
         "inside": [i for i in items if i.position == "inside"],
         "known_plaques": sorted(set(registers.setting("removed_plaques"))),
-        "cancelled": [c.name for c in registers.cancelled_lookup_rows(db.session)],
+        "cancelled": [c.name for c in registers.cancelled_certificates(db.session)],
         "today": inspections.today().isoformat(),
         "photo_max_mb": registers.setting("photo_max_mb"),
         "photos_max": registers.setting("photos_max"),
