@@ -1,0 +1,67 @@
+"""``python -m bench`` (``make bench``): the console beside a bare Flask-AppBuilder app at city
+scale, on SQLite and PostgreSQL; prints one table and writes it to bench/results/latest.txt."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from . import data, report, run
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--scale", choices=["demo", "city"], default="city",
+                   help="jiceng demo --scale: demo (3,000 enterprises) or city (432,000)")
+    p.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    p.add_argument("--requests", type=int, default=60, help="sequential requests per endpoint and app")
+    p.add_argument("--concurrent-requests", type=int, default=400, help="requests per app from the clients")
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--duration", type=float, default=30.0,
+                   help="seconds at most per endpoint and app (a concurrent phase: 3x)")
+    p.add_argument("--memory-requests", type=int, default=1000)
+    p.add_argument("--import-rows", type=int, default=None, help="rows imported (default: all)")
+    p.add_argument("--no-io", action="store_true", help="skip the import and export measurements")
+    p.add_argument("--profiles", type=int, default=3, help="slowest console endpoints to profile")
+    p.add_argument("--results", type=Path, default=RESULTS, help="where latest.txt and profiles/ go")
+    p.add_argument("--workdir", type=Path, default=None, help="temporary files (default: a new temp dir)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    if "postgres" in kinds and not data.postgres_available():
+        if args.database == "postgres":
+            print("PostgreSQL does not answer (BENCH_POSTGRES_URL or 127.0.0.1:5432)", file=sys.stderr)
+            return 1
+        print("PostgreSQL does not answer: SQLite only", file=sys.stderr)
+        kinds = ["sqlite"]
+    opts = run.Options(scale=args.scale, requests=args.requests,
+                       concurrent_requests=args.concurrent_requests, clients=args.clients,
+                       duration=args.duration, memory_requests=args.memory_requests,
+                       io=not args.no_io, import_rows=args.import_rows, profiles=args.profiles,
+                       results_dir=args.results)
+    if opts.scale != "city":
+        opts.export_sizes = (1_000, 0)
+    info = report.machine()
+    workdir = Path(tempfile.mkdtemp(prefix="jiceng-bench-", dir=args.workdir))
+    args.results.mkdir(parents=True, exist_ok=True)
+    try:
+        results = [run.run(kind, workdir, opts) for kind in kinds]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    text = report.render(results, info, opts)
+    print()
+    print(text, end="")
+    (args.results / "latest.txt").write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""One benchmark run on one database: data, both servers, the request phases, import/export."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import bare_app, client, data, endpoints, io_bench, servers
+
+
+@dataclass
+class Options:
+    scale: str = "city"
+    requests: int = 60  # per endpoint and app, sequential
+    concurrent_requests: int = 400  # per app, shared by the clients
+    clients: int = 8
+    duration: float = 30.0  # seconds at most per endpoint and app, and per concurrent phase
+    memory_requests: int = 1000
+    io: bool = True
+    import_rows: int | None = None  # None: every enterprise
+    export_sizes: tuple[int, ...] = (10_000, 0)  # 0: every row
+    profiles: int = 3  # slowest console endpoints profiled
+    results_dir: Path | None = None  # where profiles go
+    workers: int = 2
+
+
+@dataclass
+class Result:
+    kind: str
+    version: str
+    facts: dict
+    timings: dict
+    rows: list = field(default_factory=list)  # (endpoint, {"console": Timings, "bare": Timings}, {app: peak rss})
+    concurrent: dict = field(default_factory=dict)  # app -> Timings
+    clients: int = 8
+    concurrent_rss: dict = field(default_factory=dict)
+    memory: dict = field(default_factory=dict)  # app -> (rss after 10, rss after N)
+    io: dict = field(default_factory=dict)
+    profiles: list = field(default_factory=list)
+
+
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class _Apps:
+    """Both servers, signed in: a session cookie and a JWT for each."""
+
+    def __init__(self, db: data.Database, workdir: Path, workers: int):
+        env = db.env
+        self.servers = {name: servers.Server(name, env, workdir, workers) for name in ("console", "bare")}
+        self.auth = {}
+
+    def start(self):
+        for server in self.servers.values():
+            server.wait_ready()
+        accounts = {"console": (data.ADMIN_USER, data.ADMIN_PASSWORD),
+                    "bare": (bare_app.ADMIN_USER, bare_app.ADMIN_PASSWORD)}
+        for name, server in self.servers.items():
+            user, password = accounts[name]
+            self.auth[name] = (client.login(server.port, user, password),
+                               client.jwt(server.port, user, password))
+
+    def client(self, app: str, api: bool = False) -> client.Client:
+        cookies, token = self.auth[app]
+        port = self.servers[app].port
+        return client.Client(port, token=token) if api else client.Client(port, cookies=cookies)
+
+    def stop(self):
+        servers.stop_all(self.servers.values())
+
+
+def _check(status: int, body: bytes, app: str, path: str, server=None):
+    if status != 200:
+        tail = server.log_tail() if server is not None else ""
+        raise RuntimeError(f"{app} answered {status} for {path}: {body[:200]!r}\n{tail}")
+
+
+def _memory_phase(apps: _Apps, eps, opts: Options, result: Result):
+    """A worker's memory after 10 requests and after ``memory_requests``: fresh servers."""
+    mix = endpoints.shared(eps)
+    for app in ("console", "bare"):
+        server = apps.servers[app]
+        c = apps.client(app)
+        for i in range(10):
+            ep = mix[i % len(mix)]
+            if ep.api:
+                continue
+            client.timed(c, ep.console if app == "console" else ep.bare, client.Timings())
+        after_10 = max(server.worker_rss().values())
+        pages = [ep.console if app == "console" else ep.bare for ep in mix if not ep.api]
+        client.concurrent(lambda app=app: apps.client(app), pages, opts.memory_requests - 10,
+                          opts.clients, opts.duration * 4)
+        after_n = max(server.worker_rss().values())
+        result.memory[app] = (after_10, after_n, opts.memory_requests)
+        c.close()
+
+
+def _sequential(apps: _Apps, eps, opts: Options, result: Result, sampler):
+    for ep in eps:
+        runs = {}
+        peaks = {}
+        for app in ("console", "bare"):
+            path = ep.console if app == "console" else ep.bare
+            if path is None:
+                continue
+            c = apps.client(app, ep.api)
+            for _ in range(3):  # warm-up: caches, connections, the first compile of templates
+                status, _, body = c.request("GET", path)
+                _check(status, body, app, path, apps.servers[app])
+            sampler.window()
+            t = client.Timings()
+            deadline = time.perf_counter() + opts.duration
+            while len(t.seconds) < opts.requests and time.perf_counter() < deadline:
+                status, body = client.timed(c, path, t)
+                _check(status, body, app, path, apps.servers[app])
+            t.wall = sum(t.seconds)
+            runs[app] = t
+            peaks[app] = sampler.window()[app]
+            c.close()
+        result.rows.append((ep, runs, peaks))
+        c95 = runs["console"].percentile(95)
+        b95 = runs["bare"].percentile(95) if "bare" in runs else None
+        _say(f"  {ep.title}: console p95 {c95:.1f} ms" + (f", bare p95 {b95:.1f} ms" if b95 else ""))
+
+
+def _concurrent(apps: _Apps, eps, opts: Options, result: Result, sampler):
+    mix = endpoints.shared(eps)
+    for app in ("console", "bare"):
+        sampler.window()
+        paths = [(ep.console if app == "console" else ep.bare, ep.api) for ep in mix]
+
+        # Each client thread holds a session and a JWT: pages and API calls interleave.
+        class Both:
+            def __init__(self):
+                self.page = apps.client(app)
+                self.api = apps.client(app, api=True)
+
+            def request(self, method, path):
+                is_api = path.startswith("/api/")
+                return (self.api if is_api else self.page).request(method, path)
+
+            def close(self):
+                self.page.close()
+                self.api.close()
+
+        t = client.concurrent(Both, [p for p, _ in paths], opts.concurrent_requests, opts.clients,
+                              opts.duration * 3)
+        result.concurrent[app] = t
+        result.concurrent_rss[app] = sampler.window()[app]
+        _say(f"  {opts.clients} clients, {app}: {t.rps:.1f} req/s, {t.errors} errors")
+
+
+def run(kind: str, workdir: Path, opts: Options) -> Result:
+    workdir = workdir / kind
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "commands.log"
+    db = data.create(kind, workdir, "main")
+    try:
+        _say(f"{kind}: jiceng init + jiceng demo --scale {opts.scale} ...")
+        data.populate(db, opts.scale, log)
+        facts = data.facts(db)
+        _say(f"{kind}: {facts['enterprises']:,} enterprises; init {db.timings['init']:.1f} s, "
+             f"demo {db.timings['demo']:.1f} s")
+        version = data.postgres_version() if kind == "postgres" else _sqlite_version()
+        result = Result(kind, version, facts, dict(db.timings), clients=opts.clients)
+        eps = endpoints.build(facts["county_id"], facts["show_id"])
+        apps = _Apps(db, workdir, opts.workers)
+        try:
+            apps.start()
+            _say(f"{kind}: servers up; memory after 10 and {opts.memory_requests} requests ...")
+            _memory_phase(apps, eps, opts, result)
+            with servers.RssSampler(list(apps.servers.values())) as sampler:
+                _say(f"{kind}: sequential, {opts.requests} requests per endpoint ...")
+                _sequential(apps, eps, opts, result, sampler)
+                _say(f"{kind}: {opts.clients} concurrent clients ...")
+                _concurrent(apps, eps, opts, result, sampler)
+        finally:
+            apps.stop()
+        if opts.profiles:
+            from . import profiles
+
+            _say(f"{kind}: profiling the slowest console endpoints ...")
+            result.profiles = profiles.profile_slowest(db, result, opts.profiles,
+                                                       opts.results_dir or workdir)
+        if opts.io:
+            _say(f"{kind}: export at {', '.join(str(n or 'all') for n in opts.export_sizes)} rows ...")
+            result.io["export"] = io_bench.export_memory(db, list(opts.export_sizes))
+            csv_path = workdir / "enterprises.csv"
+            rows = io_bench.write_csv(db, csv_path, opts.import_rows)
+            _say(f"{kind}: import of {rows:,} rows: jiceng import vs raw ...")
+            result.io["import"] = io_bench.import_rates(kind, workdir, csv_path, rows, log)
+        return result
+    finally:
+        data.drop(db)
+
+
+def _sqlite_version() -> str:
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version}"
