@@ -21,6 +21,8 @@ _EVERYONE = [
     ["console_inbox$", "can_.*"],
     ["console_regions$", "can_(list|show)$"],
     ["console_dashboard$", "can_.*"],
+    # Whether a user may see a file is decided by its owner record (console.attachments).
+    ["console_attachments$", "can_show$"],
 ]
 
 

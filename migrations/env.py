@@ -3,18 +3,15 @@
 from alembic import context
 from flask import current_app
 
+from console.schema import include_object
+
 config = context.config
 db = current_app.extensions["migrate"].db
 
 
-def _include_object(obj, name, type_, reflected, compare_to):
-    # Tables of plugins that are not installed here stay untouched by autogenerate.
-    return not (type_ == "table" and reflected and compare_to is None)
-
-
 def run_migrations_offline():
     context.configure(url=str(db.engine.url), target_metadata=db.metadata, literal_binds=True,
-                      render_as_batch=True, include_object=_include_object)
+                      render_as_batch=True, include_object=include_object(db.engine.dialect.name))
     with context.begin_transaction():
         context.run_migrations()
 
@@ -26,7 +23,7 @@ def run_migrations_online():
             target_metadata=db.metadata,
             # SQLite alters tables by copying them; batch mode does that for us.
             render_as_batch=connection.dialect.name == "sqlite",
-            include_object=_include_object,
+            include_object=include_object(connection.dialect.name),
             compare_type=True,
         )
         with context.begin_transaction():

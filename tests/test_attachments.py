@@ -461,8 +461,6 @@ def test_unattached_file_is_visible_to_its_uploader_only(served, auth):
     assert client.get(f"/console/attachments/{theirs}").status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason="console/roles.py: _EVERYONE lacks ['console_attachments$', "
-                                       "'can_show$'], so non-admin roles get 403")
 def test_inspector_downloads_a_file_of_a_record_they_may_see(served, auth):
     app, ids, asked = served
     client = app.test_client()
