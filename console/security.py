@@ -66,9 +66,68 @@ class BuiltinRoleError(ConsoleError):
     pass
 
 
+PERMISSION_TITLES = {
+    "can_list": "列表", "can_show": "查看", "can_add": "新增", "can_edit": "编辑",
+    "can_delete": "删除", "menu_access": "菜单", "can_download": "下载", "can_export": "导出",
+    "can_get": "接口读取", "can_post": "接口新增", "can_put": "接口修改", "can_info": "接口说明",
+    "can_userinfo": "个人信息", "can_this_form_get": "打开表单", "can_this_form_post": "提交表单",
+    "can_chart": "图表", "can_read": "读取", "can_write": "写入",
+}
+
+
+# Flask-AppBuilder's views that have no menu entry to borrow a title from.
+VIEW_TITLES = {
+    "UserInfoEditView": "编辑个人信息", "ResetPasswordView": "重置他人密码",
+    "ResetMyPasswordView": "修改本人密码", "LocaleView": "切换语言", "AuthDBView": "登录",
+    "SwaggerView": "接口文档", "MenuApi": "菜单接口", "SecurityApi": "登录接口",
+}
+
+
+def permission_label(pv) -> str:
+    """“行政区划 · 编辑” instead of Flask-AppBuilder's “can edit on console_regions”."""
+    labels = current_app.extensions.get("console.view_labels")
+    if labels is None:
+        labels = _view_labels(current_app.appbuilder)
+        current_app.extensions["console.view_labels"] = labels
+    view = pv.view_menu.name
+    perm = pv.permission.name
+    return f"{labels.get(view, view)} · {PERMISSION_TITLES.get(perm, perm.removeprefix('can_'))}"
+
+
+def _view_labels(appbuilder) -> dict[str, str]:
+    from flask_babel import gettext
+
+    labels = dict(VIEW_TITLES)
+    for item in appbuilder.menu.get_list():
+        labels[item.name] = str(item.label or item.name)
+        for child in item.childs or ():
+            labels[child.name] = str(child.label or child.name)
+            if child.baseview is not None:
+                labels.setdefault(child.baseview.class_permission_name, labels[child.name])
+    return {name: gettext(label) for name, label in labels.items()}
+
+
+def _permission_field():
+    from flask_appbuilder.fields import QuerySelectMultipleField
+    from flask_appbuilder.fieldwidgets import Select2ManyWidget
+    from flask_appbuilder.security.sqla.models import PermissionView
+
+    from .extensions import db
+
+    return QuerySelectMultipleField(
+        "权限",
+        query_func=lambda: db.session.query(PermissionView).all(),
+        get_pk_func=lambda pv: pv.id,
+        get_label=permission_label,
+        widget=Select2ManyWidget(),
+    )
+
+
 class ConsoleRoleView(RoleModelView):
     """The console's own roles are defined by the core and the plugins (and checked in memory
     by every worker); admins make variations as new roles instead of editing those."""
+
+    add_form_extra_fields = edit_form_extra_fields = {"permissions": _permission_field()}
 
     def _refuse_builtin(self, item):
         from flask_appbuilder.security.sqla.models import Role
