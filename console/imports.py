@@ -85,6 +85,14 @@ class Column:
     parse: Callable[[str], Any] | None = None
     aliases: tuple[str, ...] = ()
     help: str = ""
+    # Personal data (an ID number): shown masked in the rejected-rows report.
+    sensitive: bool = False
+
+
+def mask(text: str) -> str:
+    """Keep the first 4 and last 4 characters of personal data, enough to find the row."""
+    text = str(text)
+    return text if len(text) <= 8 else text[:4] + "*" * (len(text) - 8) + text[-4:]
 
 
 @dataclass(frozen=True)
@@ -345,8 +353,9 @@ def _safe(value):
 class _Report:
     """The rejected rows, written as they are found (write-only workbook, flat memory)."""
 
-    def __init__(self, headers: list[str]):
+    def __init__(self, headers: list[str], masked: set[int] = frozenset()):
         self.headers = headers
+        self.masked = masked  # indexes of sensitive columns
         self.wb = self.ws = None
         self.count = 0
 
@@ -355,7 +364,8 @@ class _Report:
             self.wb = Workbook(write_only=True)
             self.ws = self.wb.create_sheet("不合格的行")
             self.ws.append(["行号", "列", "原因", *[_safe(h) for h in self.headers]])
-        self.ws.append([problem.row, problem.column, problem.reason, *[_safe(c) for c in cells]])
+        shown = [mask(c) if i in self.masked and c else c for i, c in enumerate(cells)]
+        self.ws.append([problem.row, problem.column, problem.reason, *[_safe(c) for c in shown]])
         self.count += 1
 
     def finish(self) -> bytes | None:
@@ -555,7 +565,8 @@ def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportRe
     try:
         header_number, header, positions = _find_header(importer, sheet)
         ctx = importer.prepare(session) if importer.prepare else None
-        report = _Report(header)
+        report = _Report(header, {positions[c.field] for c in importer.columns
+                                  if c.sensitive and c.field in positions})
         closers.append(report.discard)
         problems: list[Problem] = []
         total = valid = rejected = 0

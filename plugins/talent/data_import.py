@@ -95,7 +95,7 @@ def people_importer() -> Importer:
         description="每行一人；身份证号校验后加密保存，重复的身份证号不导入。",
         columns=(
             Column("姓名", "name"),
-            Column(ID_HEADER, "id_number", aliases=("公民身份号码", "身份证号码")),
+            Column(ID_HEADER, "id_number", aliases=("公民身份号码", "身份证号码"), sensitive=True),
             Column("区划代码", "region_code", aliases=("所在区域代码",),
                    help="所在村(社区)、乡镇或县的区划代码"),
             Column("工作单位", "employer", required=False),
@@ -141,7 +141,7 @@ def certificates_importer() -> Importer:
         kind="certificates", title="社会工作者职业水平证书",
         description="持证人须已在人才库中（按身份证号匹配）；管理号不能重复。",
         columns=(
-            Column(ID_HEADER, "id_number", aliases=("持证人身份证号",)),
+            Column(ID_HEADER, "id_number", aliases=("持证人身份证号",), sensitive=True),
             Column("职业水平等级", "level", aliases=("等级",)),
             Column("管理号", "management_number", aliases=("证书管理号",)),
             Column("取得年份", "year_obtained", parse=lambda t: parse_int(t, min=1900, max=2200)),
@@ -185,7 +185,7 @@ def hours_importer() -> Importer:
         kind="hours", title="继续教育学时",
         description="每行一条学时记录；人员按身份证号匹配。",
         columns=(
-            Column(ID_HEADER, "id_number"),
+            Column(ID_HEADER, "id_number", sensitive=True),
             Column("来源", "source", aliases=("继续教育来源",)),
             Column("学时", "hours"),
             Column("学习日期", "taken_on", parse=parse_date, aliases=("日期",)),
