@@ -15,7 +15,7 @@ import importlib.metadata
 import logging
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from flask import abort, current_app, g, has_request_context, request
 from pluggy import HookimplMarker, PluginManager
@@ -46,9 +46,18 @@ class Setting:
     choices: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None
+    # A further rule on the parsed value: returns None or a Chinese message saying what is wrong.
+    check: Callable[[Any], str | None] | None = None
 
     def parse(self, raw: Any) -> Any:
         """Turn a submitted value into the stored one, or raise :class:`PluginError`."""
+        value = self._parse(raw)
+        problem = self.check(value) if self.check else None
+        if problem:
+            raise PluginError(f"“{self.title}”{problem}")
+        return value
+
+    def _parse(self, raw: Any) -> Any:
         if self.type == "bool":
             return raw in (True, "on", "1", "true", "y", 1)
         text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))

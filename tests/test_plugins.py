@@ -238,6 +238,8 @@ def test_setting_parse(setting, raw, expected):
         (Setting("c", "选项", type="choice", choices=("甲", "乙")), "丙", "须为以下之一"),
         (Setting("l", "清单", type="lines"), "\n", "至少要有一项"),
         (Setting("s", "名称"), "  ", "不能为空"),
+        (Setting("l", "学时", type="lines", check=lambda v: None if all("=" in x for x in v) else "格式不对"),
+         "社会工作师", "“学时”格式不对"),
     ],
 )
 def test_setting_parse_refuses(setting, raw, message):

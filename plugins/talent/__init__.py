@@ -26,8 +26,16 @@ def plugin_info():
     )
 
 
+def _check_levels(lines: list[str]) -> str | None:
+    for line in lines:
+        name, sep, hours = line.partition("=")
+        if not sep or not name.strip() or not hours.strip().isdigit() or int(hours) <= 0:
+            return f"的“{line}”格式不对，应为“等级名称=学时”，如“社会工作师=90”"
+    return None
+
+
 SETTINGS = (
-    Setting("levels", "职业水平等级及每周期继续教育学时", "lines",
+    Setting("levels", "职业水平等级及每周期继续教育学时", "lines", check=_check_levels,
             default=["助理社会工作师=72", "社会工作师=90", "高级社会工作师=90"],
             help="每行一个等级，格式“等级名称=学时”；学时为一个登记有效期内须完成的继续教育学时"),
     Setting("routes", "取得方式", "lines", default=["考试", "考试+评审"]),
