@@ -20,3 +20,7 @@ class OutOfScope(NotFound):
 
     def __init__(self, message: str = "记录不存在，或不在您的管辖范围内"):
         super().__init__(message)
+
+
+class ImportRefused(ConsoleError):
+    """A file that cannot be imported as a whole (not a spreadsheet, empty, columns missing)."""

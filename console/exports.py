@@ -26,8 +26,7 @@ from openpyxl.styles import Font
 
 from .extensions import db
 
-__all__ = ["attachment", "neutralize", "query_rows", "stream_xlsx", "write_xlsx", "region_columns",
-           "region_rows", "export_regions", "XLSX_MIMETYPE"]
+__all__ = ["attachment", "neutralize", "query_rows", "stream_xlsx", "write_xlsx", "XLSX_MIMETYPE"]
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell starting with one of these is a formula (or starts one) to Excel and WPS.
@@ -128,43 +127,3 @@ def query_rows(query, batch: int = 2000, session=None) -> Iterator[Any]:
         yield from result.scalars()
     else:
         yield from result
-
-
-# -- the region list ------------------------------------------------------------------------
-
-
-def region_columns() -> Columns:
-    """The columns of the region list, the same the region importer reads back."""
-    from .models import REGION_LEVELS
-
-    return [
-        ("区划代码", lambda r: r.code),
-        ("名称", lambda r: r.name),
-        ("层级", lambda r: REGION_LEVELS.get(r.level, r.level)),
-        ("上级区划代码", lambda r: r.parent_code or ""),
-        ("示例数据", lambda r: "是" if r.example else "否"),
-    ]
-
-
-def region_rows(session=None, within=None):
-    """Every region (inside ``within`` when given), parents before their children."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import aliased
-
-    from .models import Region
-
-    parent = aliased(Region)
-    stmt = (
-        select(Region.code, Region.name, Region.level, Region.example,
-               parent.code.label("parent_code"))
-        .outerjoin(parent, parent.id == Region.parent_id)
-        .order_by(Region.path)
-    )
-    if within is not None:
-        stmt = stmt.where(Region.path.startswith(within.path))
-    return query_rows(stmt, session=session)
-
-
-def export_regions(within=None) -> Response:
-    return stream_xlsx(region_rows(within=within), region_columns(), "行政区划.xlsx",
-                       sheet_title="行政区划")

@@ -13,8 +13,6 @@ job's progress goes through a connection of its own so other requests see it mea
 
 from __future__ import annotations
 
-import csv
-import codecs
 import datetime as dt
 import io
 import logging
@@ -23,20 +21,19 @@ import pickle
 import re
 import tempfile
 import time
-import warnings
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import insert, update
 
 from . import audit
-from .errors import ConsoleError, NotFound
+from .errors import ConsoleError, ImportRefused, NotFound
+from .spreadsheets import Sheet, norm_header, open_sheet
 from .extensions import db
-from .models import IMPORT_STATES, REGION_LEVELS, ImportJob, Region, utcnow
+from .models import IMPORT_STATES, ImportJob, utcnow
 
 __all__ = [
     "CORE", "Column", "Importer", "ImportRefused", "ImportResult", "Problem", "RowError",
@@ -64,10 +61,6 @@ class RowError(ConsoleError):
     def __init__(self, message: str, column: str | None = None):
         super().__init__(message)
         self.column = column
-
-
-class ImportRefused(ConsoleError):
-    """The file as a whole cannot be imported (not a spreadsheet, empty, columns missing)."""
 
 
 @dataclass(frozen=True)
@@ -208,127 +201,12 @@ def parse_bool(text: str) -> bool:
     raise RowError(f"“{text}”应为“是”或“否”")
 
 
-# -- reading files --------------------------------------------------------------------------
-
-
-def _norm_header(text) -> str:
-    return re.sub(r"\s+", "", cell_text(text)).lstrip("\ufeff")
-
-
-def cell_text(value) -> str:
-    """A cell as the text a user sees, so an .xlsx and the same data as .csv read alike."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value).strip().replace("\u3000", " ").strip()
-
-
-@dataclass
-class _Sheet:
-    rows: Iterator[tuple[int, list[str]]]  # (spreadsheet row number, cells as text)
-    estimated_rows: int
-    close: Callable[[], None]
-
-
-def _sniff_csv_encoding(path: str) -> tuple[str, int]:
-    """UTF-8 (BOM or not) when the whole file decodes strictly as UTF-8, else GB18030 (a
-    superset of GBK).  Returns the codec and the number of lines, an estimate of the rows."""
-    lines = 0
-    for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)("strict")
-        lines = 0
-        try:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    if b"\x00" in chunk:
-                        raise ImportRefused("文件不是 .xlsx 或 .csv 表格，无法读取")
-                    decoder.decode(chunk)
-                    lines += chunk.count(b"\n")
-                decoder.decode(b"", final=True)
-            return encoding, lines
-        except UnicodeDecodeError:
-            continue
-    raise ImportRefused("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx")
-
-
-def _open_csv(path: str) -> _Sheet:
-    encoding, lines = _sniff_csv_encoding(path)
-    fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by _Sheet.close
-    sample = fh.read(8192)
-    fh.seek(0)
-    try:
-        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",\t;")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-
-    def rows():
-        number = 0
-        try:
-            for number, record in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
-                yield number, [cell_text(v) for v in record]
-        except csv.Error:
-            raise ImportRefused(f"CSV 文件第 {number + 1} 行附近格式有误（引号不成对，或单元格超过 "
-                                f"{csv.field_size_limit() // 1024} KB），请检查后重新导入") from None
-
-    return _Sheet(rows(), lines, fh.close)
-
-
-def _open_xlsx(path: str) -> _Sheet:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
-            wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception:
-        raise ImportRefused("文件不是有效的 .xlsx 表格（可能已损坏，或只是改了扩展名）") from None
-    ws = wb.worksheets[0] if wb.worksheets else None
-    if ws is None:
-        wb.close()
-        raise ImportRefused("表格中没有工作表")
-    try:
-        estimated = (ws.max_row or 0) - 1
-    except Exception:
-        estimated = 0
-
-    def rows():
-        for number, record in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield number, [cell_text(v) for v in record]
-
-    return _Sheet(rows(), max(estimated, 0), wb.close)
-
-
-def _open(path: str, filename: str) -> _Sheet:
-    if os.path.getsize(path) == 0:
-        raise ImportRefused("文件是空的")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    ext = os.path.splitext(filename or path)[1].lower()
-    if head.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
-        return _open_xlsx(path)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportRefused("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 .csv 后再导入")
-    if ext not in (".csv", ".txt", ""):
-        raise ImportRefused(f"文件不是 .xlsx 或 .csv 表格（扩展名 {ext} 与内容不符或不受支持）")
-    return _open_csv(path)
-
-
 def _match_header(importer: Importer, cells: list[str]) -> tuple[dict[str, int], list[str]]:
     """Map each declared field to its column index; return it and the required headers missing."""
-    names = [_norm_header(c) for c in cells]
+    names = [norm_header(c) for c in cells]
     positions: dict[str, int] = {}
     for col in importer.columns:
-        accepted = {_norm_header(col.header), *(_norm_header(a) for a in col.aliases)}
+        accepted = {norm_header(col.header), *(norm_header(a) for a in col.aliases)}
         found = [i for i, name in enumerate(names) if name in accepted]
         if len(found) > 1:
             raise ImportRefused(f"列“{col.header}”在表头中出现了 {len(found)} 次")
@@ -559,7 +437,7 @@ def run(importer: Importer, file_path: str, *, plugin: str | None = None, job: i
 
 def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportResult:
     session = db.session
-    sheet = _open(file_path, filename)
+    sheet = open_sheet(file_path, filename)
     spool = _Spool()
     closers = [spool.close, sheet.close]
     try:
@@ -627,7 +505,7 @@ def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportRe
             close()
 
 
-def _find_header(importer: Importer, sheet: _Sheet):
+def _find_header(importer: Importer, sheet: Sheet):
     """The header is the first row holding every required column, among the first ten (a title
     row above it is common); row numbers stay those of the spreadsheet."""
     first = None
@@ -698,134 +576,10 @@ def template_xlsx(importer: Importer) -> bytes:
     return buf.getvalue()
 
 
-# -- the core's importer: the region list ---------------------------------------------------
-
-REGION_HEADERS = ("区划代码", "名称", "层级", "上级区划代码", "示例数据")
-
-_LEVEL_WORDS = {
-    **{key: key for key in REGION_LEVELS},
-    **{title: key for key, title in REGION_LEVELS.items()},
-    "县": "county", "区": "county", "县级": "county", "县(市)": "county", "县(区)": "county",
-    "乡": "township", "镇": "township", "乡镇": "township", "街道": "township",
-    "村": "village", "社区": "village",
-}
-
-
-def _parse_level(text: str) -> str:
-    key = text.replace("（", "(").replace("）", ")").replace("，", "、").replace(" ", "")
-    if key in _LEVEL_WORDS:
-        return _LEVEL_WORDS[key]
-    raise RowError(f"“{text}”不是有效的层级，应为：{'、'.join(REGION_LEVELS.values())}")
-
-
-@dataclass
-class _RegionContext:
-    # code -> (id or None while only in the file, level, path, name)
-    known: dict[str, list]
-    seen_in_file: dict[str, int] = field(default_factory=dict)
-
-
-def _prepare_regions(session) -> _RegionContext:
-    rows = session.query(Region.code, Region.id, Region.level, Region.path, Region.name)
-    return _RegionContext({code: [rid, level, path, name] for code, rid, level, path, name in rows})
-
-
-def _validate_region(row: dict, ctx: _RegionContext) -> dict:
-    from . import regions
-
-    code = row["code"]
-    if code in ctx.seen_in_file:
-        raise RowError(f"区划代码 {code} 与第 {ctx.seen_in_file[code]} 行重复", "code")
-    if code in ctx.known:
-        raise RowError(f"区划代码 {code} 已存在", "code")
-    parent = None
-    if row["parent_code"]:
-        found = ctx.known.get(row["parent_code"])
-        if found is None:
-            raise RowError(f"上级区划代码 {row['parent_code']} 不存在（上级须已在系统中，或在本文件中更靠前的行）",
-                           "parent_code")
-        parent = Region(code=row["parent_code"], level=found[1], path=found[2], name=found[3])
-    region = Region(code=code, name=row["name"], level=row["level"], parent=parent)
-    try:
-        # The tree's rules live in console.regions; the code clash it checks is already known.
-        _prepare_without_queries(regions, region, parent)
-    except regions.RegionError as exc:
-        raise RowError(exc.message, _region_rule_column(exc.message)) from None
-    ctx.seen_in_file[code] = row["_row"]
-    ctx.known[code] = [None, region.level, region.path, region.name]
-    row["path"] = region.path
-    row["name"] = region.name
-    return row
-
-
-def _region_rule_column(message: str) -> str | None:
-    for start, column in (("区划代码", "code"), ("名称", "name"), ("只有", "parent_code")):
-        if message.startswith(start):
-            return column
-    return "level" if "下级应为" in message else None
-
-
-class _NoQuerySession:
-    """Stands in for the session in ``regions.prepare``: the parent is given, and clashes are
-    checked against the context already, so no query per row."""
-
-    def get(self, model, ident):
-        return None
-
-    def query(self, *args):
-        return self
-
-    def filter(self, *args):
-        return self
-
-    def first(self):
-        return None
-
-
-def _prepare_without_queries(regions, region, parent):
-    region.parent = parent
-    regions.prepare(_NoQuerySession(), region)
-
-
-def _write_regions(session, rows: list[dict], ctx: _RegionContext) -> int:
-    # One statement per row: a child in the same batch needs its parent's new id.
-    for row in rows:
-        parent_id = ctx.known[row["parent_code"]][0] if row["parent_code"] else None
-        result = session.execute(insert(Region).values(
-            code=row["code"], name=row["name"], level=row["level"], parent_id=parent_id,
-            path=row["path"], example=bool(row.get("example")),
-        ))
-        ctx.known[row["code"]][0] = result.inserted_primary_key[0]
-    return len(rows)
-
-
-def region_importer() -> Importer:
-    return Importer(
-        kind="regions",
-        title="行政区划",
-        columns=(
-            Column("区划代码", "code", help="2 到 20 位字母或数字，不能重复"),
-            Column("名称", "name"),
-            Column("层级", "level", parse=_parse_level,
-                   help="市、县(市、区)、乡镇(街道)、村(社区) 之一"),
-            Column("上级区划代码", "parent_code", required=False,
-                   help="只有“市”一级可以留空；上级须已在系统中，或在本文件中更靠前的行"),
-            Column("示例数据", "example", required=False, parse=parse_bool,
-                   help="是：演示用的示例区划；否或留空：真实区划"),
-        ),
-        prepare=_prepare_regions,
-        validate=_validate_region,
-        write=_write_regions,
-        template_rows=(
-            ("530600", "昭通市", "市", "", "否"),
-            ("530602", "昭阳区", "县(市、区)", "530600", "否"),
-            ("530602001", "示例街道", "乡镇(街道)", "530602", "是"),
-            ("530602001001", "示例社区", "村(社区)", "530602001", "是"),
-        ),
-        description="新增区划；已有的区划代码会被拒绝。上级区划可以在同一文件中更靠前的行。",
-        batch_size=500,
-    )
+# -- the core's importers -----------------------------------------------------------------
 
 
 def core_importers() -> list[Importer]:
+    from .region_io import region_importer
+
     return [region_importer()]

@@ -470,14 +470,14 @@ def _tree():
 
 
 def test_region_list_round_trips_through_export_and_import_into_an_empty_database(ctx, tmp_path):
-    from console import exports
+    from console import region_io
     from console.security import ConsoleUser
 
     before = _tree()
     assert len(before) == 1 + 11 + 150 + 1424
     path = tmp_path / "regions.xlsx"
     with ctx.test_request_context():
-        response = exports.export_regions()
+        response = region_io.export_regions()
         response.direct_passthrough = False
         path.write_bytes(response.get_data())
         response.close()

@@ -17,7 +17,7 @@ from flask import abort, current_app, flash, g, jsonify, redirect, request, send
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from .. import exports, imports, roles
+from .. import exports, imports, region_io, roles
 from ..errors import ConsoleError
 from ..extensions import db
 from ..models import ImportJob
@@ -186,7 +186,7 @@ class ImportsView(BaseView):
     def export_regions(self):
         if not roles.is_admin(g.user):
             abort(404)
-        return exports.export_regions()
+        return region_io.export_regions()
 
 
 def _xlsx_download(data: bytes, filename: str):
