@@ -79,6 +79,21 @@ def _entity(obj) -> str:
     return obj.__table__.name
 
 
+# Flask-AppBuilder's own models, which cannot carry the marker attributes.
+_FAB_TITLES = {"ab_user": "用户", "ab_role": "角色"}
+# Bookkeeping Flask-AppBuilder writes on every login; the login entry records the event itself.
+_LOGIN_BOOKKEEPING = {"last_login", "login_count", "fail_login_count", "changed_on", "changed_by_fk"}
+
+
+def _describe(obj, kind: str, pk: str) -> str:
+    title = getattr(obj, "__audit_title__", None) or _FAB_TITLES.get(_entity(obj), _entity(obj))
+    label = {"insert": "新增", "update": "修改", "delete": "删除"}[kind]
+    # Only a model's own __str__ says something; the default repr is a memory address.
+    text = str(obj) if type(obj).__str__ is not object.__str__ or type(obj).__repr__ is not object.__repr__ else ""
+    text = "" if " object at 0x" in text else text
+    return f"{label}{title} #{pk}" + (f"：{text}" if text and text != pk else "")
+
+
 def _changes(obj, kind: str) -> dict:
     state = inspect(obj)
     masked = _masked(obj)
@@ -140,6 +155,8 @@ def _before_flush(session: Session, flush_context, instances):
     for obj in session.dirty:
         if _audited(obj) and session.is_modified(obj):
             changes = _changes(obj, "update")
+            if isinstance(obj, User):
+                changes = {k: v for k, v in changes.items() if k not in _LOGIN_BOOKKEEPING}
             if changes:
                 pending.append(("update", obj, changes, _pk(obj)))
     for obj in session.new:
@@ -153,8 +170,7 @@ def _after_flush(session: Session, flush_context):
     for kind, obj, changes, pk in pending:
         if kind == "insert":
             changes, pk = _changes(obj, "insert"), _pk(obj)
-        label = {"insert": "新增", "update": "修改", "delete": "删除"}[kind]
-        rows.append(_row(kind, _entity(obj), pk, f"{label} {_entity(obj)} #{pk}: {obj}", changes))
+        rows.append(_row(kind, _entity(obj), pk, _describe(obj, kind, pk), changes))
     if rows:
         session.connection().execute(AuditLog.__table__.insert(), rows)
 

@@ -31,6 +31,8 @@ class Audited:
 
     # Columns whose values never reach the audit log (personal data, secrets).
     __audit_masked__: tuple[str, ...] = ()
+    # What a row is, in words a user reads in the log (the table name otherwise).
+    __audit_title__: str | None = None
 
 
 REGION_LEVELS = {"city": "市", "county": "县(市、区)", "township": "乡镇(街道)", "village": "村(社区)"}
@@ -44,6 +46,7 @@ class Region(Audited, Model):
     """
 
     __tablename__ = "region"
+    __audit_title__ = "行政区划"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(100))

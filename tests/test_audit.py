@@ -118,3 +118,20 @@ def test_audit_log_page_lists_and_filters(client, auth):
     auth.login()
     page = client.get("/auditlogview/list/?_flt_0_action=login_failed").get_data(as_text=True)
     assert "登录失败" in page
+
+
+def test_a_login_is_one_entry_not_an_anonymous_user_update(app, client, auth):
+    auth.login()
+    with app.app_context():
+        updates = db.session.query(AuditLog).filter_by(entity="ab_user", action="update").all()
+        assert updates == []
+        assert db.session.query(AuditLog).filter_by(action="login", username="admin").count() == 1
+
+
+def test_summaries_name_what_changed_in_words(app):
+    with app.app_context():
+        county = db.session.query(Region).filter_by(code="530602").one()
+        county.name = "昭阳区（测试）"
+        db.session.commit()
+        entry = _entries("update")[-1]
+        assert entry.summary == f"修改行政区划 #{county.id}：昭阳区（测试）"

@@ -31,6 +31,7 @@ KINDS = (FIRST, RENEWAL)
 
 
 class Person(Audited, Model):
+    __audit_title__ = "社工人员"
     __tablename__ = "talent_person"
     # The identity number never reaches the audit log, not even encrypted.
     __audit_masked__ = ("id_number_enc", "id_number_hash", "contact")
@@ -59,6 +60,7 @@ class Person(Audited, Model):
 
 class Certificate(Audited, Model):
     """The qualification itself: it does not expire, its registration does."""
+    __audit_title__ = "职业水平证书"
 
     __tablename__ = "talent_certificate"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +89,7 @@ class Certificate(Audited, Model):
 
 class Registration(Audited, Model):
     """登记: first or renewal; valid for a configurable number of years from issue."""
+    __audit_title__ = "登记"
 
     __tablename__ = "talent_registration"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,6 +115,7 @@ class Registration(Audited, Model):
 class EducationEntry(Audited, Model):
     """One line of the continuing-education ledger; its proof is an attachment owned by
     ``talent.education``."""
+    __audit_title__ = "继续教育记录"
 
     __tablename__ = "talent_education"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,6 +137,7 @@ class EducationEntry(Audited, Model):
 
 class Supervision(Audited, Model):
     """督导 relation: a supervisor and a supervisee, both people of the register."""
+    __audit_title__ = "督导关系"
 
     __tablename__ = "talent_supervision"
     __table_args__ = (UniqueConstraint("supervisor_id", "supervisee_id", "started_on"),)
@@ -155,6 +160,7 @@ class Supervision(Audited, Model):
 
 
 class SupervisionSession(Audited, Model):
+    __audit_title__ = "督导记录"
     __tablename__ = "talent_supervision_session"
     id: Mapped[int] = mapped_column(primary_key=True)
     supervision_id: Mapped[int] = mapped_column(ForeignKey("talent_supervision.id"), index=True)
@@ -175,6 +181,7 @@ class SupervisionSession(Audited, Model):
 class Reminder(Audited, Model):
     """A reminder already sent: one row per registration and threshold, so it goes out once.
     ``days`` 0 stands for "has expired"."""
+    __audit_title__ = "到期提醒"
 
     __tablename__ = "talent_reminder"
     __table_args__ = (UniqueConstraint("registration_id", "days"),)

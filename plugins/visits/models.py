@@ -44,6 +44,7 @@ department_member = Table(
 
 class Enterprise(Audited, Model):
     """A private enterprise (新经济组织) of the registry."""
+    __audit_title__ = "企业"
 
     __tablename__ = "visits_enterprise"
     __audit_masked__ = ("contact_person", "contact_phone")
@@ -81,6 +82,7 @@ class Enterprise(Audited, Model):
 class Department(Audited, Model):
     """A responsible department (责任单位): problems are assigned to it, its members handle
     them and receive the reminders."""
+    __audit_title__ = "责任单位"
 
     __tablename__ = "visits_department"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +100,7 @@ class Department(Audited, Model):
 
 class ServiceTeam(Audited, Model):
     """A city or county service team (党建惠企服务团) and its members."""
+    __audit_title__ = "服务队"
 
     __tablename__ = "visits_team"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +118,7 @@ class ServiceTeam(Audited, Model):
 
 class Visit(Audited, Model):
     """One visit of a team to an enterprise."""
+    __audit_title__ = "走访"
 
     __tablename__ = "visits_visit"
     __table_args__ = (Index("ix_visits_visit_county_date", "county_id", "visit_date"),)
@@ -152,6 +156,7 @@ class Visit(Audited, Model):
 
 class Problem(Audited, Model):
     """A problem (诉求) an enterprise raised; ``version`` refuses a stale edit."""
+    __audit_title__ = "诉求"
 
     __tablename__ = "visits_problem"
     __table_args__ = (
@@ -201,6 +206,7 @@ class Problem(Audited, Model):
 
 class ProblemStep(Audited, Model):
     """One step of a problem's handling record (办理记录): a transition with its note."""
+    __audit_title__ = "诉求办理记录"
 
     __tablename__ = "visits_problem_step"
     id: Mapped[int] = mapped_column(primary_key=True)
