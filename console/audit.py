@@ -85,6 +85,18 @@ _FAB_TITLES = {"ab_user": "用户", "ab_role": "角色"}
 _LOGIN_BOOKKEEPING = {"last_login", "login_count", "fail_login_count", "changed_on", "changed_by_fk"}
 
 
+def entity_titles() -> dict[str, str]:
+    """Table name -> what its rows are called, for the log's pages."""
+    from flask_appbuilder import Model
+
+    titles = dict(_FAB_TITLES, plugin="插件")
+    for mapper in Model.registry.mappers:
+        title = getattr(mapper.class_, "__audit_title__", None)
+        if title and hasattr(mapper.class_, "__table__"):
+            titles[mapper.class_.__table__.name] = title
+    return titles
+
+
 def _describe(obj, kind: str, pk: str) -> str:
     title = getattr(obj, "__audit_title__", None) or _FAB_TITLES.get(_entity(obj), _entity(obj))
     label = {"insert": "新增", "update": "修改", "delete": "删除"}[kind]

@@ -109,6 +109,12 @@ class AuditLog(Model):
 
         return ACTIONS.get(self.action, self.action)
 
+    @property
+    def entity_title(self) -> str:
+        from .audit import entity_titles
+
+        return entity_titles().get(self.entity, self.entity or "")
+
 
 class Notification(Model):
     __tablename__ = "notification"
