@@ -10,10 +10,12 @@ from __future__ import annotations
 from flask import g, has_request_context
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from .errors import OutOfScope
+from .errors import ConsoleError, OutOfScope
 from .extensions import db
 from .models import Region
 
@@ -59,6 +61,11 @@ def require(region_id: int | None, region: Region | None = None) -> None:
         raise OutOfScope("所选区域不在您的管辖范围内")
 
 
+class StillReferenced(ConsoleError):
+    def __init__(self):
+        super().__init__("该记录仍被其他记录引用，不能删除；请先修改或删除引用它的记录")
+
+
 class ScopedInterface(SQLAInterface):
     """A datamodel that applies the scope to every query Flask-AppBuilder makes through it:
     lists, counts, lookups by id (show, edit, delete, actions) alike."""
@@ -89,6 +96,22 @@ class ScopedInterface(SQLAInterface):
     def edit(self, item, commit=True):
         require(self._region_id(item))
         return super().edit(item, commit=commit)
+
+    def delete(self, item, commit=True):
+        try:
+            return super().delete(item, commit=commit)
+        except DatabaseException as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                raise StillReferenced() from exc
+            raise
+
+    def delete_all(self, items):
+        try:
+            return super().delete_all(items)
+        except DatabaseException as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                raise StillReferenced() from exc
+            raise
 
 
 class FilterRegionInScope(BaseFilter):

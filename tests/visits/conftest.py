@@ -100,9 +100,3 @@ def world(app):
 def days():
     return lambda n: today() + dt.timedelta(days=n)
 
-
-@pytest.fixture
-def app(make_app):
-    # The shared test SECRET_KEY is 13 bytes; PyJWT warns below 32 (an error under
-    # filterwarnings=error), so the API tests sign their tokens with a key of full length.
-    return make_app(JWT_SECRET_KEY="visits-tests-jwt-key-of-sufficient-length-0123456789")
