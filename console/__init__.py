@@ -35,7 +35,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def create_app(test_config: dict | None = None) -> Flask:
     # security first: plugins' models may relate to ConsoleUser by name.
     from . import security  # noqa: F401
-    from . import audit, cli, errorpages, i18n, plugins, roles, schema, settings, timefmt, views
+    from . import audit, cli, errorpages, hardening, i18n, plugins, roles, schema, settings, timefmt, views
     from flask_appbuilder import AppBuilder
 
     from .extensions import db, migrate
@@ -59,5 +59,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         plugins.install_guard(app)
         errorpages.install(app)
         timefmt.install(app)
+        hardening.install(app)
     cli.register(app)
     return app

@@ -1,0 +1,158 @@
+"""Security headers on every answer, and browser sessions that end when the user logs out.
+
+Content-Security-Policy: scripts only from the console itself or inline ones carrying this
+request's nonce (Flask-AppBuilder's templates print ``nonce="{{ baselib.get_nonce() }}"``, which
+calls a ``csp_nonce`` template global when one exists).  A few templates keep a static inline
+handler (``onsubmit="return confirm(...)"``); rather than open ``'unsafe-inline'`` for them, the
+exact text of each is allowed by hash (``'unsafe-hashes'``), so an injected handler never runs.
+Styles allow ``'unsafe-inline'``: the templates use ``style=`` attributes throughout.
+
+Sessions: Flask's session is a signed cookie kept by the browser, so the server cannot delete
+it.  Each user has a session epoch in the database; a session remembers the epoch it was made
+in, logging out moves the epoch on, and a cookie from an older epoch is treated as signed out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+import secrets
+
+from flask import Flask, g, has_request_context, session
+from flask_appbuilder import Model
+from flask_login import user_logged_in, user_logged_out
+from sqlalchemy import ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+
+EPOCH_KEY = "_epoch"
+# What flask-login put in the session at login; everything else from before login is dropped.
+LOGIN_KEYS = ("_user_id", "_fresh", "_id")
+# A static inline handler in a template: no Jinja inside, so its text is the same every time.
+_HANDLER = re.compile(r"""\son[a-z]+\s*=\s*(?:"([^"{}%]*)"|'([^'{}%]*)')""")
+
+
+class SessionEpoch(Model):
+    """Sessions made before ``epoch`` was last moved on are no longer valid."""
+
+    __tablename__ = "session_epoch"
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = nonce
+    app.after_request(_set_headers)
+    _install_session_epochs(app)
+
+
+# -- headers --------------------------------------------------------------------------------
+
+
+def nonce() -> str:
+    """This request's nonce, made on first use."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def content_security_policy(app: Flask) -> str:
+    scripts = ["'self'", f"'nonce-{nonce()}'"]
+    hashes = inline_handler_hashes(app)
+    if hashes:
+        scripts += ["'unsafe-hashes'", *(f"'{h}'" for h in hashes)]
+    return "; ".join([
+        "default-src 'self'",
+        "script-src " + " ".join(scripts),
+        "style-src 'self' 'unsafe-inline'",
+        # Bootstrap, select2 and Swagger UI draw small images and fonts from data: URLs.
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def inline_handler_hashes(app: Flask) -> list[str]:
+    """sha256 sources of every static inline event handler in the templates, found once."""
+    found = app.extensions.get("console.inline_handler_hashes")
+    if found is None:
+        env = app.jinja_env
+        texts = set()
+        for name in env.list_templates(extensions=("html",)):
+            source = env.loader.get_source(env, name)[0]
+            for double, single in _HANDLER.findall(source):
+                texts.add(html.unescape(double or single))
+        found = sorted(
+            "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+            for text in texts
+        )
+        app.extensions["console.inline_handler_hashes"] = found
+    return found
+
+
+def _set_headers(response):
+    from flask import current_app
+
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy(current_app))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+
+def current_epoch(user_id: int) -> int:
+    row = db.session.get(SessionEpoch, user_id)
+    return row.epoch if row is not None else 0
+
+
+def end_sessions(user_id: int) -> None:
+    """Every session the user holds, on any device, stops working from the next request."""
+    row = db.session.get(SessionEpoch, user_id)
+    if row is None:
+        db.session.add(SessionEpoch(user_id=user_id, epoch=1))
+    else:
+        row.epoch += 1
+    db.session.commit()
+
+
+def _install_session_epochs(app: Flask) -> None:
+    sm = app.appbuilder.sm
+    load_user = sm.lm._user_callback
+
+    def load_user_of_this_epoch(pk):
+        user = load_user(pk)
+        # JWT requests carry no session: their tokens are checked by flask-jwt-extended.
+        if user is not None and has_request_context() and session.get(EPOCH_KEY, 0) != current_epoch(user.id):
+            session.clear()
+            return None
+        return user
+
+    sm.lm.user_loader(load_user_of_this_epoch)
+    user_logged_in.connect(_fresh_session, app)
+    user_logged_out.connect(_end_on_logout, app)
+
+
+def _fresh_session(sender, user, **extra) -> None:
+    """Nothing from before login survives in the session: the cookie a visitor had before
+    signing in (perhaps planted) is not the one they are signed in with."""
+    kept = {key: session[key] for key in LOGIN_KEYS if key in session}
+    session.clear()
+    session.update(kept)
+    session["_sid"] = secrets.token_urlsafe(16)
+    session[EPOCH_KEY] = current_epoch(user.id)
+
+
+def _end_on_logout(sender, user, **extra) -> None:
+    if user is not None and getattr(user, "id", None) is not None:
+        end_sessions(user.id)

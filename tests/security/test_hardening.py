@@ -1,0 +1,241 @@
+"""Hardening: security headers on every kind of answer, sessions that end at logout, password
+hashes made with a modern method."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, login_in_browser
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _directives(csp: str) -> dict[str, list[str]]:
+    out = {}
+    for part in csp.split(";"):
+        name, *values = part.split()
+        out[name] = values
+    return out
+
+
+def _assert_hardened(response):
+    for name, value in HEADERS.items():
+        assert response.headers.get(name) == value, (name, response.request.path)
+    csp = response.headers["Content-Security-Policy"]
+    policy = _directives(csp)
+    assert "'unsafe-eval'" not in csp
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["default-src"] == ["'self'"]
+    return policy
+
+
+def test_a_page_carries_every_security_header(client):
+    response = client.get("/login/")
+    assert response.status_code == 200
+    _assert_hardened(response)
+
+
+def test_an_api_answer_carries_every_security_header(client, auth):
+    auth.login()
+    response = client.get("/api/v1/_openapi")
+    assert response.status_code == 200 and response.is_json
+    _assert_hardened(response)
+    refused = client.application.test_client().get("/api/v1/_openapi")
+    assert refused.status_code == 401
+    _assert_hardened(refused)
+
+
+def test_an_error_page_carries_every_security_header(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
+    _assert_hardened(response)
+
+
+@pytest.mark.parametrize("path", ["/static/console.css", "/static/appbuilder/js/ab.js"])
+def test_a_static_file_carries_every_security_header(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    _assert_hardened(response)
+    response.close()
+
+
+def test_inline_scripts_run_only_with_this_requests_nonce(client, auth):
+    auth.login()
+    first = client.get("/console/plugins/")
+    second = client.get("/console/plugins/")
+    nonces = []
+    for response in (first, second):
+        policy = _directives(response.headers["Content-Security-Policy"])
+        nonce = next(v for v in policy["script-src"] if v.startswith("'nonce-")).removeprefix("'nonce-")[:-1]
+        page = response.get_data(as_text=True)
+        scripts = re.findall(r"<script\b[^>]*>", page)
+        assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts), scripts
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+    assert len(nonces[0]) >= 16
+
+
+def test_a_static_inline_handler_is_allowed_by_its_exact_hash_only(app, client):
+    policy = _directives(client.get("/login/").headers["Content-Security-Policy"])
+    handler = "return confirm('确定删除该企业？');"  # visits' enterprise page
+    digest = base64.b64encode(hashlib.sha256(handler.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in policy["script-src"]
+    assert "'unsafe-hashes'" in policy["script-src"]
+    injected = base64.b64encode(hashlib.sha256(b"alert(1)").digest()).decode()
+    assert f"'sha256-{injected}'" not in policy["script-src"]
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _signed_in(client) -> bool:
+    return client.get("/console/plugins/").status_code == 200
+
+
+def test_nothing_from_before_login_survives_in_the_session(client):
+    client.get("/login/")
+    with client.session_transaction() as sess:
+        sess["planted"] = "by someone else"
+    before = _session_cookie(client)
+    client.post("/login/", data={"username": "admin", "password": ADMIN_PASSWORD})
+    assert _session_cookie(client) != before
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+        assert sess["_user_id"] and sess["_sid"]
+    assert _signed_in(client)
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app, client, auth):
+    auth.login()
+    stolen = _session_cookie(client)
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert _signed_in(thief)
+
+    auth.logout()
+    assert not _signed_in(client)
+    thief.set_cookie("session", stolen)
+    response = thief.get("/console/plugins/")
+    assert response.status_code in (302, 401, 403) and "/login" in response.headers.get("Location", "/login")
+    assert not _signed_in(thief)
+
+
+def test_logging_out_ends_the_users_sessions_on_every_device_and_a_new_login_works(app, client, auth):
+    other_device = app.test_client()
+    other_device.post("/login/", data={"username": "zhaoyang", "password": DEMO_PASSWORD})
+    auth.login("zhaoyang")
+    assert _signed_in_as(other_device, "zhaoyang")
+    auth.logout()
+    assert not _signed_in_as(other_device, "zhaoyang")
+    auth.login("zhaoyang")
+    assert _signed_in_as(client, "zhaoyang")
+
+
+def test_one_users_logout_leaves_other_users_signed_in(app, client, auth):
+    admin = app.test_client()
+    admin.post("/login/", data={"username": "admin", "password": ADMIN_PASSWORD})
+    auth.login("zhaoyang")
+    auth.logout()
+    assert _signed_in(admin)
+
+
+def _signed_in_as(client, username) -> bool:
+    response = client.get("/users/userinfo/")
+    return response.status_code == 200 and username in response.get_data(as_text=True)
+
+
+def test_the_api_token_login_still_works(client):
+    response = client.post("/api/v1/security/login", json={
+        "username": "admin", "password": ADMIN_PASSWORD, "provider": "db"})
+    assert response.status_code == 200
+    token = response.get_json()["access_token"]
+    answer = client.get("/api/v1/_openapi", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+
+
+# -- passwords ------------------------------------------------------------------------------
+
+
+def _assert_modern(hashed: str) -> None:
+    method = hashed.split("$", 1)[0]
+    if method.startswith("scrypt:"):
+        n, r, p = (int(x) for x in method.split(":")[1:])
+        assert n >= 2 ** 15 and r >= 8 and p >= 1, method
+    else:
+        name, algorithm, iterations = method.split(":")
+        assert name == "pbkdf2" and algorithm == "sha256" and int(iterations) >= 600_000, method
+
+
+def test_stored_passwords_are_hashed_with_scrypt(app):
+    from console.security import ConsoleUser
+    from console.extensions import db
+
+    with app.app_context():
+        hashes = [u.password for u in db.session.query(ConsoleUser)]
+    assert len(hashes) >= 5
+    for hashed in hashes:
+        assert hashed.startswith("scrypt:"), hashed[:20]
+        _assert_modern(hashed)
+
+
+def test_a_password_set_in_the_console_is_hashed_with_scrypt(app, client, auth):
+    from console.extensions import db
+    from console.security import ConsoleUser
+
+    auth.login()
+    with app.app_context():
+        role_id = app.appbuilder.sm.find_role("检查员").id
+    response = client.post("/users/add", data={
+        "first_name": "新", "last_name": "用户", "username": "xinyonghu", "email": "x@example.invalid",
+        "active": "y", "roles": [role_id], "password": "Strong-Pass-2026!", "conf_password": "Strong-Pass-2026!",
+    }, follow_redirects=True)
+    assert response.status_code == 200
+    with app.app_context():
+        user = db.session.query(ConsoleUser).filter_by(username="xinyonghu").one()
+        _assert_modern(user.password)
+        assert user.password.startswith("scrypt:")
+
+
+# -- the policy in a real browser ------------------------------------------------------------
+
+BROWSER_PAGES = [
+    "/", "/console/plugins/", "/regionview/list/", "/regionview/add", "/users/list/",
+    "/auditlogview/list/", "/swagger/v1",
+]
+
+
+@pytest.mark.browser
+def test_no_page_breaks_under_the_policy_in_chromium(page, live_server):
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text)
+            if "Content Security Policy" in msg.text or "Refused to" in msg.text else None)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login_in_browser(page, live_server)
+    for path in BROWSER_PAGES:
+        response = page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        assert response.status == 200, path
+    # Swagger UI drew the console's operations, so its inline start-up script ran.
+    page.goto(live_server + "/swagger/v1")
+    page.wait_for_selector(".opblock", timeout=15000)
+    # select2 turned the region picker into its own widget: FAB's scripts ran.
+    page.goto(live_server + "/regionview/add")
+    page.wait_for_selector(".select2-container", timeout=15000)
+    assert violations == [] and errors == [], violations + errors
