@@ -22,6 +22,9 @@ from ..errors import ConsoleError
 FONT = "Noto Sans CJK SC"
 EXIT_MEMORY = 3
 EXIT_FAILED = 2
+EXIT_NO_FONT = 4
+NO_FONT = (f"本机没有安装简体中文字体“{FONT}”（Debian/Ubuntu：apt install fonts-noto-cjk），"
+           "生成的简报会显示为空白方框，已停止生成")
 
 
 class RenderError(ConsoleError):
@@ -42,12 +45,11 @@ def render_html(html: str, base_url: str | None = None) -> RenderResult:
     return RenderResult(document.write_pdf(), len(document.pages))
 
 
-def require_font() -> None:
+def font_installed() -> bool:
+    """Asked in the rendering process itself: the font must be where the layout happens."""
     from ..health import cjk_font
 
-    if cjk_font() is None:
-        raise RenderError(f"本机没有安装简体中文字体“{FONT}”（Debian/Ubuntu：apt install fonts-noto-cjk），"
-                          "生成的简报会显示为空白方框，已停止生成")
+    return cjk_font() is not None
 
 
 def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
@@ -55,7 +57,6 @@ def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
                wait_step: float = 2.0) -> RenderResult:
     """Render in a child process; kill it after ``timeout`` seconds.  ``on_wait`` is called
     every ``wait_step`` seconds while the child works (the run's heartbeat)."""
-    require_font()
     with tempfile.TemporaryDirectory(prefix="briefing-") as tmp:
         source, target = os.path.join(tmp, "in.html"), os.path.join(tmp, "out.pdf")
         with open(source, "w", encoding="utf-8") as fh:
@@ -79,7 +80,10 @@ def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
                         raise RenderError(f"排版超过时限（{timeout:g} 秒）仍未完成，已终止排版进程") from None
                     if on_wait:
                         on_wait()
-        stderr = open(err_path, encoding="utf-8", errors="replace").read()
+        with open(err_path, encoding="utf-8", errors="replace") as fh:
+            stderr = fh.read()
+        if child.returncode == EXIT_NO_FONT:
+            raise RenderError(NO_FONT)
         if child.returncode == EXIT_MEMORY or "MemoryError" in stderr:
             raise RenderError(f"排版所需内存超过上限（{memory_mb} MB），已终止排版进程")
         if child.returncode != 0:
@@ -109,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-mb", type=int, default=1536)
     parser.add_argument("--base-url")
     args = parser.parse_args(argv)
+    if not font_installed():
+        sys.stderr.write(NO_FONT + "\n")
+        return EXIT_NO_FONT
     _limit_memory(args.memory_mb)
     try:
         with open(args.source, encoding="utf-8") as fh:

@@ -1,5 +1,6 @@
 """The core's views, registered explicitly in one place (never as a side effect of import)."""
 
+from ..briefings.views import BriefingFilesView, BriefingsView
 from .attachments import AttachmentView
 from .audit import AuditLogView
 from .health import HealthView
@@ -22,3 +23,6 @@ def register(appbuilder) -> None:
     appbuilder.add_view_no_menu(AttachmentView)
     appbuilder.add_view(ImportsView, "console_imports", label="数据导入", icon="fa-upload",
                         category="console_admin")
+    appbuilder.add_view(BriefingsView, "console_briefings", label="工作简报", icon="fa-file-pdf-o",
+                        category="console_admin")
+    appbuilder.add_view_no_menu(BriefingFilesView)

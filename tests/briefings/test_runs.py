@@ -1,0 +1,247 @@
+"""Runs: one per slot under a race, state transitions, partial on a failing section, stuck runs,
+retries with backoff, the renderer's time and memory limits, scope and snapshots."""
+
+import datetime as dt
+import json
+import threading
+
+import pytest
+
+from console import notifications
+from console.briefings import document, periods, runs, schedules
+from console.briefings.models import BriefingDelivery, BriefingRun
+from console.models import Notification, PluginState, utcnow
+
+from .conftest import ZHAOYANG, ZHENXIONG, pdf_text, requires_poppler
+
+UTC = dt.UTC
+
+
+def _schedule(world, **changes):
+    data = {"name": "月度简报", "recurrence": "cron", "cron": "* * * * *", "timezone": "Asia/Shanghai",
+            "period_kind": "month", "region_id": str(world.region("530600").id), "sections": ["visits"],
+            "recipient_roles": [], "recipient_users": [str(world.user("lingdao").id)]}
+    data.update(changes)
+    schedule = schedules.save(world.session, data)
+    schedule.created_at = dt.datetime(2025, 1, 1)
+    world.session.commit()
+    return schedule
+
+
+SLOT = dt.datetime(2025, 12, 10, 0, 0)
+
+
+def test_a_slot_is_claimed_once_by_racing_threads(world, app):
+    schedule = _schedule(world)
+    barrier = threading.Barrier(4)
+    won = []
+
+    def claim():
+        with app.app_context():
+            from console.extensions import db
+
+            sched = db.session.get(type(schedule), schedule.id)
+            barrier.wait()
+            won.append(runs.claim_slot(sched, SLOT))
+            db.session.remove()
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(len(ids) for ids in won) == [0, 0, 0, 1]
+    assert world.session.query(BriefingRun).filter_by(schedule_id=schedule.id, slot_time=SLOT).count() == 1
+
+
+def test_one_run_executes_a_queued_run_once(world, activity, month, tmp_path):
+    run = runs.create(world.region("530600"), month)
+    assert run.state == "queued"
+    done = runs.execute(run.id)
+    assert done.state == "succeeded", done.error
+    assert done.pages >= 3 and done.size == len(done.pdf) and done.pdf.startswith(b"%PDF")
+    assert done.started_at <= done.finished_at and done.progress == "已完成"
+    assert runs.execute(run.id) is None  # finished: nobody takes it again
+    snapshot = json.loads(done.snapshot)
+    assert snapshot["id"] == done.snapshot_id
+
+
+def test_states_queued_running_succeeded_seen_by_another_connection(world, activity, month, app):
+    run = runs.create(world.region("530600"), month)
+    seen = []
+    original = runs.render.render_pdf
+
+    def watching(html, **kw):
+        from console.extensions import db
+
+        with db.engine.connect() as conn:
+            seen.append(conn.execute(BriefingRun.__table__.select().where(BriefingRun.id == run.id)).one().state)
+        return original(html, **kw)
+
+    runs.render.render_pdf = watching
+    try:
+        runs.execute(run.id)
+    finally:
+        runs.render.render_pdf = original
+    assert seen == ["running"]
+
+
+@requires_poppler
+def test_county_briefing_counts_only_its_county(world, activity, month, tmp_path):
+    city = document.gather(world.region("530600"), month, ["visits"])
+    county = document.gather(world.region(ZHENXIONG), month, ["visits"])
+    figure = {s["title"]: s for s in county["sections"]}["三送三进走访服务"]["figures"][0]
+    assert (figure["label"], figure["value"]) == ("走访企业次数", 2)
+    assert city["sections"][0]["figures"][0]["value"] == 5
+    assert city["sections"][0]["figures"][0]["previous"] == 1
+    [table] = county["sections"][0]["tables"]
+    assert [row[0]["text"] for row in table["rows"]] == ["镇雄县"]
+    county_id = world.region(ZHENXIONG).id
+    assert f"county={county_id}" in figure["link"]
+
+
+class Broken:
+    """A plugin whose briefing section raises."""
+
+    __plugin_name__ = "broken"
+
+    from console import hookimpl
+
+    @hookimpl
+    def plugin_info(self):
+        from console import PluginInfo
+
+        return PluginInfo(name="broken", title="出错模块")
+
+    @hookimpl
+    def briefing_sections(self, period, region):
+        raise RuntimeError("统计表不存在")
+
+
+@requires_poppler
+def test_a_failing_section_is_a_note_and_the_run_partial(make_app, world, activity, month, tmp_path):
+    app = make_app(EXTRA_PLUGINS=[Broken()], BASE_URL="https://jiceng.example.cn")
+    with app.app_context():
+        from console import plugins
+        from console.extensions import db
+        from console.models import Region
+
+        plugins.set_enabled("broken", True)
+        city = db.session.query(Region).filter_by(code="530600").one()
+        run = runs.create(city, month, sections=["visits", "broken"])
+        done = runs.execute(run.id)
+        assert done.state == "partial"
+        assert "出错模块" in done.error
+        text = pdf_text(done.pdf, tmp_path)
+        assert "三送三进走访服务" in text and "“出错模块”模块的这一部分生成失败" in text
+        assert "统计表不存在" in db.session.get(PluginState, "broken").error
+
+
+def test_a_switched_off_plugin_contributes_nothing(world, activity, month):
+    from console import plugins
+
+    plugins.set_enabled("visits", False)
+    snapshot = document.gather(world.region("530600"), month)
+    assert snapshot["sections"] == []
+
+
+def test_stuck_run_is_failed_retried_with_backoff_up_to_the_limit(world, app, month):
+    app.config["BRIEFING_RETRY_LIMIT"] = 1
+    run = runs.create(world.region("530600"), month)
+    long_ago = utcnow() - dt.timedelta(minutes=10)
+    world.session.execute(BriefingRun.__table__.update().where(BriefingRun.id == run.id).values(
+        state="running", heartbeat_at=long_ago, host="web-2", pid=4242, started_at=long_ago))
+    world.session.commit()
+
+    assert runs.reap_stuck() == [run.id]
+    world.session.refresh(run)
+    assert run.state == "failed" and "生成进程已中断" in run.error and "web-2 进程 4242" in run.error
+    assert run.next_retry_at is not None
+    waited = run.next_retry_at - run.finished_at
+    assert dt.timedelta(seconds=55) < waited < dt.timedelta(seconds=65)
+    assert runs.reap_stuck() == []  # already failed: reaped once
+    admin_notes = world.session.query(Notification).filter_by(user_id=world.user("admin").id,
+                                                              source="briefings").all()
+    assert len(admin_notes) == 1 and "简报生成失败" in admin_notes[0].title
+
+    assert runs.take_retries(now=utcnow()) == []  # not yet
+    assert runs.take_retries(now=run.next_retry_at) == [run.id]
+    world.session.refresh(run)
+    assert (run.state, run.attempt) == ("queued", 2)
+    assert runs.take_retries(now=run.created_at + dt.timedelta(days=1)) == []
+
+    # The second attempt dies too: the limit of one retry is reached, no more retries.
+    world.session.execute(BriefingRun.__table__.update().where(BriefingRun.id == run.id).values(
+        state="running", heartbeat_at=long_ago))
+    world.session.commit()
+    assert runs.reap_stuck() == [run.id]
+    world.session.refresh(run)
+    assert run.state == "failed" and run.next_retry_at is None and run.finished
+
+
+def test_a_live_run_is_not_reaped(world, month):
+    run = runs.create(world.region("530600"), month)
+    world.session.execute(BriefingRun.__table__.update().where(BriefingRun.id == run.id).values(
+        state="running", heartbeat_at=utcnow()))
+    world.session.commit()
+    assert runs.reap_stuck() == []
+
+
+def test_the_render_time_limit_kills_a_runaway_render(world, app, month):
+    app.config["BRIEFING_RENDER_TIMEOUT"] = 0.3
+    done = runs.execute(runs.create(world.region("530600"), month).id)
+    assert done.state == "failed"
+    assert "排版超过时限（0.3 秒）仍未完成，已终止排版进程" == done.error
+    assert done.pdf is None and done.next_retry_at is not None
+
+
+def test_the_render_memory_limit_fails_the_run_with_a_message(world, app, month):
+    app.config["BRIEFING_RENDER_MEMORY_MB"] = 60
+    done = runs.execute(runs.create(world.region("530600"), month).id)
+    assert done.state == "failed"
+    assert "内存超过上限（60 MB）" in done.error
+
+
+def test_no_cjk_font_refuses_to_render(world, month, tmp_path, monkeypatch):
+    empty = tmp_path / "fonts.conf"
+    empty.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig></fontconfig>')
+    monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
+    done = runs.execute(runs.create(world.region("530600"), month).id)
+    assert done.state == "failed" and "没有安装简体中文字体“Noto Sans CJK SC”" in done.error
+
+
+def test_scheduled_slot_goes_to_each_reader_in_their_own_scope(world, activity, month):
+    """One city schedule to the leader (whole city) and the two county inspectors: three
+    distinct scopes, three PDFs, each delivered to its readers only."""
+    schedule = _schedule(world, recipient_users=[str(world.user(u).id) for u in ("lingdao", "zhaoyang", "zhenxiong")])
+    ids = runs.claim_slot(schedule, SLOT)
+    assert len(ids) == 3
+    for run_id in ids:
+        assert runs.execute(run_id).state == "succeeded"
+    delivered = {(d.user_id, world.session.get(BriefingRun, d.run_id).region.name)
+                 for d in world.session.query(BriefingDelivery)}
+    assert delivered == {(world.user("lingdao").id, "昭通市"), (world.user("zhaoyang").id, "昭阳区"),
+                         (world.user("zhenxiong").id, "镇雄县")}
+    note = notifications.inbox(world.user("zhenxiong").id)[0][0]
+    assert "镇雄县" in note.title and note.link.startswith("/briefings/") and note.link.endswith(".pdf")
+
+
+def test_snapshot_keeps_the_figures_after_the_data_changes(world, activity, month, client):
+    run = runs.execute(runs.create(world.region("530600"), month, user=world.user("admin")).id)
+    world.visit(activity["zy"][1], month.start + dt.timedelta(days=5))  # new data afterwards
+    from .test_views import login
+
+    login(client)
+    preview = client.get(f"/briefings/{run.id}/preview").get_data(as_text=True)
+    fresh = document.gather(world.region("530600"), month, ["visits"])
+    assert fresh["sections"][0]["figures"][0]["value"] == 6
+    assert f"数据快照 {run.snapshot_id}" in preview
+    assert ">5</a>" in preview and ">6</a>" not in preview
+
+
+def test_skip_when_the_period_has_no_data(world, month):
+    schedule = _schedule(world, skip_empty="on")
+    [run_id] = runs.claim_slot(schedule, SLOT)
+    done = runs.execute(run_id)
+    assert done.state == "succeeded" and done.pdf is None and "没有数据" in done.progress
+    assert world.session.query(BriefingDelivery).count() == 0
