@@ -138,6 +138,64 @@ class ScopedModelView(ModelView):
     search_form_query_rel_fields = REGION_PICKER
 
 
+# Flask-AppBuilder's spec of ``_info`` declares its column lists objects: they are lists.
+_FIELDS_INFO = {"type": "array", "items": {"type": "object"}}
+_INFO_SPEC = {"get": {"responses": {
+    "200": {"description": "Item from Model", "content": {"application/json": {"schema": {
+        "type": "object",
+        "properties": {"add_columns": _FIELDS_INFO, "edit_columns": _FIELDS_INFO,
+                       "filters": {"type": "object"},
+                       "permissions": {"type": "array", "items": {"type": "string"}}},
+    }}}},
+    **{code: {"$ref": f"#/components/responses/{code}"} for code in ("400", "401", "422", "500")},
+}}}
+
+
+# marshmallow's field messages, in the words a user of the API reads.
+_FIELD_MESSAGES = {
+    "Missing data for required field.": "必填",
+    "Field may not be null.": "不能为空",
+    "Unknown field.": "不是可提交的字段",
+    "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Not a valid string.": "应为文字",
+    "Not a valid boolean.": "应为 true 或 false",
+    "Not a valid date.": "应为日期（例如 2025-03-01）",
+    "Not a valid datetime.": "应为日期时间（例如 2025-03-01T08:00:00）",
+    "Invalid input type.": "类型不正确",
+}
+
+
+def _field_errors(messages, labels, prefix: str = "") -> list[str]:
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            name = labels.get(key, key) if not prefix else f"{prefix}.{key}"
+            out += _field_errors(value, labels, str(name))
+        return out
+    if isinstance(messages, (list, tuple)):
+        return [m for item in messages for m in _field_errors(item, labels, prefix)]
+    text = _FIELD_MESSAGES.get(str(messages), str(messages))
+    return [f"{prefix}：{text}" if prefix else text]
+
+
 class ScopedModelRestApi(ModelRestApi):
     add_query_rel_fields = REGION_PICKER
     edit_query_rel_fields = REGION_PICKER
+    openapi_spec_methods = {"info": _INFO_SPEC}
+
+    def response_422(self, message=None):
+        # Flask-AppBuilder's add and edit hand marshmallow's {field: [messages]} through, in
+        # English, where its spec (and every other refusal) has one message.
+        if isinstance(message, (dict, list)):
+            labels = {k: str(v) for k, v in (self.label_columns or {}).items()}
+            message = "提交的数据不正确：" + "；".join(_field_errors(message, labels))
+        return super().response_422(message)
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        # Flask-AppBuilder translates a missing description, and gettext("") answers the
+        # catalog's header ("Project-Id-Version: ...").
+        if not self.description_columns.get(field.name):
+            info["description"] = ""
+        return info
