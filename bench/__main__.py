@@ -52,14 +52,22 @@ def main(argv=None) -> int:
     info = report.machine()
     workdir = Path(tempfile.mkdtemp(prefix="jiceng-bench-", dir=args.workdir))
     args.results.mkdir(parents=True, exist_ok=True)
-    try:
-        results = [run.run(kind, workdir, opts) for kind in kinds]
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    text = report.render(results, info, opts)
+    results = []
+    for kind in kinds:
+        try:
+            results.append(run.run(kind, workdir, opts))
+        except Exception:
+            # What was measured is still written; the logs stay for a look.
+            if results:
+                (args.results / "latest.txt").write_text(report.render(results, info, opts))
+            print(f"the run failed; its files (server logs, commands.log) are kept in {workdir}",
+                  file=sys.stderr)
+            raise
+        # Written after each database, so a failure later keeps what was measured.
+        (args.results / "latest.txt").write_text(report.render(results, info, opts))
+    shutil.rmtree(workdir, ignore_errors=True)
     print()
-    print(text, end="")
-    (args.results / "latest.txt").write_text(text)
+    print(report.render(results, info, opts), end="")
     return 0
 
 

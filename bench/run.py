@@ -32,7 +32,7 @@ class Result:
     facts: dict
     timings: dict
     rows: list = field(default_factory=list)  # (endpoint, {"console": Timings, "bare": Timings}, {app: peak rss})
-    concurrent: dict = field(default_factory=dict)  # app -> Timings
+    concurrent: dict = field(default_factory=dict)  # title -> app -> Timings
     clients: int = 8
     concurrent_rss: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)  # app -> (rss after 10, rss after N)
@@ -125,31 +125,37 @@ def _sequential(apps: _Apps, eps, opts: Options, result: Result, sampler):
         _say(f"  {ep.title}: console p95 {c95:.1f} ms" + (f", bare p95 {b95:.1f} ms" if b95 else ""))
 
 
+class _Both:
+    """A client thread's browser session and JWT: pages and API calls interleave."""
+
+    def __init__(self, apps: _Apps, app: str):
+        self.page = apps.client(app)
+        self.api = apps.client(app, api=True)
+
+    def request(self, method, path):
+        return (self.api if path.startswith("/api/") else self.page).request(method, path)
+
+    def close(self):
+        self.page.close()
+        self.api.close()
+
+
 def _concurrent(apps: _Apps, eps, opts: Options, result: Result, sampler):
+    """The shared endpoints in turn, then list page 1 alone: the mix is dominated by the deep
+    page, the list page is what most requests are."""
     mix = endpoints.shared(eps)
-    for app in ("console", "bare"):
-        sampler.window()
-        paths = [(ep.console if app == "console" else ep.bare, ep.api) for ep in mix]
-
-        # Each client thread holds a session and a JWT: pages and API calls interleave.
-        class Both:
-            def __init__(self):
-                self.page = apps.client(app)
-                self.api = apps.client(app, api=True)
-
-            def request(self, method, path):
-                is_api = path.startswith("/api/")
-                return (self.api if is_api else self.page).request(method, path)
-
-            def close(self):
-                self.page.close()
-                self.api.close()
-
-        t = client.concurrent(Both, [p for p, _ in paths], opts.concurrent_requests, opts.clients,
-                              opts.duration * 3)
-        result.concurrent[app] = t
-        result.concurrent_rss[app] = sampler.window()[app]
-        _say(f"  {opts.clients} clients, {app}: {t.rps:.1f} req/s, {t.errors} errors")
+    phases = [(f"{opts.clients} clients, mixed", mix), (f"{opts.clients} clients, list page 1", mix[:1])]
+    for title, chosen in phases:
+        result.concurrent[title] = {}
+        result.concurrent_rss[title] = {}
+        for app in ("console", "bare"):
+            sampler.window()
+            paths = [ep.console if app == "console" else ep.bare for ep in chosen]
+            t = client.concurrent(lambda app=app: _Both(apps, app), paths, opts.concurrent_requests,
+                                  opts.clients, opts.duration * 3)
+            result.concurrent[title][app] = t
+            result.concurrent_rss[title][app] = sampler.window()[app]
+            _say(f"  {title}, {app}: {t.rps:.1f} req/s, {t.errors} errors")
 
 
 def run(kind: str, workdir: Path, opts: Options) -> Result:

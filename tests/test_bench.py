@@ -40,7 +40,7 @@ def test_bench_prints_one_table_with_both_apps_and_their_ratios(bench_run):
     assert "console" in stdout and "bare FAB" in stdout and "console / bare" in stdout
     rows = {line.split("|")[0].strip(): line for line in stdout.splitlines() if line.count("|") == 3}
     for shared in ("list page 1", "list page 10,000", "list by county", "search by name", "show page",
-                   "REST list", "REST item", "4 clients, mixed"):
+                   "REST list", "REST item", "4 clients, mixed", "4 clients, list page 1"):
         cells = rows[shared].split("|")
         assert "n/a" not in cells[2], shared  # the bare app answered it too
         assert cells[3].strip().split()[1].endswith("x"), shared  # a p95 ratio
