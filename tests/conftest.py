@@ -286,8 +286,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    # Per test: a Playwright session left running would break the next test that starts its own.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

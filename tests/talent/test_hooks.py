@@ -21,9 +21,13 @@ def test_plugin_info_declares_the_settings(app):
 
 def test_level_hours_are_configurable(app):
     with app.app_context():
-        plugin_settings.save("talent", {**plugin_settings.values("talent"),
-                                        "levels": "助理社会工作师=80\n社会工作师=100\n高级社会工作师"})
-        assert services.level_hours() == {"助理社会工作师": 80, "社会工作师": 100, "高级社会工作师": 90}
+        errors = plugin_settings.save("talent", {**plugin_settings.values("talent"),
+                                                 "levels": "助理社会工作师=80\n高级社会工作师"})
+        assert "格式不对" in errors["levels"]
+        assert services.level_hours()["助理社会工作师"] == 72  # nothing half saved
+        assert plugin_settings.save("talent", {**plugin_settings.values("talent"),
+                                               "levels": "助理社会工作师=80\n社会工作师=100\n高级社会工作师=96"}) == {}
+        assert services.level_hours() == {"助理社会工作师": 80, "社会工作师": 100, "高级社会工作师": 96}
 
 
 def test_cards_count_inside_the_region(app, workers):
