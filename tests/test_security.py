@@ -104,3 +104,23 @@ def test_a_new_session_id_is_issued_at_login(client):
     client.post("/login/", data={"username": "admin", "password": "Admin-Pass-2025!"})
     after = client.get_cookie("session")
     assert after is not None and (before is None or before.value != after.value)
+
+
+def test_an_expired_session_leads_to_the_login_page_in_chinese(make_app):
+    import time
+
+    app = make_app(PERMANENT_SESSION_LIFETIME=1)
+    client = app.test_client()
+    client.post("/login/", data={"username": "admin", "password": "Admin-Pass-2025!"})
+    assert client.get("/console/plugins/").status_code == 200
+    time.sleep(2.1)  # the signed session cookie carries its age; past the lifetime it is void
+    response = client.get("/console/plugins/", follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert response.request.path == "/login/"
+    assert "登录已过期" in text and "Traceback" not in text
+
+
+def test_a_forged_session_cookie_is_ignored(client):
+    client.set_cookie("session", "eyJfdXNlcl9pZCI6IjEifQ.forged.signature")
+    response = client.get("/console/plugins/", follow_redirects=True)
+    assert response.request.path == "/login/"
