@@ -32,7 +32,7 @@ def main():
 def register(app) -> None:
     """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
     for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group,
-                    import_command, briefing_group):
+                    import_command, briefing_group, backup_command, restore_command):
         app.cli.add_command(command)
     _upgrade_to_all_heads()
 
@@ -320,3 +320,51 @@ def briefing_run(schedule_id, scope_text, period_text, out_path):
 
     _as_cli_actor()
     briefing_cli.run(schedule_id, scope_text, period_text, out_path, fail=_fail)
+
+
+# -- backup and restore ---------------------------------------------------------------------
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file):
+    """把整个控制台（数据库，含照片和附件）备份到新文件 FILE；控制台运行时也可备份。"""
+    from . import backup
+
+    try:
+        manifest = backup.backup(file)
+    except backup.BackupError as exc:
+        _fail(exc.message)
+    size = os.path.getsize(file) / 1024 / 1024
+    click.echo(f"已备份 {backup.KIND_TITLES[manifest.database]} 数据库到 {file}（{size:.1f} MB，"
+               f"数据库版本 {', '.join(manifest.heads)}）")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="数据库正在被其他进程使用时也恢复（默认拒绝）")
+@click.option("--yes", is_flag=True, help="不询问，直接恢复")
+@with_appcontext
+def restore_command(file, force, yes):
+    """用备份文件 FILE 替换当前数据库的全部内容（先停止控制台和定时任务进程）。"""
+    from . import backup
+
+    try:
+        manifest = backup.read_manifest(file)
+        backup.check(manifest)
+    except backup.BackupError as exc:
+        _fail(exc.message)
+    click.echo(f"备份文件：{backup.KIND_TITLES[manifest.database]} 数据库，生成于 {manifest.created_at}，"
+               f"控制台 {manifest.console_version}")
+    if not yes and not click.confirm("当前数据库的全部内容将被备份替换，确定恢复？"):
+        _fail("已取消，未做任何修改")
+    try:
+        backup.restore(file, force=force)
+    except backup.BackupError as exc:
+        _fail(exc.message)
+    from . import schema
+
+    click.echo(f"已从 {file} 恢复数据库")
+    if not schema.is_current():
+        click.echo("备份的数据库结构比本控制台旧：请运行 jiceng init 升级")

@@ -1,0 +1,183 @@
+"""Records of every module in 昭阳区 and in 镇雄县, built through the modules' own services, for
+the authorization matrix and the backup round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+
+ZHAOYANG = "530602"
+ZHENXIONG = "530627"
+COUNTIES = {"zhaoyang": ZHAOYANG, "zhenxiong": ZHENXIONG}
+#: Each county's inspector, who submits that county's inspections.
+INSPECTORS = {ZHAOYANG: "zhaoyang", ZHENXIONG: "zhenxiong"}
+TODAY = dt.date.today()
+
+
+def jpeg(width: int = 64, height: int = 48, colour=(200, 30, 30)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _session():
+    from console.extensions import db
+
+    return db.session
+
+
+def region(code: str):
+    from console.models import Region
+
+    return _session().query(Region).filter_by(code=code).one()
+
+
+def village_in(county_code: str, index: int = 0):
+    from console.models import Region
+
+    county = region(county_code)
+    return (_session().query(Region)
+            .filter(Region.level == "village", Region.path.startswith(county.path))
+            .order_by(Region.code).offset(index).first())
+
+
+def township_in(county_code: str):
+    from console.models import Region
+
+    return (_session().query(Region).filter_by(parent_id=region(county_code).id)
+            .order_by(Region.code).first())
+
+
+def user(username: str):
+    from console.security import ConsoleUser
+
+    return _session().query(ConsoleUser).filter_by(username=username).one()
+
+
+def build(county_code: str, n: int = 1) -> dict[str, int]:
+    """One record of each kind inside the county; returns {kind: id}."""
+    ids: dict[str, int] = {}
+    ids.update(_visits(county_code, n))
+    ids.update(_nameplates(county_code))
+    ids.update(_talent(county_code, n))
+    ids.update(_example(county_code))
+    ids.update(_core(county_code))
+    _session().commit()
+    return ids
+
+
+def _visits(county_code: str, n: int) -> dict[str, int]:
+    from plugins.visits import creditcode
+    from plugins.visits.models import Department, ServiceTeam
+    from plugins.visits.services import enterprises, problems, visits
+
+    session = _session()
+    enterprise = enterprises.save_enterprise(session, {
+        "name": f"{region(county_code).name}安全测试企业{n}有限公司",
+        "credit_code": creditcode.make("91", county_code, f"MA{n:06d}"),
+        "region_id": township_in(county_code).id, "industry": "制造业", "size": "小型",
+        "contact_person": "张三", "contact_phone": "13800000000"})
+    session.commit()
+    team = ServiceTeam(name=f"{region(county_code).name}服务团", region_id=region(county_code).id)
+    team.members.append(user(INSPECTORS[county_code]))
+    department = Department(name=f"{region(county_code).name}工信局", region_id=region(county_code).id)
+    session.add_all([team, department])
+    session.commit()
+    visit = visits.save_visit(session, {"visit_date": TODAY.isoformat(), "send_items": ["送政策"],
+                                        "enter_target": "进企业"}, enterprise=enterprise)
+    session.commit()
+    problem = problems.raise_problem(session, enterprise, {
+        "category": "融资信贷", "description": "流动资金不足", "department_id": department.id},
+        user("admin"))
+    session.commit()
+    return {"enterprise": enterprise.id, "team": team.id, "department": department.id,
+            "visit": visit.id, "problem": problem.id}
+
+
+def _nameplates(county_code: str) -> dict[str, int]:
+    from werkzeug.datastructures import FileStorage
+
+    from plugins.nameplates import inspections
+    from plugins.nameplates.inspections import InspectionInput, PlaqueInput
+    from plugins.nameplates.models import RectificationOrder, Reinspection
+
+    session = _session()
+    inspector = user(INSPECTORS[county_code])
+
+    def submit(village, plaques):
+        data = InspectionInput(client_id=str(uuid.uuid4()), village_id=village.id, level="乡镇全面复核",
+                               inspected_on=TODAY, plaques=[PlaqueInput(*p) for p in plaques])
+        photo = FileStorage(io.BytesIO(jpeg()), filename="门牌.jpg", content_type="image/jpeg")
+        inspection, _ = inspections.submit(session, data, inspector, [photo])
+        session.commit()
+        return inspection
+
+    # A plaque that is not on the whitelist: accepting the inspection opens a rectification order.
+    found = submit(village_in(county_code, 0), [("村党组织", "outside"), ("村民委员会", "outside"),
+                                                 ("综治中心", "inside"), ("招商引资办公室", "outside")])
+    inspections.review(session, found.id, user("nameplates_owner"), True)
+    session.commit()
+    pending = submit(village_in(county_code, 1), [("村党组织", "outside")])
+    order = session.query(RectificationOrder).filter_by(inspection_id=found.id).first()
+    reinspection = session.query(Reinspection).order_by(Reinspection.id.desc()).first()
+    from console.models import Attachment
+
+    photo = session.query(Attachment).filter_by(owner="nameplates.inspection", owner_id=pending.id).one()
+    ids = {"inspection": found.id, "pending_inspection": pending.id, "attachment": photo.id,
+           "village": found.region_id}
+    if order is not None:
+        ids["order"] = order.id
+    if reinspection is not None:
+        ids["reinspection"] = reinspection.id
+    return ids
+
+
+def _talent(county_code: str, n: int) -> dict[str, int]:
+    from plugins.talent import idnumber, services
+
+    first17 = f"{county_code}19850312{100 + n:03d}"
+    on = TODAY
+    person = services.create_person(name=f"安全测试{n}", id_number=first17 + idnumber.check_char(first17),
+                                    region_id=village_in(county_code).id, employer="社会工作服务站",
+                                    contact="13800001111", community_worker=True, on=on)
+    second17 = f"{county_code}19900101{200 + n:03d}"
+    supervisee = services.create_person(name=f"督导对象{n}", id_number=second17 + idnumber.check_char(second17),
+                                        region_id=village_in(county_code).id, on=on)
+    cert = services.add_certificate(person, level="社会工作师", management_number=f"S{county_code}{n}",
+                                    year_obtained=2018, route="考试", on=on)
+    reg = services.apply_registration(cert, "首次登记", on=on)
+    for to in ("待审核", "初审通过", "终审通过", "已出证"):
+        services.transition(reg, to, on=on)
+    education = services.add_education(person, source=services.education_sources()[0], hours=8,
+                                       taken_on=on - dt.timedelta(days=30), title="继续教育", on=on)
+    supervision = services.add_supervision(person, supervisee, on - dt.timedelta(days=90))
+    session_row = services.log_session(supervision, held_on=on - dt.timedelta(days=10), hours=2,
+                                       topic="个案督导", on=on)
+    _session().commit()
+    return {"person": person.id, "certificate": cert.id, "token": cert.token, "registration": reg.id,
+            "education": education.id, "supervision": supervision.id, "supervision_session": session_row.id}
+
+
+def _example(county_code: str) -> dict[str, int]:
+    from jiceng_example import ExampleNote
+
+    note = ExampleNote(title=f"{region(county_code).name}示例记录", region_id=township_in(county_code).id)
+    _session().add(note)
+    _session().commit()
+    return {"example_note": note.id}
+
+
+def _core(county_code: str) -> dict[str, int]:
+    from console import imports, notifications
+    from console.briefings import periods, runs
+
+    session = _session()
+    inspector = user(INSPECTORS[county_code])
+    note = notifications.notify(session, inspector, "安全测试通知", body="请查看", source="console")[0]
+    session.commit()
+    job = imports.create_job("visits", "enterprises", "企业.xlsx", user_id=inspector.id)
+    run = runs.create(region(county_code), periods.last_complete("month", TODAY), user=user("admin"))
+    return {"notification": note.id, "import_job": job, "briefing_run": run.id}
