@@ -243,7 +243,9 @@ class _Report:
             self.ws = self.wb.create_sheet("不合格的行")
             self.ws.append(["行号", "列", "原因", *[_safe(h) for h in self.headers]])
         shown = [mask(c) if i in self.masked and c else c for i, c in enumerate(cells)]
-        self.ws.append([problem.row, problem.column, problem.reason, *[_safe(c) for c in shown]])
+        # The reason quotes the cell, control characters and all.
+        self.ws.append([problem.row, _safe(problem.column), _safe(problem.reason),
+                        *[_safe(c) for c in shown]])
         self.count += 1
 
     def finish(self) -> bytes | None:
