@@ -77,6 +77,18 @@ def save_visit(session, data: dict, *, enterprise: Enterprise | None = None, vis
     send_items = _send_items(data.get("send_items"))
     if not send_items:
         raise VisitsError("请至少选择一项“送”的内容")
+    # Every value is checked before a new visit joins the session: a lookup while checking
+    # (the team) would otherwise autoflush a half-filled row.
+    values = {
+        "team": _team(session, data.get("team_id"), enterprise),
+        "visit_date": date,
+        "send_items": send_items,
+        "enter_target": _enter_target(data.get("enter_target")),
+        "notes": text(data.get("notes"), 5000, "走访情况"),
+        "location": text(data.get("location"), 200, "地点"),
+        "latitude": _coordinate(data.get("latitude"), "纬度", 90),
+        "longitude": _coordinate(data.get("longitude"), "经度", 180),
+    }
     if visit is None:
         visit = Visit(enterprise_id=enterprise.id,
                       created_by_id=getattr(user, "id", None))
@@ -84,14 +96,8 @@ def save_visit(session, data: dict, *, enterprise: Enterprise | None = None, vis
     visit.enterprise = enterprise
     visit.region_id = enterprise.region_id
     visit.county_id = enterprise.county_id
-    visit.team = _team(session, data.get("team_id"), enterprise)
-    visit.visit_date = date
-    visit.send_items = send_items
-    visit.enter_target = _enter_target(data.get("enter_target"))
-    visit.notes = text(data.get("notes"), 5000, "走访情况")
-    visit.location = text(data.get("location"), 200, "地点")
-    visit.latitude = _coordinate(data.get("latitude"), "纬度", 90)
-    visit.longitude = _coordinate(data.get("longitude"), "经度", 180)
+    for name, value in values.items():
+        setattr(visit, name, value)
     session.flush()
     add_photos(session, visit, photos, user)
     return visit
