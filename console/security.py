@@ -10,6 +10,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from wtforms.validators import ValidationError
 
 from . import audit
 from .errors import ConsoleError
@@ -30,7 +31,15 @@ class ConsoleUser(User):
         return f"{self.last_name or ''}{self.first_name or ''}".strip() or self.username
 
 
+def _roles_required(form, field):
+    # Flask-AppBuilder's own check reads a "groups" field that these forms do not show, and
+    # fails with a KeyError (a 500) when no role is chosen.
+    if not field.data:
+        raise ValidationError("请至少选择一个角色")
+
+
 class ConsoleUserView(UserDBModelView):
+    validators_columns = {"roles": [_roles_required]}
     list_columns = ["last_name", "first_name", "username", "scope_region", "active", "roles"]
     add_columns = [
         "last_name", "first_name", "username", "active", "email", "scope_region", "roles",
