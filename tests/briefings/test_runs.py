@@ -33,25 +33,31 @@ SLOT = dt.datetime(2025, 12, 10, 0, 0)
 
 def test_a_slot_is_claimed_once_by_racing_threads(world, app):
     schedule = _schedule(world)
-    barrier = threading.Barrier(4)
-    won = []
+    schedule_id, model = schedule.id, type(schedule)  # read here: the threads have sessions of their own
+    barrier = threading.Barrier(4, timeout=60)
+    won, errors = [], []
 
     def claim():
-        with app.app_context():
-            from console.extensions import db
+        try:
+            with app.app_context():
+                from console.extensions import db
 
-            sched = db.session.get(type(schedule), schedule.id)
-            barrier.wait()
-            won.append(runs.claim_slot(sched, SLOT))
-            db.session.remove()
+                sched = db.session.get(model, schedule_id)
+                barrier.wait()
+                won.append(runs.claim_slot(sched, SLOT))
+                db.session.remove()
+        except Exception as exc:  # reported below: a thread's exception is otherwise lost
+            errors.append(exc)
+            barrier.abort()
 
     threads = [threading.Thread(target=claim) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     assert sorted(len(ids) for ids in won) == [0, 0, 0, 1]
-    assert world.session.query(BriefingRun).filter_by(schedule_id=schedule.id, slot_time=SLOT).count() == 1
+    assert world.session.query(BriefingRun).filter_by(schedule_id=schedule_id, slot_time=SLOT).count() == 1
 
 
 def test_one_run_executes_a_queued_run_once(world, activity, month, tmp_path):
@@ -245,3 +251,49 @@ def test_skip_when_the_period_has_no_data(world, month):
     done = runs.execute(run_id)
     assert done.state == "succeeded" and done.pdf is None and "没有数据" in done.progress
     assert world.session.query(BriefingDelivery).count() == 0
+
+
+SCHEDULER_PROCESS = """
+import os, sys, time
+from console import create_app, scheduler
+app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": sys.argv[3], "TESTING": True,
+                  "BASE_URL": "https://jiceng.example.cn"})
+open(sys.argv[4], "w").close()
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.005)
+scheduler.briefings(app)
+"""
+
+
+def test_two_scheduler_processes_make_one_briefing_per_slot(world, activity, database_url, tmp_path):
+    """Two `jiceng scheduler` processes started by mistake run their minute at the same time."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import SECRET_KEY
+
+    local_now = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    earlier = local_now - dt.timedelta(minutes=30)
+    schedule = _schedule(world, recurrence="daily", time_of_day=f"{earlier:%H:%M}", period_kind="month")
+    schedule_id = schedule.id
+    world.session.commit()
+    go = tmp_path / "go"
+    env = {**os.environ, "JICENG_INSTANCE_PATH": str(tmp_path / "instance")}
+    ready = [tmp_path / f"ready-{n}" for n in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-c", SCHEDULER_PROCESS, database_url, str(go), SECRET_KEY,
+                               str(flag)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             for flag in ready]
+    import time
+
+    while not all(flag.exists() for flag in ready):  # both built their app: release them together
+        assert all(p.poll() is None for p in procs), [p.communicate()[0] for p in procs]
+        time.sleep(0.05)
+    go.write_text("go")
+    outputs = [p.communicate(timeout=180)[0].decode(errors="replace") for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    world.session.expire_all()
+    made = world.session.query(BriefingRun).filter_by(schedule_id=schedule_id).all()
+    assert len(made) == 1, outputs
+    assert made[0].state == "succeeded" and made[0].pdf.startswith(b"%PDF")
+    assert [d.user_id for d in world.session.query(BriefingDelivery)] == [world.user("lingdao").id]
