@@ -46,7 +46,42 @@ class SessionEpoch(Model):
 def install(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = nonce
     app.after_request(_set_headers)
+    app.before_request(_refuse_what_fab_cannot_answer)
     _install_session_epochs(app)
+
+
+# -- Flask-AppBuilder's generic routes --------------------------------------------------------
+
+
+def _refuse_what_fab_cannot_answer():
+    """Every model view has ``/action/<name>/<pk>``, ``/action_post`` and
+    ``/download/<filename>`` routes.  An unknown action name makes Flask-AppBuilder fail with a
+    500 before it checks permissions (so does a multiple-row action sent to the one-row
+    route), and downloads read files from ``UPLOAD_FOLDER``, which the
+    console never uses (its files live in the database): both are answered as not found."""
+    from flask import abort, current_app, request
+
+    view_name, _, method = (request.endpoint or "").rpartition(".")
+    if method not in ("action", "action_post", "download"):
+        return None
+    views = current_app.extensions.get("console.views_by_endpoint")
+    if views is None:
+        views = {v.endpoint: v for v in current_app.appbuilder.baseviews}
+        current_app.extensions["console.views_by_endpoint"] = views
+    view = views.get(view_name)
+    if view is None:
+        return None
+    actions = getattr(view, "actions", None) or {}
+    if method == "action":
+        action = actions.get((request.view_args or {}).get("name"))
+        # A multiple-row action called on one row gets a row where it expects a list.
+        if action is None or not getattr(action, "single", True):
+            abort(404)
+    if method == "action_post" and request.form.get("action") not in actions:
+        abort(404)
+    if method == "download" and not current_app.config.get("UPLOAD_FOLDER"):
+        abort(404)
+    return None
 
 
 # -- headers --------------------------------------------------------------------------------

@@ -100,9 +100,9 @@ def _visits(county_code: str, n: int) -> dict[str, int]:
 def _nameplates(county_code: str) -> dict[str, int]:
     from werkzeug.datastructures import FileStorage
 
-    from plugins.nameplates import inspections
+    from plugins.nameplates import inspections, rectification
     from plugins.nameplates.inspections import InspectionInput, PlaqueInput
-    from plugins.nameplates.models import RectificationOrder, Reinspection
+    from plugins.nameplates.models import RectificationOrder
 
     session = _session()
     inspector = user(INSPECTORS[county_code])
@@ -122,7 +122,8 @@ def _nameplates(county_code: str) -> dict[str, int]:
     session.commit()
     pending = submit(village_in(county_code, 1), [("村党组织", "outside")])
     order = session.query(RectificationOrder).filter_by(inspection_id=found.id).first()
-    reinspection = session.query(Reinspection).order_by(Reinspection.id.desc()).first()
+    reinspection = rectification.schedule_reinspection(session, found, "安全测试复查")
+    session.commit()
     from console.models import Attachment
 
     photo = session.query(Attachment).filter_by(owner="nameplates.inspection", owner_id=pending.id).one()
@@ -130,8 +131,7 @@ def _nameplates(county_code: str) -> dict[str, int]:
            "village": found.region_id}
     if order is not None:
         ids["order"] = order.id
-    if reinspection is not None:
-        ids["reinspection"] = reinspection.id
+    ids["reinspection"] = reinspection.id
     return ids
 
 
@@ -172,7 +172,7 @@ def _example(county_code: str) -> dict[str, int]:
 
 def _core(county_code: str) -> dict[str, int]:
     from console import imports, notifications
-    from console.briefings import periods, runs
+    from console.briefings import periods, runs, schedules
 
     session = _session()
     inspector = user(INSPECTORS[county_code])
@@ -180,4 +180,11 @@ def _core(county_code: str) -> dict[str, int]:
     session.commit()
     job = imports.create_job("visits", "enterprises", "企业.xlsx", user_id=inspector.id)
     run = runs.create(region(county_code), periods.last_complete("month", TODAY), user=user("admin"))
-    return {"notification": note.id, "import_job": job, "briefing_run": run.id}
+    schedule = schedules.save(session, {
+        "name": f"{region(county_code).name}月报", "recurrence": "monthly", "day_of_month": 1,
+        "time_of_day": "08:00", "period_kind": "month", "region_id": region(county_code).id,
+        "recipient_users": [user("lingdao").id], "sections": list(schedules.briefing_plugins())},
+        actor=user("admin"))
+    session.commit()
+    return {"notification": note.id, "import_job": job, "briefing_run": run.id,
+            "briefing_schedule": schedule.id}

@@ -1,0 +1,344 @@
+"""Every route of the live URL map and every operation of the OpenAPI spec, under every role,
+against the expected outcome committed in ``authorization.tsv``; then the rules the matrix alone
+cannot show: records outside a user's region are not found, an owner manages only their own
+plugin, nobody reviews their own inspection, nobody alters the audit log.
+
+Parameters of a route are filled with real records in 昭阳区 (built through the modules'
+services), so the 镇雄县 inspector's column proves the regional scope route by route.  Requests
+that change state are sent only where the table expects a refusal, and nothing may change.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD
+from tests.security import records
+
+TABLE = Path(__file__).with_name("authorization.tsv")
+ROLES = ("anonymous", "admin", "visits_owner", "nameplates_owner", "talent_owner", "example_owner",
+         "zhaoyang", "zhenxiong", "lingdao")
+OUTCOMES = {
+    "ok": "answered (2xx, or a redirect elsewhere than the login page)",
+    "login": "sent to the login page (pages) or 401 (API)",
+    "deny": "403",
+    "gone": "404: not there, outside the user's region, or a switched-off plugin",
+    "-": "a change this role may make: not sent",
+}
+SAFE_METHODS = {"GET"}
+# What a change a role may make answers when sent without a valid form: done, or the form again.
+ALLOWED_CHANGE = {"ok", "400", "422"}
+# GET routes that change state: Flask-AppBuilder deletes and runs actions on GET, logout ends
+# the session.  They are treated like POST.
+_UNSAFE_GET = re.compile(r"/(delete|action)/|^/logout/$")
+# Public by design: the login page, the health check, certificate verification, static files.
+PUBLIC = {"/login/", "/health", "/verify/<path:token>", "/static/<path:filename>",
+          "/static/appbuilder/<path:filename>"}
+
+# Cells where the console does not yet answer what the table expects, each with the reason.
+# The test fails when such a cell starts answering as expected, so that its entry is removed.
+KNOWN_GAPS = {
+    (role, "GET", rule): "nameplates' attachment check (_visible) asks only whether the record is in the "
+                         "user's region, not whether the user may see nameplates records at all"
+    for role in ("visits_owner", "talent_owner", "example_owner")
+    for rule in ("/console/attachments/<int:ident>", "/console/attachments/<int:ident>/thumbnail")
+}
+
+# Which record fills a route's id, by the table of the view's model (or by endpoint).
+RECORD_OF_TABLE = {
+    "visits_enterprise": "enterprise", "visits_team": "team", "visits_department": "department",
+    "visits_visit": "visit", "visits_problem": "problem",
+    "nameplates_inspection": "inspection", "nameplates_rectification": "order",
+    "nameplates_reinspection": "reinspection",
+    "talent_person": "person", "talent_certificate": "certificate", "talent_registration": "registration",
+    "talent_education": "education", "talent_supervision": "supervision",
+    "talent_supervision_session": "supervision_session", "example_note": "example_note",
+    "attachment": "attachment", "notification": "notification", "import_job": "import_job",
+    "briefing_run": "briefing_run", "briefing_schedule": "briefing_schedule", "region": "county",
+    "ab_user": "user",
+}
+RECORD_OF_ENDPOINT = {
+    "NameplatesInspectionsView": "pending_inspection", "NameplatesOrderView": "order",
+    "NameplatesLedgerView": "village", "AttachmentView": "attachment", "InboxView": "notification",
+    "ImportsView": "import_job", "BriefingFilesView": "briefing_run",
+    "BriefingsView.run": "briefing_run", "BriefingsView.status": "briefing_run",
+    "BriefingsView": "briefing_schedule",
+    "TalentCertificateView": "certificate", "TalentPersonView": "person",
+    "TalentRegistrationView": "registration",
+}
+CONSTANTS = {
+    "filename": "absent.txt", "version": "v1", "locale": "zh", "group_by": "0", "plugin": "visits",
+    "kind": "enterprises",
+}
+STATIC_FILES = {"static": "console.css", "appbuilder.static": "js/ab.js"}
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+def read_table() -> dict[tuple[str, str], dict[str, str]]:
+    table = {}
+    with open(TABLE, encoding="utf-8") as fh:
+        rows = [line for line in fh if line.strip() and not line.startswith("#")]
+    for number, row in enumerate(csv.reader(rows, delimiter="\t"), start=1):
+        method, rule, *cells = row
+        assert len(cells) == len(ROLES), f"{TABLE.name}: line for {method} {rule} needs {len(ROLES)} cells"
+        assert (method, rule) not in table, f"{TABLE.name}: {method} {rule} appears twice"
+        for cell in cells:
+            assert cell in OUTCOMES or cell.isdigit(), f"{TABLE.name}: {method} {rule}: unknown outcome {cell!r}"
+        table[(method, rule)] = dict(zip(ROLES, cells))
+    return table
+
+
+def live_routes(app) -> set[tuple[str, str]]:
+    return {(method, rule.rule) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def _spec_form(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def spec_operations(app) -> set[tuple[str, str]]:
+    client = app.test_client()
+    _login(client, "admin")
+    spec = client.get("/api/v1/_openapi").get_json()
+    base = spec["servers"][0]["url"].rstrip("/") if spec.get("servers") else "/api/v1"
+    base = re.sub(r"^https?://[^/]+", "", base)
+    return {(method.upper(), base + path) for path, item in spec["paths"].items()
+            for method in item if method.upper() in {"GET", "POST", "PUT", "DELETE", "PATCH"}}
+
+
+def is_unsafe(method: str, rule: str) -> bool:
+    return method not in SAFE_METHODS or bool(_UNSAFE_GET.search(rule))
+
+
+# -- signing in and filling routes ----------------------------------------------------------
+
+
+def _login(client, username: str) -> None:
+    password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
+    response = client.post("/login/", data={"username": username, "password": password})
+    assert response.status_code == 302 and "/login" not in response.headers["Location"], username
+
+
+def _token(client, username: str) -> str:
+    password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
+    response = client.post("/api/v1/security/login",
+                           json={"username": username, "password": password, "provider": "db"})
+    assert response.status_code == 200, username
+    return response.get_json()["access_token"]
+
+
+def _views(app) -> dict[str, object]:
+    return {view.endpoint: view for view in app.appbuilder.baseviews}
+
+
+def _first_id(model) -> int:
+    from sqlalchemy import inspect as sa_inspect
+
+    from console.extensions import db
+
+    key = sa_inspect(model).primary_key[0]
+    return db.session.query(key).order_by(key).limit(1).scalar() or 0
+
+
+def fill(app, rule, ids: dict) -> str:
+    """A concrete URL for ``rule`` with real records of 昭阳区 in it."""
+    view_name, _, method = rule.endpoint.partition(".")
+    view = _views(app).get(view_name)
+    values = {}
+    for arg in rule.arguments:
+        if arg == "filename" and rule.endpoint in STATIC_FILES:
+            values[arg] = STATIC_FILES[rule.endpoint]
+        elif arg == "token":
+            values[arg] = ids["token"]
+        elif arg == "name" and "/action/" in rule.rule:
+            values[arg] = next(iter(getattr(view, "actions", {}) or {"muldelete": None}))
+        elif arg == "name":
+            values[arg] = "visits"
+        elif arg in CONSTANTS:
+            values[arg] = CONSTANTS[arg]
+        else:
+            values[arg] = _record_id(view, rule.endpoint, ids)
+    return rule.rule if not values else _build(app, rule, values)
+
+
+def _build(app, rule, values) -> str:
+    adapter = app.url_map.bind("localhost")
+    return adapter.build(rule.endpoint, values, method=next(iter(rule.methods - {"HEAD", "OPTIONS"})))
+
+
+def _record_id(view, endpoint: str, ids: dict) -> int:
+    kind = RECORD_OF_ENDPOINT.get(endpoint) or RECORD_OF_ENDPOINT.get(endpoint.partition(".")[0])
+    if kind is None and view is not None and getattr(view, "datamodel", None) is not None:
+        model = view.datamodel.obj
+        kind = RECORD_OF_TABLE.get(model.__tablename__)
+        if kind is None:
+            return _first_id(model)
+    if kind is None:
+        return 0
+    return ids.get(kind, 0)
+
+
+# Flask-AppBuilder refuses an action by flashing this and sending the user back.
+_DENIED_FLASHES = {"Access is Denied", "没有访问权限，或登录已过期：请登录后再试"}
+
+
+def outcome(response, client=None) -> str:
+    code = response.status_code
+    if code in (301, 302, 303, 307, 308):
+        if "/login" in response.headers.get("Location", ""):
+            return "login"
+        if client is not None and _flashed_denial(client):
+            return "deny"
+        return "ok"
+    if code == 401:
+        return "login"
+    if code == 403:
+        return "deny"
+    if code == 404:
+        return "gone"
+    if 200 <= code < 300:
+        return "ok"
+    return str(code)
+
+
+def _flashed_denial(client) -> bool:
+    with client.session_transaction() as sess:
+        flashes = sess.pop("_flashes", [])
+    return any(str(message) in _DENIED_FLASHES for _, message in flashes)
+
+
+def request(client, headers, method, rule, url, ids) -> str:
+    """Send one request of the matrix and name its outcome."""
+    api = rule.startswith("/api/")
+    kwargs = {"headers": headers} if api and headers else {}
+    if api and method in ("POST", "PUT", "PATCH"):
+        kwargs["json"] = {}
+    if rule.endswith("/action_post"):
+        # A real action on a real row: otherwise Flask-AppBuilder answers 400 before it checks
+        # who is asking.
+        kwargs["data"] = {"action": ids["action_names"].get(rule, "muldelete"), "rowid": ids["action_row"]}
+    _flashed_denial(client)  # forget what earlier requests flashed
+    response = client.open(url, method=method, **kwargs)
+    got = outcome(response, client)
+    response.close()
+    return got
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(app):
+    """Records of every module in both counties; {"zhaoyang": ids, "zhenxiong": ids}."""
+    from console.extensions import db
+
+    with app.app_context():
+        built = {"zhaoyang": records.build(records.ZHAOYANG, 1), "zhenxiong": records.build(records.ZHENXIONG, 2)}
+        for name, code in records.COUNTIES.items():
+            built[name]["county"] = records.region(code).id
+            built[name]["user"] = records.user(name).id
+        db.session.remove()
+    # The scheduler's heartbeat, so /health answers as on a running console.
+    from console import scheduler
+
+    scheduler.beat(app)
+    built["zhaoyang"]["action_names"] = {
+        rule.rule: next(iter(_views(app)[rule.endpoint.partition(".")[0]].actions or {"muldelete": 0}))
+        for rule in app.url_map.iter_rules() if rule.rule.endswith("/action_post")}
+    built["zhaoyang"]["action_row"] = 1
+    return built
+
+
+def _state(url: str):
+    from tests.security.test_backup import snapshot
+
+    return snapshot(url)
+
+
+def sweep(app, role: str, ids: dict, table, database_url: str, only_refusals: bool = True) -> list[str]:
+    """Send every route of the table as ``role``; return the differences from the table."""
+    client = app.test_client()
+    headers = {}
+    if role != "anonymous":
+        _login(client, role)
+        headers = {"Authorization": "Bearer " + _token(app.test_client(), role)}
+    rules = {(m, r.rule): r for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    with app.app_context():
+        urls = {key: fill(app, rule, ids) for key, rule in rules.items()}
+    problems = []
+    unsafe = []
+    for (method, rule), expected in sorted(table.items()):
+        if (method, rule) not in rules:
+            continue  # reported by test_every_route_has_an_entry
+        if is_unsafe(method, rule):
+            unsafe.append((method, rule))
+            continue
+        problems += _check(client, headers, method, rule, urls[(method, rule)], expected[role], role, ids)
+    before = _state(database_url)
+    # Deletions last, so a refused one never hides what another request would have met.
+    for method, rule in sorted(unsafe, key=lambda k: ("delete" in k[1] or k[0] == "DELETE", k)):
+        expected = table[(method, rule)][role]
+        if expected == "-" and only_refusals:
+            continue
+        problems += _check(client, headers, method, rule, urls[(method, rule)], expected, role, ids)
+    after = _state(database_url)
+    changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+    if only_refusals and changed:
+        problems.append(f"{role}: refused requests changed the tables {changed}")
+    return problems
+
+
+def _check(client, headers, method, rule, url, expected, role, ids) -> list[str]:
+    got = request(client, headers, method, rule, url, ids)
+    if is_unsafe(method, rule) and got in ALLOWED_CHANGE and expected == "-":
+        got = "-"
+    gap = KNOWN_GAPS.get((role, method, rule))
+    if gap and got == expected:
+        return [f"{role:<16} {method:<6} {rule}: now answers {got} as expected; remove it from KNOWN_GAPS"]
+    if got != expected and not gap:
+        return [f"{role:<16} {method:<6} {rule}  ({url}): expected {expected}, got {got}"]
+    return []
+
+
+# -- the tests --------------------------------------------------------------------------------
+
+
+def test_every_route_and_api_operation_has_an_entry(app):
+    table = read_table()
+    live = live_routes(app)
+    missing = sorted(live - set(table))
+    assert not missing, ("routes without an entry in tests/security/authorization.tsv; add a line "
+                         "(method, rule, one outcome per role) for each:\n"
+                         + "\n".join(f"  {m}\t{r}" for m, r in missing))
+    stale = sorted(set(table) - live)
+    assert not stale, ("entries in tests/security/authorization.tsv for routes that no longer exist; "
+                       "remove:\n" + "\n".join(f"  {m}\t{r}" for m, r in stale))
+    in_spec = spec_operations(app)
+    assert in_spec, "the OpenAPI spec lists no operations"
+    known = {(m, _spec_form(r)) for m, r in table}
+    undocumented = sorted(op for op in in_spec if op not in known)
+    assert not undocumented, ("API operations in the OpenAPI spec without an entry in "
+                              "tests/security/authorization.tsv:\n"
+                              + "\n".join(f"  {m}\t{p}" for m, p in undocumented))
+
+
+def test_public_routes_are_the_only_ones_open_to_anonymous_visitors():
+    table = read_table()
+    open_to_all = {rule for (method, rule), cells in table.items() if cells["anonymous"] == "ok"}
+    assert open_to_all <= PUBLIC | {"/logout/", "/back", "/lang/<string:locale>", "/", "/api/v1/security/login"}, \
+        sorted(open_to_all - PUBLIC)
+    for rule in PUBLIC:
+        assert table[("GET", rule)]["anonymous"] == "ok", rule
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_route_answers_each_role_as_the_table_says(app, world, database_url, role):
+    problems = sweep(app, role, world["zhaoyang"], read_table(), database_url)
+    assert not problems, f"{len(problems)} cells differ from tests/security/authorization.tsv:\n" + "\n".join(problems)
