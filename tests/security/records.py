@@ -1,5 +1,6 @@
 """Records of every module in 昭阳区 and in 镇雄县, built through the modules' own services, for
-the authorization matrix and the backup round trip."""
+the authorization matrix and the backup round trip; and a snapshot of every table to compare
+the database before and after."""
 
 from __future__ import annotations
 
@@ -7,12 +8,30 @@ import datetime as dt
 import io
 import uuid
 
+import sqlalchemy as sa
+
 ZHAOYANG = "530602"
 ZHENXIONG = "530627"
 COUNTIES = {"zhaoyang": ZHAOYANG, "zhenxiong": ZHENXIONG}
 #: Each county's inspector, who submits that county's inspections.
 INSPECTORS = {ZHAOYANG: "zhaoyang", ZHENXIONG: "zhenxiong"}
 TODAY = dt.date.today()
+
+
+def snapshot(url: str) -> dict[str, list[dict]]:
+    """Every row of every table, in primary-key order, values as Python compares them."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    meta = sa.MetaData()
+    meta.reflect(bind=engine)
+    out = {}
+    with engine.connect() as conn:
+        for name, table in sorted(meta.tables.items()):
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows = conn.execute(sa.select(table).order_by(*order)).all()
+            out[name] = [{key: bytes(v) if isinstance(v, memoryview) else v for key, v in row._mapping.items()}
+                         for row in rows]
+    engine.dispose()
+    return out
 
 
 def jpeg(width: int = 64, height: int = 48, colour=(200, 30, 30)) -> bytes:

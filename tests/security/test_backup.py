@@ -15,22 +15,7 @@ import sqlalchemy as sa
 
 from tests import conftest
 from tests.security import records
-
-
-def snapshot(url: str) -> dict[str, list[dict]]:
-    """Every row of every table, in primary-key order, values as Python compares them."""
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    meta = sa.MetaData()
-    meta.reflect(bind=engine)
-    out = {}
-    with engine.connect() as conn:
-        for name, table in sorted(meta.tables.items()):
-            order = list(table.primary_key.columns) or list(table.columns)
-            rows = conn.execute(sa.select(table).order_by(*order)).all()
-            out[name] = [{key: bytes(v) if isinstance(v, memoryview) else v for key, v in row._mapping.items()}
-                         for row in rows]
-    engine.dispose()
-    return out
+from tests.security.records import snapshot
 
 
 def _populate(app):
