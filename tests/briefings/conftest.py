@@ -64,3 +64,15 @@ def pdf_fonts(data: bytes, tmp_path) -> str:
 
 
 requires_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+
+
+def pdf_links(data: bytes, tmp_path) -> list[str]:
+    """The link targets of the PDF's annotations (pdftohtml reads them out)."""
+    import html
+    import re
+
+    path = tmp_path / "links.pdf"
+    path.write_bytes(data)
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", str(path)], capture_output=True,
+                         text=True, check=True).stdout
+    return [html.unescape(h) for h in re.findall(r'<a href="([^"]*)"', xml)]

@@ -6,7 +6,7 @@ import re
 from console.briefings import schedules
 from console.briefings.models import BriefingDelivery, BriefingRun
 
-from .conftest import ZHENXIONG, pdf_fonts, requires_poppler
+from .conftest import ZHENXIONG, pdf_fonts, pdf_links, requires_poppler
 
 TOFU = re.compile("[\u25a1\ufffd\u3013]")  # □, the replacement character, 〓
 
@@ -30,6 +30,11 @@ def test_cli_writes_a_real_pdf_with_chinese_text_and_numbers(world, activity, mo
     assert re.search(r"增加\s*4\s*次", text)
     assert re.search(r"镇雄县\s+2\s+2\b", text)
     assert not TOFU.search(text)
+    # Every number links to the filtered list behind it, on the console's address.
+    links = pdf_links(data, tmp_path)
+    zhenxiong = world.region(ZHENXIONG).id
+    assert f"https://jiceng.example.cn/visits/visits/list/?start={month.start}&end={month.end}" in links
+    assert f"https://jiceng.example.cn/visits/visits/list/?county={zhenxiong}&start={month.start}&end={month.end}" in links
     # Every embedded face is the Simplified-Chinese one: no Japanese glyph shapes.
     faces = set(re.findall(r"NOTOSANSCJK(\w\w)", re.sub(r"[-\s]", "", pdf_fonts(data, tmp_path)).upper()))
     assert faces == {"SC"}

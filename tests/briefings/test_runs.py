@@ -12,7 +12,7 @@ from console.briefings import document, periods, runs, schedules
 from console.briefings.models import BriefingDelivery, BriefingRun
 from console.models import Notification, PluginState, utcnow
 
-from .conftest import ZHAOYANG, ZHENXIONG, pdf_text, requires_poppler
+from .conftest import ZHENXIONG, pdf_links, pdf_text, requires_poppler
 
 UTC = dt.UTC
 
@@ -297,3 +297,45 @@ def test_two_scheduler_processes_make_one_briefing_per_slot(world, activity, dat
     assert len(made) == 1, outputs
     assert made[0].state == "succeeded" and made[0].pdf.startswith(b"%PDF")
     assert [d.user_id for d in world.session.query(BriefingDelivery)] == [world.user("lingdao").id]
+
+
+class Ledger:
+    """A plugin offering an appendix ledger: one row per village, each linked."""
+
+    __plugin_name__ = "ledger"
+
+    from console import hookimpl
+
+    @hookimpl
+    def plugin_info(self):
+        from console import PluginInfo
+
+        return PluginInfo(name="ledger", title="台账模块")
+
+    @hookimpl
+    def briefing_sections(self, period, region):
+        from console.briefings import Cell, Section, Table
+
+        rows = [[f"示例村{n:04d}", Cell("已规范", f"/ledger/{n}"), n] for n in range(1, 301)]
+        return [Section("台账情况", text="各村挂牌情况见附录。",
+                        appendix=[Table("各村挂牌台账", ["村(社区)", "状态", "序号"], rows, widths=[50, 30, 20])])]
+
+
+@requires_poppler
+def test_appendix_ledger_is_printed_at_the_end_with_links(make_app, world, month, tmp_path):
+    app = make_app(EXTRA_PLUGINS=[Ledger()], BASE_URL="https://jiceng.example.cn")
+    with app.app_context():
+        from console import plugins
+        from console.extensions import db
+        from console.models import Region
+
+        plugins.set_enabled("ledger", True)
+        city = db.session.query(Region).filter_by(code="530600").one()
+        done = runs.execute(runs.create(city, month, sections=["visits", "ledger"]).id)
+        assert done.state == "succeeded", done.error
+        assert done.pages >= 8
+        text = pdf_text(done.pdf, tmp_path)
+        assert "附录一" in text and "各村挂牌台账" in text and "示例村0300" in text
+        assert text.index("示例村0001") > text.index("三、台账情况")
+        links = pdf_links(done.pdf, tmp_path)
+        assert "https://jiceng.example.cn/ledger/300" in links
