@@ -6,6 +6,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .errors import ConsoleError
@@ -19,6 +20,7 @@ MESSAGES = {
     403: ("没有权限", "您没有访问此页面的权限。"),
     404: ("页面不存在", "您要找的页面或记录不存在，或不在您的管辖范围内。"),
     405: ("请求方式不被允许", "此地址不支持这种请求方式。"),
+    409: ("记录已被修改", "该记录已被他人修改，您看到的是旧版本；请刷新页面后重新填写。"),
     410: ("已撤销", "该记录已被撤销。"),
     413: ("文件太大", "上传的文件超过了允许的大小。"),
     429: ("操作太频繁", "尝试次数过多，请稍后再试。"),
@@ -62,6 +64,15 @@ def install(app) -> None:
     @app.errorhandler(ConsoleError)
     def _console(exc):
         return _answer(exc.status, exc.message)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc):
+        # Two people saved the same versioned record at once (the version check passed for both
+        # before either committed): the database kept the first, the second is told so.
+        from .extensions import db
+
+        db.session.rollback()
+        return _answer(409)
 
     @app.errorhandler(HTTPException)
     def _http(exc):
