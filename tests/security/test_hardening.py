@@ -221,7 +221,7 @@ BROWSER_PAGES = [
 
 
 @pytest.mark.browser
-def test_no_page_breaks_under_the_policy_in_chromium(page, live_server):
+def test_no_page_breaks_under_the_policy_in_chromium(world, page, live_server):
     violations = []
     page.on("console", lambda msg: violations.append(msg.text)
             if "Content Security Policy" in msg.text or "Refused to" in msg.text else None)
@@ -238,4 +238,12 @@ def test_no_page_breaks_under_the_policy_in_chromium(page, live_server):
     # select2 turned the region picker into its own widget: FAB's scripts ran.
     page.goto(live_server + "/regionview/add")
     page.wait_for_selector(".select2-container", timeout=15000)
+    # A template's inline confirm() handler runs (allowed by its hash): dismissing it keeps the record.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.goto(live_server + f"/visits/enterprises/show/{world['zhaoyang']['enterprise']}")
+    page.get_by_role("button", name="删除该企业").click()
+    page.wait_for_load_state("networkidle")
+    assert asked == ["确定删除该企业？"]
+    assert page.goto(live_server + f"/visits/enterprises/show/{world['zhaoyang']['enterprise']}").status == 200
     assert violations == [] and errors == [], violations + errors
