@@ -6,6 +6,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -27,6 +28,10 @@ MESSAGES = {
     500: ("服务器内部错误", "处理请求时出错，已记录日志，请稍后重试或联系管理员。"),
     503: ("服务暂不可用", "服务暂时不可用，请稍后重试。"),
 }
+DATABASE_AWAY = "数据库暂时无法连接，本次操作未完成，请稍后重试。"
+DISK_FULL = "服务器存储空间已满，本次提交未保存。请联系管理员清理存储空间后重试。"
+# SQLite's and PostgreSQL's words for a full disk (PostgreSQL's SQLSTATE class 53 too).
+_FULL_WORDS = ("database or disk is full", "No space left on device", "could not extend file")
 
 
 def _wants_json() -> bool:
@@ -73,6 +78,22 @@ def install(app) -> None:
 
         db.session.rollback()
         return _answer(409)
+
+    @app.errorhandler(OperationalError)
+    def _database(exc):
+        # The database went away, or its disk is full: nothing was saved (the transaction is
+        # rolled back), and the person is told which, not shown a bare 500.
+        from .extensions import db
+
+        log.exception("database error on %s %s", request.method, request.path)
+        try:
+            db.session.rollback()
+        except Exception:
+            log.warning("rollback after a database error failed", exc_info=True)
+        cause = str(getattr(exc, "orig", exc))
+        code = getattr(getattr(exc, "orig", None), "pgcode", None) or ""
+        full = code.startswith("53") or any(word in cause for word in _FULL_WORDS)
+        return _answer(503, DISK_FULL if full else DATABASE_AWAY)
 
     @app.errorhandler(HTTPException)
     def _http(exc):
