@@ -6,15 +6,22 @@ response carries ``X-SQL-Queries``, the statements run before its headers were s
 app's code is touched.  A sync worker serves one request at a time, so one counter suffices.
 """
 
+import os
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 HEADER = "X-SQL-Queries"
+# Set BENCH_SQL_LOG to a file to see the statements of each request (when looking for which).
+SQL_LOG = os.environ.get("BENCH_SQL_LOG")
 _count = [0]
 
 
 def _on_execute(conn, cursor, statement, parameters, context, executemany):
     _count[0] += 1
+    if SQL_LOG:
+        with open(SQL_LOG, "a") as fh:
+            fh.write(f"{os.getpid()} {' '.join(statement.split())[:300]}\n")
 
 
 class CountingMiddleware:
@@ -23,6 +30,9 @@ class CountingMiddleware:
 
     def __call__(self, environ, start_response):
         _count[0] = 0
+        if SQL_LOG:
+            with open(SQL_LOG, "a") as fh:
+                fh.write(f"{os.getpid()} -- {environ.get('PATH_INFO')}?{environ.get('QUERY_STRING')}\n")
 
         def counted(status, headers, exc_info=None):
             headers.append((HEADER, str(_count[0])))
