@@ -19,7 +19,7 @@ def run(schedule_id, scope_text, period_text, out_path, *, fail) -> None:
             if not (scope_text and period_text):
                 fail("请给出 --schedule ID，或同时给出 --scope 与 --period")
             region = runs.find_region(db.session, scope_text)
-            period = periods.parse(period_text, today=dt.date.today())
+            period = periods.parse(period_text, today=runs.local_today())
             ids = [runs.create(region, period).id]
     except ConsoleError as exc:
         fail(exc.message)

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import traceback
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template

@@ -5,10 +5,9 @@ import datetime as dt
 import json
 import threading
 
-import pytest
 
 from console import notifications
-from console.briefings import document, periods, runs, schedules
+from console.briefings import document, runs, schedules
 from console.briefings.models import BriefingDelivery, BriefingRun
 from console.models import Notification, PluginState, utcnow
 
