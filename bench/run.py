@@ -33,7 +33,6 @@ class Result:
     timings: dict
     rows: list = field(default_factory=list)  # (endpoint, {"console": Timings, "bare": Timings}, {app: peak rss})
     concurrent: dict = field(default_factory=dict)  # title -> app -> Timings
-    clients: int = 8
     concurrent_rss: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)  # app -> (rss after 10, rss after N)
     io: dict = field(default_factory=dict)
@@ -170,7 +169,7 @@ def run(kind: str, workdir: Path, opts: Options) -> Result:
         _say(f"{kind}: {facts['enterprises']:,} enterprises; init {db.timings['init']:.1f} s, "
              f"demo {db.timings['demo']:.1f} s")
         version = data.postgres_version() if kind == "postgres" else _sqlite_version()
-        result = Result(kind, version, facts, dict(db.timings), clients=opts.clients)
+        result = Result(kind, version, facts, dict(db.timings))
         eps = endpoints.build(facts["county_id"], facts["show_id"])
         apps = _Apps(db, workdir, opts.workers)
         try:
