@@ -8,6 +8,7 @@ limits its own address space (RLIMIT_AS) and is killed when it overruns its time
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -84,8 +85,12 @@ def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
             stderr = fh.read()
         if child.returncode == EXIT_NO_FONT:
             raise RenderError(NO_FONT)
-        if child.returncode == EXIT_MEMORY or "MemoryError" in stderr:
+        if child.returncode == EXIT_MEMORY or "MemoryError" in stderr or "Cannot allocate memory" in stderr:
             raise RenderError(f"排版所需内存超过上限（{memory_mb} MB），已终止排版进程")
+        if child.returncode < 0:
+            # Native code (cairo, pango) that cannot allocate may abort instead of raising.
+            raise RenderError(f"排版进程异常终止（信号 {-child.returncode}），可能是所需内存超过上限"
+                              f"（{memory_mb} MB）")
         if child.returncode != 0:
             last = (stderr.strip().splitlines() or [f"退出码 {child.returncode}"])[-1]
             raise RenderError(f"排版进程失败：{last[:300]}")
@@ -123,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.target, "wb") as fh:
             fh.write(result.pdf)
     except MemoryError:
+        sys.stderr.write("MemoryError\n")
+        return EXIT_MEMORY
+    except OSError as exc:
+        if exc.errno != errno.ENOMEM:
+            raise
         sys.stderr.write("MemoryError\n")
         return EXIT_MEMORY
     sys.stdout.write(json.dumps({"pages": result.pages}))

@@ -204,7 +204,7 @@ def test_the_render_memory_limit_fails_the_run_with_a_message(world, app, month)
     app.config["BRIEFING_RENDER_MEMORY_MB"] = 60
     done = runs.execute(runs.create(world.region("530600"), month).id)
     assert done.state == "failed"
-    assert "内存超过上限（60 MB）" in done.error
+    assert "内存超过上限（60 MB）" in done.error, done.error
 
 
 def test_no_cjk_font_refuses_to_render(world, month, tmp_path, monkeypatch):
