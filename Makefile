@@ -51,7 +51,7 @@ test: venv fonts chromium
 	$(BIN)/pytest
 	@if $(BIN)/python -m tests.postgres_available; then \
 		echo "在 PostgreSQL 上再运行一遍 ..."; \
-		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser"; \
+		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser and not bench"; \
 	else \
 		echo "未找到 PostgreSQL（JICENG_TEST_POSTGRES_URL 或 127.0.0.1:5432）：只在 SQLite 上运行了测试。"; \
 	fi
@@ -60,7 +60,7 @@ test-sqlite: venv
 	$(BIN)/pytest
 
 test-postgres: venv
-	JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser"
+	JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser and not bench"
 
 bench: venv
 	$(BIN)/python -m bench

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask import g, has_app_context
+
 from . import audit
 from .extensions import db
 from .models import PluginSetting
@@ -21,15 +23,20 @@ def _declared(plugin: str, key: str):
 
 def get(plugin: str, key: str) -> Any:
     """The stored value, or the declared default."""
-    setting = _declared(plugin, key)
-    row = db.session.get(PluginSetting, (plugin, key))
-    return json.loads(row.value) if row else setting.default
+    _declared(plugin, key)
+    return values(plugin)[key]
 
 
 def values(plugin: str) -> dict[str, Any]:
-    info = registry().infos[plugin]
-    stored = {r.key: json.loads(r.value) for r in db.session.query(PluginSetting).filter_by(plugin=plugin)}
-    return {s.key: stored.get(s.key, s.default) for s in info.settings}
+    """Every setting of ``plugin``: one query per plugin and app context, i.e. per request or
+    job (a page may read a setting once per row it shows)."""
+    cache = g.setdefault("plugin_settings", {}) if has_app_context() else {}
+    if plugin not in cache:
+        info = registry().infos[plugin]
+        stored = {r.key: json.loads(r.value)
+                  for r in db.session.query(PluginSetting).filter_by(plugin=plugin)}
+        cache[plugin] = {s.key: stored.get(s.key, s.default) for s in info.settings}
+    return dict(cache[plugin])
 
 
 def save(plugin: str, submitted: dict[str, Any]) -> dict[str, str]:
@@ -53,4 +60,5 @@ def save(plugin: str, submitted: dict[str, Any]) -> dict[str, str]:
         audit.record("settings", entity="plugin", entity_id=plugin,
                      summary=f"修改插件“{info.title}”的设置", changes=changed)
     db.session.commit()
+    g.pop("plugin_settings", None)
     return {}
