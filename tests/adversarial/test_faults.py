@@ -212,8 +212,9 @@ def test_the_console_recovers_when_the_database_drops_every_connection(app, data
 # -- a full disk when saving a photo ---------------------------------------------------------
 
 
-def _noise_jpeg(side: int = 900) -> bytes:
-    """A photo that does not compress: random pixels."""
+def _noise_jpeg(side: int = 360) -> bytes:
+    """A photo that does not compress: random pixels.  Small enough that the whole request
+    stays under the test client's 500 KB in-memory limit (above it, its temporary file leaks)."""
     out = io.BytesIO()
     Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "JPEG", quality=95)
     return out.getvalue()
@@ -246,7 +247,7 @@ def test_a_full_disk_refuses_the_inspection_in_chinese_and_nothing_is_half_writt
     shutil.copy(source, target)
     filler = tiny_disk / "filler"
     free = shutil.disk_usage(tiny_disk).free
-    filler.write_bytes(b"\0" * max(free - 96 * 1024, 0))  # leave less than one photo
+    filler.write_bytes(b"\0" * max(free - 64 * 1024, 0))  # leave less than one photo
     full = make_app(DATABASE_URL=f"sqlite:///{target}")
     with full.app_context():
         county = db.session.query(Region).filter_by(code=ZHAOYANG).one()
