@@ -94,10 +94,10 @@ def test_a_worker_killed_during_an_import_leaves_the_table_as_before_and_the_job
         def job():
             return __import__("json").loads(browser.get(job_url + "/status")[2])
 
-        running = _until(lambda: (lambda j: j if j["state"] == "running" or j["finished"] else None)(job()),
-                         "the import to start")
-        victim = _worker_reading(server, instance / "imports")
-        killed = victim is not None and not running["finished"]
+        # The worker is found once it reads the file, so it is killed with the import under way.
+        victim = _until(lambda: _worker_reading(server, instance / "imports") or (job()["finished"] and -1),
+                        "the import to start", step=0.05)
+        killed = victim > 0
         if killed:
             os.kill(victim, signal.SIGKILL)
         final = _until(lambda: (lambda j: j if j["finished"] else None)(job()), "the job to end", step=0.5)
