@@ -350,6 +350,9 @@ def _pg_restore(engine, dump: Path) -> None:
     in_dump = {match.group(1) for line in listing.stdout.splitlines()
                if not line.startswith(";") and (match := _TABLE_ENTRY.search(line))}
     _drop_tables_not_in(engine, in_dump)
+    # Forced onto a database in use, a session holding a lock would make the restore wait
+    # forever; give up after a minute instead (the single transaction leaves nothing half done).
+    env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c lock_timeout=60000").strip()
     _run([tool, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
           "--exit-on-error", "--dbname", env["PGDATABASE"], str(dump)], env, "pg_restore 恢复")
 
@@ -361,6 +364,7 @@ def _drop_tables_not_in(engine, keep: set[str]) -> None:
     """Tables of revisions newer than the backup would stay behind ``--clean`` and break the
     next upgrade, which would try to create them again."""
     with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL lock_timeout = '60s'"))
         present = set(sa.inspect(conn).get_table_names(schema="public"))
         for name in sorted(present - keep):
             conn.execute(sa.text(f'DROP TABLE IF EXISTS public."{name}" CASCADE'))
