@@ -9,7 +9,8 @@ Styles allow ``'unsafe-inline'``: the templates use ``style=`` attributes throug
 
 Sessions: Flask's session is a signed cookie kept by the browser, so the server cannot delete
 it.  Each user has a session epoch in the database; a session remembers the epoch it was made
-in, logging out moves the epoch on, and a cookie from an older epoch is treated as signed out.
+in, logging out or a new password moves the epoch on, and a cookie from an older epoch is
+treated as signed out.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def install(app: Flask) -> None:
     app.after_request(_set_headers)
     app.before_request(_refuse_what_fab_cannot_answer)
     _install_session_epochs(app)
+    _install_password_listener()
 
 
 # -- Flask-AppBuilder's generic routes --------------------------------------------------------
@@ -176,6 +178,46 @@ def _install_session_epochs(app: Flask) -> None:
     sm.lm.user_loader(load_user_of_this_epoch)
     user_logged_in.connect(_fresh_session, app)
     user_logged_out.connect(_end_on_logout, app)
+
+
+def _install_password_listener() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from .security import ConsoleUser
+
+    if not event.contains(ConsoleUser.password, "set", _password_set):
+        event.listen(ConsoleUser.password, "set", _password_set)
+        event.listen(Session, "before_flush", _end_sessions_of_new_passwords)
+
+
+_NEW_PASSWORDS = "console.new_passwords"
+
+
+def _password_set(target, value, oldvalue, initiator) -> None:
+    """A new password (set by its owner, an admin or the command line) ends the sessions made
+    with the old one: a stolen cookie does not outlive the password change it prompted."""
+    from sqlalchemy.orm import object_session
+
+    owner_session = object_session(target)
+    if target.id is not None and value != oldvalue and owner_session is not None:
+        owner_session.info.setdefault(_NEW_PASSWORDS, set()).add(target.id)
+
+
+def _end_sessions_of_new_passwords(db_session, flush_context, instances) -> None:
+    user_ids = db_session.info.pop(_NEW_PASSWORDS, None)
+    if not user_ids:
+        return
+    with db_session.no_autoflush:
+        for user_id in user_ids:
+            row = db_session.get(SessionEpoch, user_id)
+            if row is None:
+                row = SessionEpoch(user_id=user_id, epoch=0)
+                db_session.add(row)
+            row.epoch += 1
+            # Who changed their own password stays signed in, on this device only.
+            if has_request_context() and str(session.get("_user_id")) == str(user_id):
+                session[EPOCH_KEY] = row.epoch
 
 
 def _fresh_session(sender, user, **extra) -> None:

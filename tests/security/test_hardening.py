@@ -155,6 +155,36 @@ def test_one_users_logout_leaves_other_users_signed_in(app, client, auth):
     assert _signed_in(admin)
 
 
+def test_a_new_password_ends_the_other_sessions_but_keeps_the_one_that_set_it(app, client, auth):
+    stolen = app.test_client()
+    stolen.post("/login/", data={"username": "zhaoyang", "password": DEMO_PASSWORD})
+    auth.login("zhaoyang")
+    new = "Another-Pass-2026!"
+    response = client.post("/resetmypassword/form", data={"password": new, "conf_password": new},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert _signed_in_as(client, "zhaoyang")
+    assert not _signed_in_as(stolen, "zhaoyang")
+
+
+def test_a_password_reset_by_an_admin_ends_the_users_sessions(app, client, auth):
+    from console.extensions import db
+    from console.security import ConsoleUser
+
+    user_device = app.test_client()
+    user_device.post("/login/", data={"username": "zhaoyang", "password": DEMO_PASSWORD})
+    assert _signed_in_as(user_device, "zhaoyang")
+    with app.app_context():
+        pk = db.session.query(ConsoleUser.id).filter_by(username="zhaoyang").scalar()
+    auth.login()
+    new = "Reset-By-Admin-2026!"
+    client.post(f"/resetpassword/form?pk={pk}", data={"password": new, "conf_password": new})
+    assert not _signed_in_as(user_device, "zhaoyang")
+    assert _signed_in(client)
+    user_device.post("/login/", data={"username": "zhaoyang", "password": new})
+    assert _signed_in_as(user_device, "zhaoyang")
+
+
 def _signed_in_as(client, username) -> bool:
     response = client.get("/users/userinfo/")
     return response.status_code == 200 and username in response.get_data(as_text=True)
