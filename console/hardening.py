@@ -1,4 +1,5 @@
-"""Security headers on every answer, and browser sessions that end when the user logs out.
+"""Security headers on every answer, browser sessions that end at logout, and 404 instead of
+a 500 from Flask-AppBuilder's generic routes.
 
 Content-Security-Policy: scripts only from the console itself or inline ones carrying this
 request's nonce (Flask-AppBuilder's templates print ``nonce="{{ baselib.get_nonce() }}"``, which
@@ -56,11 +57,11 @@ def install(app: Flask) -> None:
 
 
 def _refuse_what_fab_cannot_answer():
-    """Every model view has ``/action/<name>/<pk>``, ``/action_post`` and
-    ``/download/<filename>`` routes.  An unknown action name makes Flask-AppBuilder fail with a
-    500 before it checks permissions (so does a multiple-row action sent to the one-row
-    route), and downloads read files from ``UPLOAD_FOLDER``, which the
-    console never uses (its files live in the database): both are answered as not found."""
+    """Every model view has ``/action/<name>/<pk>``, ``/action_post`` and ``/download/<filename>``
+    routes.  An unknown action name makes Flask-AppBuilder fail with a 500 before it checks
+    permissions (so does a multiple-row action sent to the one-row route), and downloads read
+    files from ``UPLOAD_FOLDER``, which the console never uses (its files live in the database):
+    all of these are answered as not found."""
     from flask import abort, current_app, request
 
     view_name, _, method = (request.endpoint or "").rpartition(".")
@@ -165,6 +166,7 @@ def end_sessions(user_id: int) -> None:
 
 def _install_session_epochs(app: Flask) -> None:
     sm = app.appbuilder.sm
+    # flask-login keeps one loader; Flask-AppBuilder's is wrapped rather than replaced.
     load_user = sm.lm._user_callback
 
     def load_user_of_this_epoch(pk):
