@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from console import attachments, scope
 from console.extensions import db
 
 from .. import photos
 from ..api import NameplatesInspectionApi
 from ..models import Inspection, RectificationOrder
+from .inspections import PERMISSION as INSPECTIONS
 from .inspections import NameplatesInspectionListView, NameplatesInspectionsView
 from .ledger import NameplatesLedgerView
+from .rectification import PERMISSION as ORDERS
 from .rectification import NameplatesOrderListView, NameplatesOrderView, NameplatesReinspectionView
 from .registers import (
     NameplatesCertificateView,
@@ -21,8 +25,13 @@ from .registers import (
 CATEGORY = "nameplates"
 
 
-def _visible(model):
+def _visible(model, permission_view: str):
+    """A photo is seen by whoever may see its record: the right to the records' pages, and the
+    record inside the user's region."""
+
     def can_view(owner_id: int) -> bool:
+        if not current_app.appbuilder.sm.has_access("can_show", permission_view):
+            return False
         row = db.session.get(model, owner_id)
         return row is not None and scope.contains(row.region_id)
 
@@ -51,6 +60,6 @@ def register(appbuilder, title: str) -> None:
     appbuilder.add_view_no_menu(NameplatesOrderView)
     appbuilder.add_api(NameplatesInspectionApi)
 
-    attachments.register_owner(photos.INSPECTION, _visible(Inspection))
-    attachments.register_owner(photos.ORDER_BEFORE, _visible(RectificationOrder))
-    attachments.register_owner(photos.ORDER_AFTER, _visible(RectificationOrder))
+    attachments.register_owner(photos.INSPECTION, _visible(Inspection, INSPECTIONS))
+    attachments.register_owner(photos.ORDER_BEFORE, _visible(RectificationOrder, ORDERS))
+    attachments.register_owner(photos.ORDER_AFTER, _visible(RectificationOrder, ORDERS))
