@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(JICENG_PORT),8080)
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres bench venv fonts chromium clean help
+.PHONY: demo test stress test-sqlite test-postgres bench venv fonts chromium clean help
 
 help:
 	@echo "make demo   建环境、初始化数据库、载入昭通演示数据并启动控制台 (http://127.0.0.1:$(PORT)/)"
@@ -48,12 +48,22 @@ demo: venv fonts
 	JICENG_PORT=$(PORT) $(BIN)/jiceng serve
 
 test: venv fonts chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not stress"
 	@if $(BIN)/python -m tests.postgres_available; then \
 		echo "在 PostgreSQL 上再运行一遍 ..."; \
-		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser and not bench"; \
+		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser and not bench and not stress"; \
 	else \
 		echo "未找到 PostgreSQL（JICENG_TEST_POSTGRES_URL 或 127.0.0.1:5432）：只在 SQLite 上运行了测试。"; \
+	fi
+
+# Concurrent writers and injected faults (worker killed mid-import, renderer killed mid-briefing,
+# database connections dropped, a full disk): slower, on both databases.
+stress: venv fonts
+	$(BIN)/pytest -m stress
+	@if $(BIN)/python -m tests.postgres_available; then \
+		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m stress; \
+	else \
+		echo "未找到 PostgreSQL：只在 SQLite 上运行了压力测试。"; \
 	fi
 
 test-sqlite: venv

@@ -12,9 +12,14 @@ import datetime as dt
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from console.extensions import db
 
 from .conftest import ZHAOYANG, Browser
+
+# The heavy part of the campaign: `make stress` (CI runs it after `make test`).
+pytestmark = pytest.mark.stress
 
 SUBMISSIONS = 50
 SESSIONS = 10

@@ -26,6 +26,9 @@ from tests.conftest import BACKEND
 
 from .conftest import CHINESE, ZHAOYANG, Browser, login, multipart, start_server, stop_server
 
+# The heavy part of the campaign: `make stress` (CI runs it after `make test`).
+pytestmark = pytest.mark.stress
+
 WAIT = 180  # seconds: a generous bound for a shared 2-core machine, not a timing assertion
 
 
