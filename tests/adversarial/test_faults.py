@@ -230,7 +230,8 @@ def tiny_disk(tmp_path):
     mount.mkdir()
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True)
     if done.returncode != 0:
-        pytest.skip("no tmpfs here (mount refused): " + done.stderr.decode(errors="replace"))
+        pytest.skip("a full disk is simulated with a 24 MiB tmpfs, and this machine refused the mount "
+                    "(it needs root): " + done.stderr.decode(errors="replace").strip())
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
