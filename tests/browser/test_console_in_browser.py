@@ -87,3 +87,38 @@ def test_region_crud_round_trip(page, live_server):
     assert "已删除" in page.content()
     page.goto(live_server + "/regionview/list/?_flt_0_code=530602990")
     assert "浏览器测试镇" not in page.content()
+
+
+def test_on_a_phone_lists_are_cards_and_the_unread_count_stays_in_sight(browser, app, live_server):
+    from console.extensions import db
+    from console.notifications import notify, unread_count
+    from console.security import ConsoleUser
+
+    with app.app_context():
+        admin = db.session.query(ConsoleUser).filter_by(username="admin").one()
+        notify(db.session, admin, "手机端测试消息", link="/console/inbox/")
+        db.session.commit()
+        unread = unread_count(admin.id)
+    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
+                                is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    login_in_browser(page, live_server)
+    page.goto(live_server + "/auditlogview/list/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Each field of a row carries its Chinese label, shown before the value on a phone.
+    first_cell = page.locator("table.console-list tbody tr").first.locator("td[data-label]").first
+    label = first_cell.get_attribute("data-label")
+    assert label and re.search(r"[\u4e00-\u9fff]", label)
+    before = first_cell.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label in before
+    assert page.locator("table.console-list thead").is_hidden()
+    # The menu is collapsed, yet the bell with the unread count is beside its toggle.
+    assert page.locator(".navbar-collapse").is_hidden()
+    bell = page.locator(".navbar-header a.console-bell-xs")
+    assert bell.is_visible()
+    assert bell.locator(".badge").inner_text() == str(unread)
+    shot(page, "phone-audit-list")
+    bell.click()
+    page.wait_for_load_state("networkidle")
+    assert "手机端测试消息" in page.content()
+    phone.close()
