@@ -7,7 +7,7 @@ from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from marshmallow import Schema, ValidationError, fields, validate
 
-from console.errors import ConsoleError
+from console.errors import ConsoleError, field_errors_text
 from console.extensions import db
 from console.scope import ScopedInterface, ScopedModelRestApi
 
@@ -15,6 +15,7 @@ from . import inspections
 from .models import Inspection
 
 _REQUIRED = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
+_BODY = {"type": "须为 JSON 对象", "unknown": "未知字段"}
 
 
 def _field(kind, **kw):
@@ -22,6 +23,7 @@ def _field(kind, **kw):
 
 
 class PlaqueSchema(Schema):
+    error_messages = _BODY
     name = _field(fields.String, required=True, validate=validate.Length(min=1, max=100))
     position = _field(fields.String, load_default="outside",
                       validate=validate.OneOf(["outside", "inside"], error="须为 outside（门外）或 inside（门内）"))
@@ -30,6 +32,7 @@ class PlaqueSchema(Schema):
 
 
 class InspectionSubmitSchema(Schema):
+    error_messages = _BODY
     client_id = _field(fields.String, required=True, metadata={"description": "客户端生成的唯一编号（UUID），重复提交返回同一条检查"})
     village_id = _field(fields.Integer, required=True, metadata={"description": "村(社区)的区划 id"})
     level = _field(fields.String, required=True, metadata={"description": "检查层级，取自模块设置"})
@@ -100,7 +103,7 @@ class NameplatesInspectionApi(ScopedModelRestApi):
         try:
             payload = InspectionSubmitSchema().load(request.get_json(silent=True) or {})
         except ValidationError as err:
-            return self.response_400(message=err.messages)
+            return self.response(400, message=field_errors_text(err.messages), errors=err.messages)
         payload["plaques"] = [inspections.PlaqueInput(**p) for p in payload["plaques"]]
         try:
             inspection, created = inspections.submit(db.session, inspections.InspectionInput(**payload), g.user)
