@@ -24,7 +24,7 @@ from .extensions import db
 from .models import Notification, Region, utcnow
 
 __all__ = ["notify", "users_with_role", "unread_count", "mark_read", "inbox", "get_own",
-           "send_pending_mail"]
+           "send_pending_mail", "Attachment", "mail_configured"]
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +57,26 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the e-mail carries (the inbox row only links to it)."""
+
+    filename: str
+    data: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
 class _Mail:
     notification_id: int
     to: str
     title: str
     body: str | None
     link: str | None
+    attachments: tuple[Attachment, ...] = ()
+
+
+def mail_configured() -> bool:
+    return has_app_context() and bool(current_app.config.get("MAIL_SERVER"))
 
 
 def _user_id(user) -> int:
@@ -82,13 +96,13 @@ def _check_link(link: str | None) -> str | None:
 
 
 def notify(session, user_ids_or_users, title: str, body: str | None = None, link: str | None = None,
-           source: str | None = None) -> list[Notification]:
+           source: str | None = None, attachments: Iterable[Attachment] = ()) -> list[Notification]:
     """Add one notification per distinct user to ``session`` (the caller commits).
 
     ``user_ids_or_users``: a user, a user id, or an iterable of either.  ``link``: a path inside
     the console (``/nameplates/...``) the inbox opens.  ``source``: the plugin or core part that
     sends it.  When ``MAIL_SERVER`` is configured the users with an e-mail address are also
-    mailed once the transaction commits.
+    mailed once the transaction commits, with ``attachments`` attached.
     """
     if isinstance(user_ids_or_users, (int, str)) or hasattr(user_ids_or_users, "id"):
         user_ids_or_users = [user_ids_or_users]
@@ -105,7 +119,8 @@ def notify(session, user_ids_or_users, title: str, body: str | None = None, link
     if settings and rows:
         _install()
         outbox = session.info.setdefault(_OUTBOX, {"settings": settings, "rows": []})
-        outbox["rows"].extend(rows)
+        attachments = tuple(attachments)
+        outbox["rows"].extend((row, attachments) for row in rows)
     return rows
 
 
@@ -119,23 +134,23 @@ def _before_commit(session: Session) -> None:
     from .security import ConsoleUser
 
     # Rows of a rolled-back savepoint have left the session: they mail nobody.
-    rows = [row for row in outbox["rows"] if row in session]
+    rows = [(row, files) for row, files in outbox["rows"] if row in session]
     if not rows:
         return
     session.flush()  # ids for the rows added since the last flush
     emails = dict(
         session.execute(
             select(ConsoleUser.id, ConsoleUser.email).where(
-                ConsoleUser.id.in_({r.user_id for r in rows}), ConsoleUser.active.is_(True)
+                ConsoleUser.id.in_({r.user_id for r, _ in rows}), ConsoleUser.active.is_(True)
             )
         ).all()
     )
     mails = []
-    for row in rows:
+    for row, files in rows:
         address = (emails.get(row.user_id) or "").strip()
         # .invalid is reserved (RFC 2606): the demo accounts' placeholder addresses.
         if "@" in address and not address.lower().endswith(".invalid"):
-            mails.append(_Mail(row.id, address, row.title, row.body, row.link))
+            mails.append(_Mail(row.id, address, row.title, row.body, row.link, files))
     if mails:
         ready = session.info.setdefault(_READY, [])
         ready.append((outbox["settings"], session.get_bind(), mails))
@@ -172,8 +187,14 @@ def _message(settings: MailSettings, mail: _Mail) -> EmailMessage:
         lines += [mail.body, ""]
     if mail.link:
         lines.append("查看：" + (settings.base_url + mail.link if settings.base_url else mail.link))
+    if mail.attachments:
+        lines.append("附件：" + "、".join(a.filename for a in mail.attachments))
     lines += ["", f"—— {settings.app_name}（此邮件由系统自动发送，请勿回复）"]
     msg.set_content("\n".join(lines), charset="utf-8")
+    for item in mail.attachments:
+        maintype, _, subtype = item.mime.partition("/")
+        msg.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream",
+                           filename=item.filename)
     return msg
 
 

@@ -456,3 +456,22 @@ def test_inbox_pages_fifty_at_a_time(app, client, auth):
     second = client.get("/console/inbox/?page=1").get_data(as_text=True)
     assert "消息54" in first and "消息00" not in first
     assert "消息00" in second and "第 2 / 2 页" in second
+
+
+def test_attachments_go_with_the_mail_only(mail_app, smtp):
+    from console.extensions import db
+
+    data = b"%PDF-1.7\n" + bytes(range(256)) * 40  # binary, survives the transfer encoding
+    with mail_app.app_context():
+        inspector = _with_email(db.session, "zhaoyang", "zhaoyang@zhaotong.test")
+        leader = user(db.session, "lingdao")
+        notifications.notify(db.session, [inspector, leader], "新简报", link="/briefings/1.pdf",
+                             attachments=[notifications.Attachment("昭通市简报.pdf", data, "application/pdf")])
+        db.session.commit()
+        assert rows_of(db.session, leader.id)[0].emailed is False
+    [sent] = smtp.messages
+    message = sent["message"]
+    [part] = list(message.iter_attachments())
+    assert part.get_filename() == "昭通市简报.pdf" and part.get_content_type() == "application/pdf"
+    assert part.get_content() == data
+    assert "附件：昭通市简报.pdf" in message.get_body(("plain",)).get_content()

@@ -284,10 +284,17 @@ def deliver(run_id: int) -> int:
     done = {uid for (uid,) in db.session.query(BriefingDelivery.user_id).filter_by(run_id=run.id)}
     readers = [u for u in readers if u.id not in done]
     partial = "（部分内容生成失败，已在简报中注明）" if run.state == "partial" else ""
+    body, files = f"共 {run.pages} 页{partial}，点击下载 PDF。", ()
+    if readers and notifications.mail_configured() and run.pdf:
+        # A mailbox refuses large messages: past the limit the mail carries the link only.
+        limit_mb = float(_cfg("BRIEFING_MAIL_MAX_MB", 10))
+        if len(run.pdf) <= limit_mb * 1024 * 1024:
+            files = (notifications.Attachment(f"{run_title(run)}-{run.id}.pdf", run.pdf, "application/pdf"),)
+        else:
+            body += f"PDF 文件 {len(run.pdf) / 1024 / 1024:.1f} MB，超过邮件附件上限 {limit_mb:g} MB，未随邮件附带，请点击链接下载。"
     for user in readers:
-        [note] = notifications.notify(db.session, user, f"新简报：{run_title(run)}",
-                                      body=f"共 {run.pages} 页{partial}，点击下载 PDF。",
-                                      link=f"/briefings/{run.id}.pdf", source=SOURCE)
+        [note] = notifications.notify(db.session, user, f"新简报：{run_title(run)}", body=body,
+                                      link=f"/briefings/{run.id}.pdf", source=SOURCE, attachments=files)
         db.session.flush()
         db.session.add(BriefingDelivery(run_id=run.id, user_id=user.id, notification_id=note.id))
     db.session.commit()
