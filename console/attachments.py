@@ -40,7 +40,7 @@ from .models import Attachment
 
 __all__ = [
     "AttachmentError", "NotAnImage", "FileTooLarge", "TooManyPixels", "UnsupportedType",
-    "EmptyFile", "KINDS", "save", "attach", "for_owner", "delete_for", "register_owner",
+    "EmptyFile", "KINDS", "save", "attach", "for_owner", "delete", "delete_for", "register_owner",
     "can_view", "download_name", "sanitize_filename", "url", "thumbnail",
 ]
 
@@ -396,6 +396,19 @@ def for_owner(session, owner: str, owner_id: int) -> list[Attachment]:
         .order_by(Attachment.id)
         .all()
     )
+
+
+def delete(session, attachment: Attachment) -> None:
+    """Delete one file (in the caller's transaction) and say so in the audit log: attachment
+    rows are not audited by themselves, their bytes have no place in the log."""
+    from . import audit
+
+    audit.record("delete", entity="attachment", entity_id=attachment.id, session=session,
+                 summary=f"删除附件 #{attachment.id}：{attachment.filename}",
+                 changes={"owner": [attachment.owner, None], "owner_id": [attachment.owner_id, None],
+                          "filename": [attachment.filename, None], "sha256": [attachment.sha256, None]})
+    session.delete(attachment)
+    session.flush()
 
 
 def delete_for(session, owner: str, owner_id: int) -> int:

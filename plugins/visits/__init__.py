@@ -46,7 +46,7 @@ def role_permissions():
             ("can_(list|show|add|edit|export|board|mine|act)$", "visits_problems$"),
             (read, "visits_enterprises$"),
             ("can_(get|info)$", "visits_(enterprise|visit|problem)_api$"),
-            ("can_(post|transition)$", "visits_(visit|problem)_api$"),
+            ("can_(post|transition|put)$", "visits_(visit|problem)_api$"),
             ("menu_access$", "visits(_(enterprises|visits|problems|board|mine))?$"),
         ],
         "领导": [

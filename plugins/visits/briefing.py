@@ -3,6 +3,7 @@ briefing's region, each number linked to the list behind it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from console.briefings import Cell, Chart, Figure, Section, Table
@@ -12,6 +13,7 @@ from .services import stats
 
 VISITS = "/visits/visits/list/"
 PROBLEMS = "/visits/problems/list/"
+ENTERPRISES = "/visits/enterprises/list/"
 
 
 def _link(base: str, **args) -> str:
@@ -24,7 +26,12 @@ def sections(period, region) -> list[Section]:
     start, end = period.start, period.end
     prev = period.previous()
     county = region.id if region.level == "county" else None
-    window = {"start": start.isoformat(), "end": end.isoformat()}
+    # The period is [start, end); the lists take the inclusive last day, as a person reads it.
+    last = (end - dt.timedelta(days=1)).isoformat()
+    window = {"start": start.isoformat(), "end": last}
+    visited_window = {"visited_start": start.isoformat(), "visited_end": last}
+    solved_window = {"solved_start": start.isoformat(), "solved_end": last}
+    late = {"overdue": 1, "as_of": end.isoformat()}
 
     def both(fn):
         return fn(session, region, start, end), fn(session, region, prev.start, prev.end)
@@ -38,32 +45,32 @@ def sections(period, region) -> list[Section]:
     overdue = stats.problems_overdue(session, region, as_of=end)
     figures = [
         Figure("走访企业次数", visits, "次", visits_before, _link(VISITS, county=county, **window)),
-        Figure("覆盖企业", covered, "家", covered_before, _link(VISITS, county=county, **window)),
-        Figure("收集诉求", raised, "个", raised_before, _link(PROBLEMS, county=county)),
-        Figure("办结诉求", solved, "个", solved_before, _link(PROBLEMS, county=county, status="已办结")),
+        Figure("覆盖企业", covered, "家", covered_before, _link(ENTERPRISES, county=county, **visited_window)),
+        Figure("收集诉求", raised, "个", raised_before, _link(PROBLEMS, county=county, **window)),
+        Figure("办结诉求", solved, "个", solved_before, _link(PROBLEMS, county=county, **solved_window)),
         Figure("诉求办结率", solve, previous=solve_before, percent=True,
                note="本期收集的诉求中已办结的比例"),
         Figure("满意率", satisfied, previous=satisfied_before, percent=True,
                note="满意与基本满意占已评价诉求的比例"),
-        Figure("逾期未办结诉求", overdue, "个", link=_link(PROBLEMS, county=county, overdue=1),
+        Figure("逾期未办结诉求", overdue, "个", link=_link(PROBLEMS, county=county, **late),
                note="截至期末"),
     ]
     rows = stats.by_county(session, region, start, end, as_of=end)
     table_rows = [[
         r.county,
         Cell(r.visits, _link(VISITS, county=r.county_id, **window)),
-        Cell(r.enterprises_covered, _link(VISITS, county=r.county_id, **window)),
-        Cell(r.problems_raised, _link(PROBLEMS, county=r.county_id)),
-        Cell(r.problems_solved, _link(PROBLEMS, county=r.county_id, status="已办结")),
-        Cell(r.problems_overdue, _link(PROBLEMS, county=r.county_id, overdue=1)),
+        Cell(r.enterprises_covered, _link(ENTERPRISES, county=r.county_id, **visited_window)),
+        Cell(r.problems_raised, _link(PROBLEMS, county=r.county_id, **window)),
+        Cell(r.problems_solved, _link(PROBLEMS, county=r.county_id, **solved_window)),
+        Cell(r.problems_overdue, _link(PROBLEMS, county=r.county_id, **late)),
         stats.percent(r.solve_rate),
         stats.percent(r.satisfaction_rate),
     ] for r in rows]
     total = ["合计", Cell(visits, _link(VISITS, county=county, **window)),
-             Cell(sum(r.enterprises_covered for r in rows), _link(VISITS, county=county, **window)),
-             Cell(sum(r.problems_raised for r in rows), _link(PROBLEMS, county=county)),
-             Cell(sum(r.problems_solved for r in rows), _link(PROBLEMS, county=county, status="已办结")),
-             Cell(overdue, _link(PROBLEMS, county=county, overdue=1)),
+             Cell(sum(r.enterprises_covered for r in rows), _link(ENTERPRISES, county=county, **visited_window)),
+             Cell(sum(r.problems_raised for r in rows), _link(PROBLEMS, county=county, **window)),
+             Cell(sum(r.problems_solved for r in rows), _link(PROBLEMS, county=county, **solved_window)),
+             Cell(overdue, _link(PROBLEMS, county=county, **late)),
              stats.percent(solve), stats.percent(satisfied)] if len(rows) > 1 else None
     table = Table("分县(市、区)情况", ["县(市、区)", "走访(次)", "覆盖企业(家)", "收集诉求", "办结诉求",
                                    "逾期诉求", "办结率", "满意率"],

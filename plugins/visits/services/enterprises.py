@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from console import scope
 from console.models import Region
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 
 from .. import creditcode
 from ..models import Enterprise, Problem, Visit
-from .common import VisitsError, county_of, get_scoped, text
+from .common import VisitsError, county_of, get_scoped, parse_date, text
 
 FIELDS = ("name", "credit_code", "region_id", "industry", "size", "address", "contact_person",
           "contact_phone")
@@ -102,12 +102,29 @@ def _prefix(session, column, value: str):
     return column.like(escaped + "%", escape="\\")
 
 
-def search(session, q: str | None = None, county_id=None, industry: str | None = None):
+def search(session, q: str | None = None, county_id=None, industry: str | None = None,
+           visited_start=None, visited_end=None):
     """Enterprises inside the user's scope matching the list's filters, in list order.
 
     ``q`` is a name prefix, or a credit code (whole, or its beginning when it looks like one).
+    ``visited_start``/``visited_end``: only those visited between these days (inclusive), the
+    list behind the briefing's "覆盖企业".
     """
-    query = scope.restrict(session.query(Enterprise), Enterprise)
+    region = scope.current_region()
+    if region is not None and region.level == "county":
+        # The scope's rows said by the county column (kept by save_enterprise and the import):
+        # the (county_id, name, id) index then gives a county user's pages in order.
+        query = session.query(Enterprise).filter(Enterprise.county_id == region.id)
+    else:
+        query = scope.restrict(session.query(Enterprise), Enterprise)
+    start, end = parse_date(visited_start, "走访日期（起）"), parse_date(visited_end, "走访日期（止）")
+    if start or end:
+        visited = select(Visit.enterprise_id)
+        if start:
+            visited = visited.where(Visit.visit_date >= start)
+        if end:
+            visited = visited.where(Visit.visit_date <= end)
+        query = query.filter(Enterprise.id.in_(visited))
     q = (q or "").strip()
     if q:
         code = creditcode.normalize(q)

@@ -234,6 +234,17 @@ def overdue_clause(as_of: dt.date | None = None):
     return and_(Problem.status.in_(OPEN), Problem.due_date < (as_of or today()))
 
 
+def closed_between(start: dt.date | None = None, end: dt.date | None = None):
+    """SQL: closed off (已办结) within the dates ``[start, end)``.  The briefing's count and the
+    list it links to both use it, so the two cannot disagree."""
+    clauses = [Problem.status == CLOSED]
+    if start:
+        clauses.append(Problem.closed_at >= dt.datetime.combine(start, dt.time()))
+    if end:
+        clauses.append(Problem.closed_at < dt.datetime.combine(end, dt.time()))
+    return and_(*clauses)
+
+
 def is_overdue(problem: Problem, as_of: dt.date | None = None) -> bool:
     return (problem.status in OPEN and problem.due_date is not None
             and problem.due_date < (as_of or today()))
@@ -254,9 +265,20 @@ def departments_of(session, user) -> list[int]:
 
 
 def search(session, *, status=None, county_id=None, department_id=None, category=None,
-           overdue: bool = False, mine_of=None, q=None, enterprise_id=None):
+           overdue: bool = False, as_of=None, mine_of=None, q=None, enterprise_id=None,
+           start=None, end=None, solved_start=None, solved_end=None):
     """Problems inside the user's scope matching the list's filters; overdue first, then by
-    due date.  ``mine_of``: only those assigned to a department the user belongs to."""
+    due date.  ``mine_of``: only those assigned to a department the user belongs to.
+    ``start``/``end``: raised between these days, ``solved_start``/``solved_end``: closed off
+    between them (both inclusive, as a person reads a date range); ``as_of``: the day
+    ``overdue`` is judged on (today by default)."""
+    start, end = parse_date(start, "提出日期（起）"), parse_date(end, "提出日期（止）")
+    solved_start = parse_date(solved_start, "办结日期（起）")
+    solved_end = parse_date(solved_end, "办结日期（止）")
+    as_of = parse_date(as_of, "逾期判断日期")
+    for low, high, title in ((start, end, "提出日期"), (solved_start, solved_end, "办结日期")):
+        if low and high and low > high:
+            raise VisitsError(f"“{title}”的开始日期不能晚于结束日期")
     query = scope.restrict(session.query(Problem), Problem)
     if status:
         if status not in STATUSES:
@@ -271,7 +293,14 @@ def search(session, *, status=None, county_id=None, department_id=None, category
     if enterprise_id not in (None, ""):
         query = query.filter(Problem.enterprise_id == int(enterprise_id))
     if overdue:
-        query = query.filter(overdue_clause())
+        query = query.filter(overdue_clause(as_of))
+    if start:
+        query = query.filter(Problem.raised_on >= start)
+    if end:
+        query = query.filter(Problem.raised_on <= end)
+    if solved_start or solved_end:
+        query = query.filter(closed_between(solved_start, solved_end + dt.timedelta(days=1)
+                                            if solved_end else None))
     if mine_of is not None:
         query = query.filter(Problem.department_id.in_(
             select(department_member.c.department_id).where(department_member.c.user_id == mine_of.id)))

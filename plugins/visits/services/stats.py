@@ -16,15 +16,11 @@ from sqlalchemy import func
 
 from ..models import Enterprise, Problem, Visit
 from .common import today
-from .problems import CLOSED, DISSATISFIED, OPEN, SATISFACTION, overdue_clause
+from .problems import CLOSED, DISSATISFIED, OPEN, SATISFACTION, closed_between, overdue_clause
 
 
 def _scoped(session, model, region, *columns):
     return scope.restrict(session.query(*columns), model, region=region)
-
-
-def _at(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time())
 
 
 def year_bounds(year: int | None = None) -> tuple[dt.date, dt.date]:
@@ -53,12 +49,8 @@ def problems_raised(session, region=None, start=None, end=None) -> int:
 
 def problems_solved(session, region=None, start=None, end=None) -> int:
     """Closed off (已办结) within the period, whenever they were raised."""
-    q = _scoped(session, Problem, region, func.count(Problem.id)).filter(Problem.status == CLOSED)
-    if start:
-        q = q.filter(Problem.closed_at >= _at(start))
-    if end:
-        q = q.filter(Problem.closed_at < _at(end))
-    return q.scalar()
+    return _scoped(session, Problem, region, func.count(Problem.id)).filter(
+        closed_between(start, end)).scalar()
 
 
 def problems_open(session, region=None) -> int:
@@ -141,11 +133,7 @@ def by_county(session, region=None, start=None, end=None, as_of=None) -> list[Co
             rows[cid].solve_rate = round(closed / total, 4) if total else None
             rows[cid].satisfaction_rate = round(satisfied / rated, 4) if rated else None
     solved = _scoped(session, Problem, region, Problem.county_id, func.count(Problem.id)).filter(
-        Problem.status == CLOSED)
-    if start:
-        solved = solved.filter(Problem.closed_at >= _at(start))
-    if end:
-        solved = solved.filter(Problem.closed_at < _at(end))
+        closed_between(start, end))
     for cid, n in solved.group_by(Problem.county_id):
         if cid in rows:
             rows[cid].problems_solved = n

@@ -125,6 +125,18 @@ def add_photos(session, visit: Visit, photos, user=None) -> list:
     return saved
 
 
+def remove_photo(session, visit: Visit, photo_id) -> None:
+    """Delete one of the visit's photos; flushed, not committed.  ``visit`` comes from
+    :func:`get_visit`, so the scope has been applied; the photo must be this visit's."""
+    from console import attachments
+
+    scope.require(visit.region_id)
+    photo = next((a for a in photos_of(session, visit) if str(a.id) == str(photo_id).strip()), None)
+    if photo is None:
+        raise VisitsError("这张照片不存在，或已被删除")
+    attachments.delete(session, photo)
+
+
 def photos_of(session, visit: Visit) -> list:
     from console import attachments
 

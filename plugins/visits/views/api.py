@@ -13,7 +13,10 @@ from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 
+from marshmallow import Schema, fields
+
 from ..models import Enterprise, Problem, Visit
+from ..services import VisitsError
 from ..services import enterprises as enterprise_service
 from ..services import problems as problem_service
 from ..services import visits as visit_service
@@ -100,6 +103,36 @@ class VisitApi(_Refusals, ScopedModelRestApi):
 
 PROBLEM_FIELDS = ["enterprise_id", "visit_id", "category", "description", "department_id",
                   "due_date", "raised_on"]
+#: What a PUT may change: the content (as on the edit page) and, through the workflow's own
+#: moves, the status and the enterprise's satisfaction.
+PROBLEM_CONTENT = ("category", "description", "department_id", "due_date", "measures", "result")
+PROBLEM_EDITABLE = PROBLEM_CONTENT + ("status", "satisfaction", "note", "version", "duplicate_of_id")
+
+
+class ProblemEditSchema(Schema):
+    """The body of ``PUT /api/v1/visits_problems/<pk>``: only the fields sent change."""
+
+    category = fields.String(metadata={"description": "诉求类别（模块设置中的类别之一）"})
+    description = fields.String(metadata={"description": "诉求内容"})
+    department_id = fields.Integer(allow_none=True, metadata={"description": "责任单位"})
+    due_date = fields.Date(metadata={"description": "办理时限"})
+    measures = fields.String(allow_none=True, metadata={"description": "对策措施"})
+    result = fields.String(allow_none=True, metadata={"description": "办理成效"})
+    status = fields.String(metadata={
+        "description": "目标状态，只能按流程流转（新建→已交办/重复，已交办→办理中/退回，"
+                       "办理中→待企业确认/退回，待企业确认→已办结/办理中，退回→已交办/重复，"
+                       "已办结→办理中）"})
+    satisfaction = fields.String(metadata={"description": "企业评价：满意/基本满意/不满意（不满意将重新办理）"})
+    note = fields.String(metadata={"description": "流转或评价的说明（退回、重复时必填）"})
+    version = fields.Integer(metadata={"description": "读取时的版本号；已被他人修改则拒绝（409）"})
+    duplicate_of_id = fields.Integer(metadata={"description": "标记为重复时，与之重复的诉求"})
+
+
+def _same(value, current) -> bool:
+    """Whether a submitted value leaves the stored one as it is (``"3"`` and 3, ``""`` and None)."""
+    if hasattr(current, "isoformat"):
+        current = current.isoformat()
+    return ("" if value is None else str(value).strip()) == ("" if current is None else str(current))
 
 
 class ProblemApi(_Refusals, ScopedModelRestApi):
@@ -108,7 +141,9 @@ class ProblemApi(_Refusals, ScopedModelRestApi):
     class_permission_name = "visits_problem_api"
     allow_browser_login = True
     openapi_spec_tag = "三送三进·诉求"
-    include_route_methods = {"get", "get_list", "info", "post", "transition"}
+    include_route_methods = {"get", "get_list", "info", "post", "put", "transition"}
+    edit_columns = list(PROBLEM_CONTENT)
+    edit_model_schema = ProblemEditSchema()
     list_columns = ["id", "enterprise_id", "enterprise.name", "county.name", "category", "status",
                     "department_id", "due_date", "raised_on", "satisfaction", "version"]
     show_columns = ["id", "enterprise_id", "enterprise.name", "visit_id", "region_id", "county_id",
@@ -127,6 +162,85 @@ class ProblemApi(_Refusals, ScopedModelRestApi):
         for key in ("due_date", "raised_on"):
             data[key] = data[key].isoformat() if data[key] else None
         problem_service.raise_problem(db.session, enterprise, data, g.user, visit, problem=item)
+
+    def put_headless(self, pk):
+        return self._refusing(self._edit, pk)
+
+    def _edit(self, pk):
+        """Content through ``update_problem``, then the satisfaction and the status through the
+        workflow, in one transaction: the same rules as the pages, never a column set directly."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise VisitsError("请求体须为 JSON 对象，例如 {\"status\": \"已交办\", \"version\": 1}")
+        unknown = sorted(set(body) - set(PROBLEM_EDITABLE))
+        if unknown:
+            raise VisitsError(f"不能修改的字段：{'、'.join(unknown)}（可修改：{'、'.join(PROBLEM_EDITABLE)}）")
+        problem = problem_service.get_problem(db.session, pk)
+        version = body.get("version")
+        if any(k in body and not _same(body[k], getattr(problem, k)) for k in PROBLEM_CONTENT):
+            data = {k: getattr(problem, k) for k in PROBLEM_CONTENT}
+            data.update({k: body[k] for k in PROBLEM_CONTENT if k in body})
+            problem_service.update_problem(problem, data, g.user, version=version)
+            version = None  # checked once: the flush above has moved it on
+        if "satisfaction" in body and not _same(body["satisfaction"], problem.satisfaction):
+            problem_service.record_satisfaction(problem, body["satisfaction"], g.user, body.get("note"),
+                                                version=version)
+            version = None
+        if "status" in body and not _same(body["status"], problem.status):
+            problem_service.transition(problem, body["status"], g.user, body.get("note"), version=version,
+                                       department_id=body.get("department_id"),
+                                       due_date=body.get("due_date"),
+                                       duplicate_of_id=body.get("duplicate_of_id"))
+        db.session.commit()
+        return self.response(200, id=problem.id, result=self.show_model_schema.dump(problem))
+
+    @expose("/<pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk):
+        """Edit a problem: its content, and its status only through the workflow's moves.
+        ---
+        put:
+          summary: 修改诉求（内容、满意度评价与状态流转）
+          description: >-
+            只修改请求中给出的字段。内容字段与页面上的“编辑诉求”规则相同（已办结、重复的诉求不能修改内容）；
+            status 只能按流程改为当前状态允许的下一状态（与页面及 transition 接口相同的规则），
+            交办时可同时给出 department_id、due_date；satisfaction 为企业评价。
+            给出 version 时，若诉求已被他人修改则拒绝（409）。不在管辖范围内的诉求答 404。
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/{{self.__class__.__name__}}.put'
+          responses:
+            200:
+              description: 修改后的诉求（result 与 GET 的字段相同）
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      id:
+                        type: integer
+                      result:
+                        $ref: '#/components/schemas/{{self.__class__.__name__}}.get'
+            400:
+              description: 请求无效（中文 message 说明原因，如不允许的状态流转、无效的日期）
+            401:
+              $ref: '#/components/responses/401'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: 诉求已被他人修改
+        """
+        return self.put_headless(pk)
 
     @expose("/<int:pk>/transition", methods=["POST"])
     @protect()

@@ -18,7 +18,9 @@ from .exporting import ENTERPRISE_COLUMNS, export
 
 def _filters() -> dict:
     return {"q": request.args.get("q", "").strip(), "county_id": request.args.get("county", ""),
-            "industry": request.args.get("industry", "")}
+            "industry": request.args.get("industry", ""),
+            "visited_start": request.args.get("visited_start", ""),
+            "visited_end": request.args.get("visited_end", "")}
 
 
 class EnterpriseView(ScopedModelView):

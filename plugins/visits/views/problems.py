@@ -22,7 +22,9 @@ def _filters() -> dict:
     args = request.args
     return {"status": args.get("status", ""), "county_id": args.get("county", ""),
             "department_id": args.get("department", ""), "category": args.get("category", ""),
-            "overdue": args.get("overdue") == "1", "q": args.get("q", "").strip()}
+            "overdue": args.get("overdue") == "1", "as_of": args.get("as_of", ""),
+            "q": args.get("q", "").strip(), "start": args.get("start", ""), "end": args.get("end", ""),
+            "solved_start": args.get("solved_start", ""), "solved_end": args.get("solved_end", "")}
 
 
 class ProblemView(ScopedModelView):

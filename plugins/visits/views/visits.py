@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from console.extensions import db
 from console.scope import ScopedInterface, ScopedModelView
-from flask import g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
@@ -67,7 +67,8 @@ class VisitView(ScopedModelView):
         return self.render_template(
             "visits/visit_form.html", enterprise=enterprise, v=visit, values=data,
             teams=service.teams_for(db.session, enterprise), send_items=setting("send_items"),
-            enter_targets=setting("enter_targets"), today=today())
+            enter_targets=setting("enter_targets"), today=today(),
+            photos=service.photos_of(db.session, visit) if visit else [])
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
@@ -105,6 +106,20 @@ class VisitView(ScopedModelView):
                 return self._form(visit.enterprise, visit, data)
             return redirect(url_for(".show", pk=visit.id))
         return self._form(visit.enterprise, visit)
+
+    @expose("/photos/<pk>/remove", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def remove_photo(self, pk):
+        """Whoever may edit the visit may take a photo off it (a wrong or blurred shot)."""
+        visit = service.get_visit(db.session, pk)
+        try:
+            service.remove_photo(db.session, visit, request.form.get("photo", ""))
+            db.session.commit()
+            flash("照片已删除", "success")
+        except VisitsError as exc:
+            refused(exc)
+        return redirect(url_for(".edit" if request.form.get("back") == "edit" else ".show", pk=visit.id))
 
     @expose("/delete/<pk>", methods=["POST"])
     @has_access
