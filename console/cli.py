@@ -314,12 +314,13 @@ def briefing_group():
 @click.option("--period", "period_text", help="期间：月 2025-12，季度 2025Q4，年 2025")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="把 PDF 写到此文件")
 @with_appcontext
-def briefing_run(schedule_id, scope_text, period_text, out_path):
+def briefing_run(schedule_id, scope_text, period_text, out_path, appendix):
     """生成一份简报：按计划（--schedule）或按范围与期间（--scope --period --out）。"""
+@click.option("--appendix", is_flag=True, help="附上各模块的明细附录（如全部村的挂牌台账）；按计划生成时以计划的设置为准")
     from .briefings import cli as briefing_cli
 
     _as_cli_actor()
-    briefing_cli.run(schedule_id, scope_text, period_text, out_path, fail=_fail)
+    briefing_cli.run(schedule_id, scope_text, period_text, out_path, fail=_fail, appendix=appendix)
 
 
 # -- backup and restore ---------------------------------------------------------------------

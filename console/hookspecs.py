@@ -46,13 +46,16 @@ def dashboard_cards(user, region):
 
 
 @hookspec
-def briefing_sections(period, region):
+def briefing_sections(period, region, appendix):
     """Return a list of :class:`console.briefings.Section` for the briefing of ``period`` (a
     :class:`console.briefings.periods.Period`: ``start``, ``end`` exclusive, ``previous()``),
     counted inside ``region`` only (the briefing's scope, never None).  Plain data: a title,
     headline figures with the previous period's value, tables, chart series, drill-down links
-    to the filtered lists behind the numbers and optional appendix ledgers.  A section that
-    raises becomes a visible note in the PDF and the run is marked partial."""
+    to the filtered lists behind the numbers and optional appendix ledgers.  ``appendix`` is
+    True when the reader asked for the appendices: leave them out otherwise (a city ledger is
+    hundreds of rows in the snapshot and dozens of pages).  An implementation may leave the
+    argument out of its signature.  A section that raises becomes a visible note in the PDF
+    and the run is marked partial."""
 
 
 # -- background work and data ---------------------------------------------------------------

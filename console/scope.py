@@ -173,6 +173,28 @@ def _field_errors(messages, labels, prefix: str = "") -> list[str]:
             name = labels.get(key, key) if not prefix else f"{prefix}.{key}"
             out += _field_errors(value, labels, str(name))
         return out
+class FilterWithinRegion(BaseFilter):
+    """A list's region filter for a whole county or township: rows whose region lies inside the
+    given one (the relation's own filters match one region exactly)."""
+
+    name = "位于"
+    arg_name = "within"
+
+    def apply(self, query, value):
+        region = db.session.get(Region, int(value)) if str(value).isdigit() else None
+        if region is None:
+            from sqlalchemy import false
+
+            return query.filter(false())  # no such region: no rows, not all of them
+        return restrict(query, self.model, region=region,
+                        column=getattr(self.datamodel, "scope_column", "region_id"))
+
+
+# The URL argument of that filter: Flask-AppBuilder numbers a column's filters in order, and a
+# relation has two of its own (equal, not equal) before it.  ``?_flt_2_region=<county id>``.
+WITHIN_ARG = "_flt_2_region"
+
+
     if isinstance(messages, (list, tuple)):
         return [m for item in messages for m in _field_errors(item, labels, prefix)]
     text = _FIELD_MESSAGES.get(str(messages), str(messages))
@@ -180,6 +202,14 @@ def _field_errors(messages, labels, prefix: str = "") -> list[str]:
 
 
 class ScopedModelRestApi(ModelRestApi):
+    def _init_properties(self):
+        super()._init_properties()
+        searchable = self._filters.get_search_filters()
+        if "region" in searchable:
+            within = FilterWithinRegion("region", self.datamodel)
+            searchable["region"].append(within)
+            self._filters._all_filters["region"].append(within)
+
     add_query_rel_fields = REGION_PICKER
     edit_query_rel_fields = REGION_PICKER
     openapi_spec_methods = {"info": _INFO_SPEC}

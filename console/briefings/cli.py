@@ -11,7 +11,7 @@ from ..extensions import db
 from . import periods, runs, schedules
 
 
-def run(schedule_id, scope_text, period_text, out_path, *, fail) -> None:
+def run(schedule_id, scope_text, period_text, out_path, *, fail, appendix: bool = False) -> None:
     try:
         if schedule_id is not None:
             ids = _for_schedule(schedule_id)
@@ -20,7 +20,7 @@ def run(schedule_id, scope_text, period_text, out_path, *, fail) -> None:
                 fail("请给出 --schedule ID，或同时给出 --scope 与 --period")
             region = runs.find_region(db.session, scope_text)
             period = periods.parse(period_text, today=runs.local_today())
-            ids = [runs.create(region, period).id]
+            ids = [runs.create(region, period, appendix=appendix).id]
     except ConsoleError as exc:
         fail(exc.message)
     failed = False

@@ -31,12 +31,15 @@ def _local_now() -> dt.datetime:
     return dt.datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai")))
 
 
-def gather(region: Region, period: Period, sections: list[str] | None = None) -> dict:
+def gather(region: Region, period: Period, sections: list[str] | None = None,
+           appendix: bool = False) -> dict:
     """Call the briefing hook of each selected, enabled plugin for ``region`` and ``period``.
 
     A plugin that raises is recorded on the plugins page and leaves a note in its place; a
-    switched-off plugin contributes nothing.  ``sections`` None means every enabled plugin.
+    switched-off plugin contributes nothing.  ``sections`` None means every enabled plugin;
+    ``appendix`` asks for the plugins' appendix ledgers.
     """
+    args = {"period": period, "region": region, "appendix": appendix}
     reg = plugins.registry()
     found = []
     for impl in reversed(getattr(reg.pm.hook, HOOK).get_hookimpls()):
@@ -47,7 +50,7 @@ def gather(region: Region, period: Period, sections: list[str] | None = None) ->
             continue
         title = reg.infos[name].title
         try:
-            result = impl.function(period=period, region=region)
+            result = impl.function(**{arg: args[arg] for arg in impl.argnames})
             found.extend({"plugin": name, "plugin_title": title, "failed": False, **as_data(s)}
                          for s in result or ())
         except Exception as exc:
@@ -65,6 +68,7 @@ def gather(region: Region, period: Period, sections: list[str] | None = None) ->
         "period": period.as_dict(),
         "previous": period.previous().as_dict(),
         "comparison": period.comparison_title,
+        "appendix": appendix,
         "generated_at": _local_now().strftime("%Y-%m-%d %H:%M"),
         "sections": found,
     }

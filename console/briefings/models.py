@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -46,6 +47,8 @@ class BriefingSchedule(Audited, Model):
     recipient_users: Mapped[str] = mapped_column(Text, default="[]")  # JSON: user ids
     recipient_roles: Mapped[str] = mapped_column(Text, default="[]")  # JSON: role names
     skip_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Print the plugins' appendix ledgers (every village ...): dozens of pages, so opted into.
+    appendix: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(Integer)
@@ -93,6 +96,7 @@ class BriefingRun(Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     period: Mapped[str] = mapped_column(String(20))  # e.g. 2025-12, 2025Q4, 2025, 2025-W49
     sections: Mapped[str | None] = mapped_column(Text)  # JSON plugin names; None = all enabled
+    appendix: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[str] = mapped_column(String(10), default="queued")
     progress: Mapped[str | None] = mapped_column(String(100))
     attempt: Mapped[int] = mapped_column(Integer, default=1)

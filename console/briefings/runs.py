@@ -113,7 +113,7 @@ def claim_slot(schedule: BriefingSchedule, slot_time: dt.datetime) -> list[int]:
     or [] when another process claimed it first."""
     period = period_for_slot(schedule, slot_time)
     values = {"schedule_id": schedule.id, "slot_time": slot_time, "period": period.key,
-              "sections": schedule.sections, "state": "queued", "attempt": 1,
+              "sections": schedule.sections, "appendix": schedule.appendix, "state": "queued", "attempt": 1,
               "created_at": utcnow()}
     try:
         with db.engine.begin() as conn:
@@ -131,14 +131,14 @@ def claim_slot(schedule: BriefingSchedule, slot_time: dt.datetime) -> list[int]:
 
 
 def create(region: Region, period: periods.Period, *, sections: list[str] | None = None,
-           schedule: BriefingSchedule | None = None, user=None) -> BriefingRun:
+           appendix: bool = False, schedule: BriefingSchedule | None = None, user=None) -> BriefingRun:
     """A run made on demand ("generate now", the command line); committed, queued."""
     if not scope.contains(region.id, getattr(user, "scope_region", None) if user else None):
         raise NotFound("所选范围不在您的管辖范围内")
     if region.level not in ("city", "county"):
         raise ConsoleError("简报范围须为全市或一个县(市、区)")
     run = BriefingRun(region_id=region.id, period=period.key, schedule_id=schedule.id if schedule else None,
-                      sections=json.dumps(sections) if sections is not None else None,
+                      sections=json.dumps(sections) if sections is not None else None, appendix=appendix,
                       state="queued", attempt=1, created_at=utcnow(),
                       requested_by_id=getattr(user, "id", None))
     db.session.add(run)
@@ -212,7 +212,7 @@ def _produce(run_id: int) -> None:
     run = db.session.get(BriefingRun, run_id)
     period = periods.parse(run.period)
     sections = json.loads(run.sections) if run.sections else None
-    snapshot = document.gather(run.region, period, sections)
+    snapshot = document.gather(run.region, period, sections, appendix=run.appendix)
     schedule = run.schedule
     if schedule is not None and schedule.skip_empty and run.slot_time and document.is_empty(snapshot):
         _update(run_id, state="succeeded", finished_at=utcnow(), progress="本期没有数据，按计划设置未生成简报",

@@ -179,6 +179,7 @@ def validate(session, data: dict, actor_region: Region | None = None) -> dict:
         raise ScheduleError("请至少选择一位收件人或一个收件角色")
     out["recipient_users"], out["recipient_roles"] = json.dumps(user_ids), json.dumps(role_names)
     out["skip_empty"] = data.get("skip_empty") in (True, "on", "1", "true", "y")
+    out["appendix"] = data.get("appendix") in (True, "on", "1", "true", "y")
     out["enabled"] = data.get("enabled", True) in (True, "on", "1", "true", "y")
     return out
 

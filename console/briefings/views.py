@@ -144,7 +144,8 @@ class BriefingsView(BaseView):
     def generate_schedule(self, schedule_id):
         schedule = schedules.get(db.session, schedule_id)
         period = periods.last_complete(schedule.period_kind, runs.local_today())
-        run = runs.create(schedule.region, period, sections=schedule.section_names, schedule=schedule, user=g.user)
+        run = runs.create(schedule.region, period, sections=schedule.section_names,
+                           appendix=schedule.appendix, schedule=schedule, user=g.user)
         return self._start(run)
 
     @expose("/generate", methods=["POST"])
@@ -157,7 +158,8 @@ class BriefingsView(BaseView):
                 raise ConsoleError("请选择简报范围")
             period = periods.parse(request.form.get("period", ""), today=runs.local_today())
             sections = request.form.getlist("sections") or None
-            run = runs.create(region, period, sections=sections, user=g.user)
+            run = runs.create(region, period, sections=sections, appendix=bool(request.form.get("appendix")),
+                              user=g.user)
         except ConsoleError as exc:
             flash(exc.message, "danger")
             return redirect(url_for("BriefingsView.list"))
@@ -212,7 +214,7 @@ class BriefingsView(BaseView):
             flash(getattr(exc, "message", "参数无效"), "danger")
             return redirect(url_for("BriefingsView.list"))
         sections = request.args.getlist("sections") or None
-        snapshot = document.gather(region, period, sections)
+        snapshot = document.gather(region, period, sections, appendix=bool(request.args.get("appendix")))
         return Response(document.html(snapshot, preview=True), mimetype="text/html")
 
 

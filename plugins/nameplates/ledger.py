@@ -100,7 +100,8 @@ class LedgerRow:
 
 
 def _query(session, region=None, county_id: int | None = None, status: str | None = None,
-           name: str | None = None, day: dt.date | None = None):
+           name: str | None = None, day: dt.date | None = None, inspected_from: dt.date | None = None,
+           inspected_to: dt.date | None = None):
     day = day or dt.date.today()
     q = (
         session.query(Region, VillageLedger)
@@ -114,6 +115,14 @@ def _query(session, region=None, county_id: int | None = None, status: str | Non
             q = q.filter(Region.path.startswith(county.path))
     if name:
         q = q.filter(Region.name.contains(name.strip()))
+    if inspected_from or inspected_to:
+        # Villages with an accepted inspection dated in the range: stats.villages_inspected's rule.
+        accepted = session.query(Inspection.region_id).filter(Inspection.status == "accepted")
+        if inspected_from:
+            accepted = accepted.filter(Inspection.inspected_on >= inspected_from)
+        if inspected_to:
+            accepted = accepted.filter(Inspection.inspected_on <= inspected_to)
+        q = q.filter(Region.id.in_(accepted))
     if status == "uninspected":
         q = q.filter(or_(VillageLedger.id.is_(None), VillageLedger.status == "uninspected"))
     elif status == "overdue":
@@ -136,21 +145,22 @@ def _rows(session, pairs, day) -> list[LedgerRow]:
     return rows
 
 
-def page(session, *, region=None, county_id=None, status=None, name=None, number: int = 1,
-         size: int = PAGE_SIZE, day: dt.date | None = None) -> tuple[list[LedgerRow], int]:
-    """One page of the city ledger inside ``region`` and how many villages match in all."""
+def page(session, *, region=None, number: int = 1, size: int = PAGE_SIZE, day: dt.date | None = None,
+         **filters) -> tuple[list[LedgerRow], int]:
+    """One page of the city ledger inside ``region`` and how many villages match in all
+    (``filters``: those of ``_query``)."""
     day = day or dt.date.today()
-    q = _query(session, region, county_id, status, name, day)
+    q = _query(session, region, day=day, **filters)
     total = q.order_by(None).count()
     number = max(int(number or 1), 1)
     pairs = q.order_by(Region.path).offset((number - 1) * size).limit(size).all()
     return _rows(session, pairs, day), total
 
 
-def all_rows(session, *, region=None, county_id=None, status=None, name=None, day=None):
-    """Every matching village, in chunks, for the export."""
+def all_rows(session, *, region=None, day=None, **filters):
+    """Every matching village, in chunks, for the export and the briefing's appendix."""
     day = day or dt.date.today()
-    q = _query(session, region, county_id, status, name, day).order_by(Region.path)
+    q = _query(session, region, day=day, **filters).order_by(Region.path)
     offset = 0
     while True:
         pairs = q.offset(offset).limit(500).all()

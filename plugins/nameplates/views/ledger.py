@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from operator import itemgetter
 
-from flask import request
+from flask import flash, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
@@ -23,7 +23,20 @@ def _filters() -> dict:
         "county_id": request.args.get("county", type=int),
         "status": request.args.get("status") or None,
         "name": (request.args.get("name") or "").strip() or None,
+        "inspected_from": _date_arg("from", "检查日期起"),
+        "inspected_to": _date_arg("to", "检查日期止"),
     }
+
+
+def _date_arg(name: str, title: str) -> dt.date | None:
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        flash(f"{title}“{text}”不是有效日期（例如 2025-12-01），已忽略", "warning")
+        return None
 
 
 class NameplatesLedgerView(BaseView):
