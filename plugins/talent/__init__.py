@@ -72,6 +72,13 @@ def dashboard_cards(user, region):
 
 
 @hookimpl
+def briefing_sections(period, region, appendix):
+    from .briefing import sections
+
+    return sections(period, region, appendix)
+
+
+@hookimpl
 def scheduled_jobs():
     from console.scheduler import Job
 

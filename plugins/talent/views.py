@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import abort, flash, redirect, request, url_for
@@ -494,10 +495,9 @@ class TalentExpiringView(BaseView):
             days = min(max(int(request.args.get("days", 90)), 1), 3650)
         except ValueError:
             days = 90
-        region = scope.current_region()
-        on = services.today()
+        region, on = _expiring_filters()
         return self.render_template(
-            "talent/expiring.html", days=days, on=on,
+            "talent/expiring.html", days=days, on=on, region=region,
             expiring=stats.expiring_registrations(on, days, region),
             expired=stats.expired_registrations(on, region))
 
@@ -507,6 +507,24 @@ def register(appbuilder) -> None:
     from .public import TalentVerifyView
 
     menu = dict(category=CATEGORY, category_label=CATEGORY_LABEL, category_icon="fa-id-card")
+def _expiring_filters():
+    """The region (``county``: one inside the user's scope) and the day (``on``, default today)
+    the expiry page counts from: a briefing links here with the numbers of its period."""
+    from console.models import Region
+
+    region = scope.current_region()
+    county = db.session.get(Region, request.args.get("county", type=int) or 0)
+    if county is not None and scope.contains(county.id):
+        region = county
+    on = services.today()
+    if request.args.get("on"):
+        try:
+            on = dt.date.fromisoformat(request.args["on"])
+        except ValueError:
+            flash(f"日期“{request.args['on']}”无效（例如 2026-01-01），已按今天计算", "warning")
+    return region, on
+
+
     appbuilder.add_view(TalentPersonView, "talent_people", label="人才库", icon="fa-users", **menu)
     appbuilder.add_view(TalentCertificateView, "talent_certificates", label="证书",
                         icon="fa-certificate", **menu)
