@@ -147,6 +147,9 @@ def demo_command(scale, regions_only):
         db.session.commit()
         click.echo(f"模块 {plugins.registry().infos[name].title}：演示数据已就绪")
     db.session.commit()
+    from .imports import refresh_statistics
+
+    refresh_statistics()  # a bulk load: the planner's statistics and PostgreSQL's counts
 
 
 # -- serve and scheduler --------------------------------------------------------------------
@@ -313,10 +316,10 @@ def briefing_group():
 @click.option("--scope", "scope_text", help="简报范围：区划名称（昭通市、镇雄县）或区划代码")
 @click.option("--period", "period_text", help="期间：月 2025-12，季度 2025Q4，年 2025")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="把 PDF 写到此文件")
+@click.option("--appendix", is_flag=True, help="附上各模块的明细附录（如全部村的挂牌台账）；按计划生成时以计划的设置为准")
 @with_appcontext
 def briefing_run(schedule_id, scope_text, period_text, out_path, appendix):
     """生成一份简报：按计划（--schedule）或按范围与期间（--scope --period --out）。"""
-@click.option("--appendix", is_flag=True, help="附上各模块的明细附录（如全部村的挂牌台账）；按计划生成时以计划的设置为准")
     from .briefings import cli as briefing_cli
 
     _as_cli_actor()

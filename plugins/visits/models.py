@@ -50,9 +50,10 @@ class Enterprise(Audited, Model):
     __audit_masked__ = ("contact_person", "contact_phone")
     __table_args__ = (
         Index("ix_visits_enterprise_region_id", "region_id"),
-        # The default list order (name) and a county's list in that order.
-        Index("ix_visits_enterprise_name", "name"),
-        Index("ix_visits_enterprise_county_name", "county_id", "name"),
+        # The list order (name, id) and a county's list in that order: a page's ids come from
+        # the index alone (scope.page_rows).
+        Index("ix_visits_enterprise_name_id", "name", "id"),
+        Index("ix_visits_enterprise_county_name_id", "county_id", "name", "id"),
         # PostgreSQL only: LIKE 'x%' is served by this index whatever the database collation.
         Index("ix_visits_enterprise_name_prefix", "name",
               postgresql_ops={"name": "varchar_pattern_ops"}).ddl_if(dialect="postgresql"),

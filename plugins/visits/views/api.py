@@ -47,7 +47,7 @@ def _data(item, fields) -> dict:
 
 
 class EnterpriseApi(_Refusals, ScopedModelRestApi):
-    datamodel = ScopedInterface(Enterprise)
+    datamodel = ScopedInterface(Enterprise, deferred_paging=True)
     resource_name = "visits_enterprises"
     class_permission_name = "visits_enterprise_api"
     allow_browser_login = True

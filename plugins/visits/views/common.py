@@ -15,7 +15,8 @@ PAGE_SIZE = 25
 
 
 class Page:
-    """One page of a query: its rows, the total and links to its neighbours."""
+    """One page of a query: its rows, the total and links to its neighbours.  The query's
+    order must end with its primary key (``scope.page_rows``)."""
 
     def __init__(self, query, size: int = PAGE_SIZE):
         try:
@@ -23,10 +24,10 @@ class Page:
         except ValueError:
             self.number = 1
         self.size = size
-        self.total = query.order_by(None).count()
+        self.total = scope.count_rows(query)
         self.pages = max(math.ceil(self.total / size), 1)
         self.number = min(self.number, self.pages)
-        self.items = query.limit(size).offset((self.number - 1) * size).all()
+        self.items = scope.page_rows(query, size, (self.number - 1) * size)
 
     def args(self, number: int) -> dict:
         out = request.args.to_dict()
