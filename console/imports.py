@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from openpyxl import Workbook
@@ -38,7 +39,7 @@ from .models import IMPORT_STATES, ImportJob, utcnow
 __all__ = [
     "CORE", "Column", "Importer", "ImportRefused", "ImportResult", "Problem", "RowError",
     "available", "find", "run", "create_job", "job_view", "template_xlsx", "parse_date",
-    "parse_int", "parse_choice", "parse_bool", "refresh_statistics",
+    "parse_int", "parse_choice", "parse_bool", "refresh_statistics", "insert_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -382,24 +383,38 @@ class _Spool:
         self.fh.close()
 
 
-def _parse_row(importer: Importer, positions: dict[str, int], cells: list[str], number: int):
-    row: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for col in importer.columns:
-        index = positions.get(col.field)
-        text = cells[index] if index is not None and index < len(cells) else ""
-        if not text:
-            if col.required:
-                problems.append(Problem(number, col.header, "不能为空"))
-            row[col.field] = None
-            continue
-        try:
-            row[col.field] = col.parse(text) if col.parse else text
-        except RowError as exc:
-            problems.append(Problem(number, col.header, exc.message))
-        except (ValueError, TypeError):
-            problems.append(Problem(number, col.header, f"“{text}”格式不正确"))
-    return row, problems
+class _Plan:
+    """What parsing a row needs, looked up once per file rather than once per cell: each
+    column's (field, header, cell index, required, parse).  ``parse`` cuts or pads the cells
+    to those the columns read plus one always empty, which a column absent from the header
+    reads."""
+
+    def __init__(self, importer: Importer, positions: dict[str, int]):
+        self.width = max(positions.values(), default=-1) + 1
+        self.padding = [""] * (self.width + 1)
+        self.columns = [(c.field, c.header, positions.get(c.field, self.width), c.required,
+                         c.parse) for c in importer.columns]
+
+    def parse(self, cells: list[str], number: int) -> tuple[dict[str, Any], list[Problem]]:
+        cells = cells[:self.width] + self.padding[min(len(cells), self.width):]
+        row: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for field_, header, index, required, parse in self.columns:
+            text = cells[index]
+            if not text:
+                if required:
+                    problems.append(Problem(number, header, "不能为空"))
+                row[field_] = None
+            elif parse is None:
+                row[field_] = text
+            else:
+                try:
+                    row[field_] = parse(text)
+                except RowError as exc:
+                    problems.append(Problem(number, header, exc.message))
+                except (ValueError, TypeError):
+                    problems.append(Problem(number, header, f"“{text}”格式不正确"))
+        return row, problems
 
 
 def run(importer: Importer, file_path: str, *, plugin: str | None = None, job: int | None = None,
@@ -465,16 +480,19 @@ def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportRe
         report = _Report(header, {positions[c.field] for c in importer.columns
                                   if c.sensitive and c.field in positions})
         closers.append(report.discard)
+        plan = _Plan(importer, positions)
         problems: list[Problem] = []
         total = valid = rejected = 0
         batch: list[dict] = []
+        shape: set[str] = set()  # the keys of the last valid row, and those of them to drop
+        private: list[str] = []
         last_beat = time.monotonic()
         _job_update(job, rows_total=sheet.estimated_rows or 0)
         for number, cells in sheet.rows:
             if number <= header_number or not any(cells):
                 continue
             total += 1
-            row, row_problems = _parse_row(importer, positions, cells, number)
+            row, row_problems = plan.parse(cells, number)
             if not row_problems and importer.validate:
                 row["_row"] = number
                 try:
@@ -490,7 +508,12 @@ def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportRe
                         problems.append(p)
             else:
                 valid += 1
-                batch.append({k: v for k, v in row.items() if not k.startswith("_")})
+                if row.keys() != shape:  # rows of one importer have the same keys: look once
+                    shape = set(row)
+                    private = [k for k in shape if k.startswith("_")]
+                for key in private:
+                    del row[key]
+                batch.append(row)
                 if len(batch) >= importer.batch_size:
                     spool.add(batch)
                     batch = []
@@ -558,6 +581,43 @@ def _write(importer, session, spool, ctx, job) -> int:
             _job_update(job, rows_written=written, heartbeat_at=utcnow())
     session.flush()
     return written
+
+
+def insert_rows(session, table, rows: list[dict]) -> int:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's transaction,
+    as tuples straight to the driver: the statement is made once per batch and SQLAlchemy's
+    per-row parameter handling is skipped (a third of a large import's time otherwise).  Types
+    still get their bind processing.  No ORM events fire: not for a table whose writes other
+    code watches (worker_cache.WATCHED)."""
+    if not rows:
+        return 0
+    conn = session.connection()
+    dialect = conn.dialect
+    keys = list(rows[0])
+    columns = [table.c[k] for k in keys]
+    values = (list(map(itemgetter(*keys), rows)) if len(keys) > 1
+              else [(row[keys[0]],) for row in rows])
+    processors = [(i, p) for i, c in enumerate(columns)
+                  if (p := c.type.dialect_impl(dialect).bind_processor(dialect))]
+    if processors:
+        for n, value in enumerate(values):
+            value = list(value)
+            for i, process in processors:
+                value[i] = process(value[i])
+            values[n] = tuple(value)
+    quote = dialect.identifier_preparer.quote
+    head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+            f"({', '.join(quote(c.name) for c in columns)}) VALUES ")
+    if dialect.name == "postgresql":
+        # psycopg2's executemany sends a statement per row; execute_values sends pages of rows.
+        from psycopg2.extras import execute_values
+
+        with conn.connection.driver_connection.cursor() as cursor:
+            execute_values(cursor, head + "%s", values, page_size=1000)
+    else:
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(head + f"({', '.join([mark] * len(keys))})", values)
+    return len(rows)
 
 
 def _summary(importer, filename, total, written, rejected, state) -> str:

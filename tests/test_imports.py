@@ -192,7 +192,7 @@ def test_xlsx_typed_cells_read_like_their_text(ctx, tmp_path):
 def test_headers_tolerate_spaces_aliases_and_a_title_row_above(ctx, tmp_path):
     rows = [["样例条目清单"], [" 编号 ", "名称\u3000", "数目", "备注"], ["100001", "甲", "7", "无关的列"]]
     result = imports.run(SAMPLE_IMPORTER, write_xlsx(tmp_path / "t.xlsx", rows), plugin="samples")
-    assert result.state == "succeeded"
+    assert result.state == "succeeded", result.problems
     assert stored() == [("100001", "甲", 7, None, None)]
 
 
