@@ -154,6 +154,12 @@ def current_epoch(user_id: int) -> int:
     return row.epoch if row is not None else 0
 
 
+def _epoch_of(user) -> int:
+    # The console's user loader reads the epoch with the user (one statement per request).
+    loaded = getattr(user, "session_epoch", None)
+    return loaded if loaded is not None else current_epoch(user.id)
+
+
 def end_sessions(user_id: int) -> None:
     """Every session the user holds, on any device, stops working from the next request."""
     row = db.session.get(SessionEpoch, user_id)
@@ -172,7 +178,7 @@ def _install_session_epochs(app: Flask) -> None:
     def load_user_of_this_epoch(pk):
         user = load_user(pk)
         # JWT requests carry no session: their tokens are checked by flask-jwt-extended.
-        if user is not None and has_request_context() and session.get(EPOCH_KEY, 0) != current_epoch(user.id):
+        if user is not None and has_request_context() and session.get(EPOCH_KEY, 0) != _epoch_of(user):
             session.clear()
             return None
         return user

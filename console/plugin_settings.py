@@ -3,12 +3,11 @@ edited on the plugins page by the plugin's module owner."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
-from flask import g, has_app_context
-
-from . import audit
+from . import audit, worker_cache
 from .extensions import db
 from .models import PluginSetting
 from .plugins import PluginError, registry, require_known
@@ -24,19 +23,28 @@ def _declared(plugin: str, key: str):
 def get(plugin: str, key: str) -> Any:
     """The stored value, or the declared default."""
     _declared(plugin, key)
-    return values(plugin)[key]
+    # A copy: "lines" settings are lists, which the caller may change.
+    return copy.deepcopy(_current(plugin)[key])
 
 
 def values(plugin: str) -> dict[str, Any]:
-    """Every setting of ``plugin``: one query per plugin and app context, i.e. per request or
-    job (a page may read a setting once per row it shows)."""
-    cache = g.setdefault("plugin_settings", {}) if has_app_context() else {}
-    if plugin not in cache:
-        info = registry().infos[plugin]
-        stored = {r.key: json.loads(r.value)
-                  for r in db.session.query(PluginSetting).filter_by(plugin=plugin)}
-        cache[plugin] = {s.key: stored.get(s.key, s.default) for s in info.settings}
-    return dict(cache[plugin])
+    """Every setting of ``plugin``."""
+    return copy.deepcopy(_current(plugin))
+
+
+def _current(plugin: str) -> dict[str, Any]:
+    # From this worker's copy of every plugin's stored values (see worker_cache): a page may
+    # read a setting once per row it shows.
+    info = registry().infos[plugin]
+    stored = worker_cache.cached("plugin_settings", _read_stored).get(plugin, {})
+    return {s.key: stored.get(s.key, s.default) for s in info.settings}
+
+
+def _read_stored() -> dict[str, dict[str, Any]]:
+    stored: dict[str, dict[str, Any]] = {}
+    for plugin, key, value in db.session.query(PluginSetting.plugin, PluginSetting.key, PluginSetting.value):
+        stored.setdefault(plugin, {})[key] = json.loads(value)
+    return stored
 
 
 def save(plugin: str, submitted: dict[str, Any]) -> dict[str, str]:
@@ -60,5 +68,4 @@ def save(plugin: str, submitted: dict[str, Any]) -> dict[str, str]:
         audit.record("settings", entity="plugin", entity_id=plugin,
                      summary=f"修改插件“{info.title}”的设置", changes=changed)
     db.session.commit()
-    g.pop("plugin_settings", None)
     return {}

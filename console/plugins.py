@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import abort, current_app, g, has_request_context, request
+from flask import abort, current_app, request
 from pluggy import HookimplMarker, PluginManager
 
 from . import hookspecs
@@ -227,17 +227,17 @@ def _menu_names(appbuilder) -> set[str]:
 
 
 def states() -> dict[str, bool]:
-    """Enabled flag of every plugin with a state row; read once per request."""
+    """Enabled flag of every plugin with a state row (this worker's copy, see worker_cache)."""
+    from . import worker_cache
+
+    return dict(worker_cache.cached("plugin_states", _read_states))
+
+
+def _read_states() -> dict[str, bool]:
     from .extensions import db
     from .models import PluginState
 
-    if has_request_context() and "plugin_states" in g:
-        return g.plugin_states
-    rows = db.session.query(PluginState.name, PluginState.enabled).all()
-    result = {name: bool(enabled) for name, enabled in rows}
-    if has_request_context():
-        g.plugin_states = result
-    return result
+    return {name: bool(enabled) for name, enabled in db.session.query(PluginState.name, PluginState.enabled)}
 
 
 def is_enabled(name: str) -> bool:
@@ -307,8 +307,6 @@ def set_enabled(name: str, enabled: bool, actor: str | None = None) -> None:
             changes={"enabled": [before, enabled]},
         )
     db.session.commit()
-    if has_request_context():
-        g.pop("plugin_states", None)
 
 
 def _title(name: str) -> str:
@@ -361,7 +359,10 @@ def call(hook: str, *, include_disabled: bool = False, **kwargs) -> list[tuple[s
 
 def install_guard(app) -> None:
     """404 for a switched-off plugin's pages and APIs; its menu entries hidden."""
+    from . import worker_cache
+
     reg = registry(app)
+    worker_cache.install(app)
 
     @app.before_request
     def _plugin_guard():

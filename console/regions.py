@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .errors import ConsoleError
 from .models import Region
@@ -65,8 +66,24 @@ def city(session) -> Region | None:
     return session.query(Region).filter(Region.level == "city").order_by(Region.id).first()
 
 
-def counties(session, within: Region | None = None) -> list[Region]:
-    q = session.query(Region).filter(Region.level == "county")
-    if within is not None:
-        q = q.filter(Region.path.startswith(within.path))
-    return q.order_by(Region.code).all()
+@dataclass(frozen=True)
+class County:
+    """A county as the filters show it: plain data, kept by the worker between requests."""
+
+    id: int
+    code: str
+    name: str
+    path: str
+
+
+def counties(session, within: Region | None = None) -> list[County]:
+    """The counties (inside ``within``) by code, from this worker's copy (see worker_cache):
+    every list page's county filter reads them."""
+    from . import worker_cache
+
+    def read():
+        q = session.query(Region.id, Region.code, Region.name, Region.path).filter(Region.level == "county")
+        return tuple(County(*row) for row in q.order_by(Region.code))
+
+    every = worker_cache.cached("counties", read)
+    return [c for c in every if within is None or c.path.startswith(within.path)]

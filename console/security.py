@@ -8,8 +8,8 @@ from flask import current_app
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, func
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from wtforms.validators import ValidationError
 
 from . import audit
@@ -25,6 +25,8 @@ class ConsoleUser(User):
     __tablename__ = "ab_user"
     scope_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), nullable=True)
     scope_region: Mapped[Region | None] = relationship(lazy="joined")
+    # Set by the user loader from the same statement (not a column): see hardening's epochs.
+    session_epoch = None
 
     def get_full_name(self) -> str:
         # Chinese order: family name first, no space.
@@ -166,6 +168,23 @@ class ConsoleSecurityManager(SecurityManager):
     user_model = ConsoleUser
     userdbmodelview = ConsoleUserView
     rolemodelview = ConsoleRoleView
+
+    def load_user(self, pk):
+        """The signed-in user of a request with everything each request reads about them (roles,
+        groups and their roles, scope region, session epoch) in one statement instead of five."""
+        from flask_appbuilder.security.sqla.models import Group
+
+        from .hardening import SessionEpoch
+
+        found = (self.session.query(ConsoleUser, func.coalesce(SessionEpoch.epoch, 0))
+                 .outerjoin(SessionEpoch, SessionEpoch.user_id == ConsoleUser.id)
+                 .options(joinedload(ConsoleUser.roles), joinedload(ConsoleUser.groups).joinedload(Group.roles))
+                 .filter(ConsoleUser.id == int(pk)).first())
+        if found is None or not found[0].is_active:
+            return None
+        user, epoch = found
+        user.session_epoch = epoch
+        return user
 
     def auth_user_db(self, username, password):
         user = super().auth_user_db(username, password)

@@ -350,21 +350,3 @@ def test_an_error_in_a_page_shows_no_stack_trace(make_app):
     assert response.status_code == 500
     assert "服务器内部错误" in text
     assert "Traceback" not in text and "secret-internal-detail" not in text
-
-
-def test_settings_are_read_once_per_request(app):
-    from sqlalchemy import event
-
-    from console import plugin_settings
-
-    statements = []
-    with app.app_context():
-        engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            for _ in range(50):
-                plugin_settings.get("example", "limit")
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-    assert len([s for s in statements if "plugin_setting" in s]) == 1

@@ -11,7 +11,7 @@ def cards(region) -> list[Card]:
     on = services.today()
     by_level = stats.certified_by_level(region)
     total = sum(by_level.values())
-    expiring = len(stats.expiring_registrations(on, 90, region))
+    expiring = stats.expiring_count(on, 90, region)
     compliance = stats.education_compliance(on, region)
     rate = (f"{compliance['compliant'] * 100 / compliance['total']:.0f}%" if compliance["total"] else "—")
     return [

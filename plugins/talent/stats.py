@@ -4,6 +4,7 @@ the briefing section.  Each takes ``region`` (None: the whole city) and returns 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 
 from sqlalchemy import func
@@ -69,11 +70,19 @@ def certified_by_level_and_county(region=None) -> list[dict]:
             for (c, lv), n in sorted(totals.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1]))]
 
 
+def _expiring(on: dt.date, days: int, region):
+    return current_registrations(region).filter(
+        Registration.expires_on >= on, Registration.expires_on <= on + dt.timedelta(days=days))
+
+
 def expiring_registrations(on: dt.date, days: int = 90, region=None) -> list[Registration]:
     """Current registrations that expire within ``days`` from ``on`` (soonest first)."""
-    q = current_registrations(region).filter(
-        Registration.expires_on >= on, Registration.expires_on <= on + dt.timedelta(days=days))
-    return q.order_by(Registration.expires_on, Registration.id).all()
+    return _expiring(on, days, region).order_by(Registration.expires_on, Registration.id).all()
+
+
+def expiring_count(on: dt.date, days: int = 90, region=None) -> int:
+    """How many :func:`expiring_registrations` there are, without loading them."""
+    return _expiring(on, days, region).with_entities(func.count(Registration.id)).scalar()
 
 
 def expired_registrations(on: dt.date, region=None) -> list[Registration]:
@@ -93,7 +102,9 @@ def education_compliance(on: dt.date, region=None) -> dict:
     if not regs:
         return {"total": 0, "compliant": 0, "short": []}
     need = services.level_hours()
-    starts = {r.id: services.period_start_of(r.expires_on) for r in regs}
+    # Registrations share expiry days: each day's period start is worked out once.
+    start_of = functools.cache(services.period_start_of)
+    starts = {r.id: start_of(r.expires_on) for r in regs}
     earliest = min(starts.values())
     persons = {r.person_id for r in regs}
     entries = defaultdict(list)
@@ -104,7 +115,8 @@ def education_compliance(on: dt.date, region=None) -> dict:
             entries[person_id].append((taken_on, hours))
     compliant, short = 0, []
     for r in regs:
-        done = sum(h for d, h in entries[r.person_id] if starts[r.id] <= d <= r.expires_on)
+        start = starts[r.id]
+        done = sum(h for d, h in entries.get(r.person_id, ()) if start <= d <= r.expires_on)
         missing = need.get(r.level, 90) - done
         if missing <= 0:
             compliant += 1
@@ -118,5 +130,5 @@ def people_count(region=None) -> int:
 
 
 __all__ = ["current_registrations", "certified_by_level", "certified_by_level_and_county",
-           "expiring_registrations", "expired_registrations", "education_compliance",
+           "expiring_registrations", "expiring_count", "expired_registrations", "education_compliance",
            "people_count"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterIn
 from flask_appbuilder.security.decorators import permission_name
 
 from console import attachments, scope
@@ -75,6 +76,10 @@ class ValidCertificates(InScope):
 
 
 PERSON_PICKER = [["id", InScope, None]]
+# Search forms offer the counties and townships inside the scope (about 160 for the city), not
+# the whole tree: rendering its 1,586 options took most of a list page's time.  A link to a
+# village's rows (``?_flt_0_region=<id>``) still filters by it.
+SEARCH_REGION_PICKER = [*scope.REGION_PICKER["region"], ["level", FilterIn, ["county", "township"]]]
 
 
 class TalentModelView(ScopedModelView):
@@ -123,7 +128,7 @@ class TalentPersonView(TalentModelView):
     edit_form_extra_fields = {"id_number": forms.id_number_field(required=False),
                               "community_worker": forms.flag_field("持证社区工作者")}
     add_form_query_rel_fields = edit_form_query_rel_fields = {"region": scope.REGION_PICKER["region"]}
-    search_form_query_rel_fields = {"region": scope.REGION_PICKER["region"]}
+    search_form_query_rel_fields = {"region": SEARCH_REGION_PICKER}
     show_template = "talent/person_show.html"
     list_template = "talent/person_list.html"
 
@@ -211,7 +216,7 @@ class TalentCertificateView(TalentModelView):
         "route": forms.choice_field("取得方式", services.routes),
     }
     add_form_query_rel_fields = {"person": PERSON_PICKER}
-    search_form_query_rel_fields = {"region": scope.REGION_PICKER["region"], "person": PERSON_PICKER}
+    search_form_query_rel_fields = {"region": SEARCH_REGION_PICKER, "person": PERSON_PICKER}
     show_template = "talent/certificate_show.html"
     extra_args = {
         "talent_certificate": lambda pk: services.get(Certificate, pk),
@@ -311,7 +316,7 @@ class TalentRegistrationView(TalentModelView):
     }
     add_form_extra_fields = {"kind": forms.choice_field("登记类型", lambda: KINDS)}
     add_form_query_rel_fields = {"certificate": [["id", ValidCertificates, None]]}
-    search_form_query_rel_fields = {"region": scope.REGION_PICKER["region"],
+    search_form_query_rel_fields = {"region": SEARCH_REGION_PICKER,
                                     "certificate": [["id", InScope, None]]}
     show_template = "talent/registration_show.html"
     extra_args = {
@@ -383,7 +388,7 @@ class TalentEducationView(TalentModelView):
     edit_form_extra_fields = {"source": forms.choice_field("来源", services.education_sources),
                               "hours": forms.hours_field()}
     add_form_query_rel_fields = {"person": PERSON_PICKER}
-    search_form_query_rel_fields = {"region": scope.REGION_PICKER["region"], "person": PERSON_PICKER}
+    search_form_query_rel_fields = {"region": SEARCH_REGION_PICKER, "person": PERSON_PICKER}
     show_template = "talent/education_show.html"
     extra_args = {
         "talent_proofs": lambda pk: attachments.for_owner(db.session, services.PROOF_OWNER, int(pk)),
@@ -424,7 +429,7 @@ class TalentSupervisionView(TalentModelView):
                      "ended_on": "结束日期", "region": "所属区域"}
     add_form_query_rel_fields = {"supervisor": PERSON_PICKER, "supervisee": PERSON_PICKER}
     search_form_query_rel_fields = {"supervisor": PERSON_PICKER, "supervisee": PERSON_PICKER,
-                                    "region": scope.REGION_PICKER["region"]}
+                                    "region": SEARCH_REGION_PICKER}
 
     def pre_add(self, item):
         self._check(services.check_supervision, item)
@@ -456,7 +461,7 @@ class TalentSupervisionSessionView(TalentModelView):
     edit_form_extra_fields = add_form_extra_fields
     add_form_query_rel_fields = {"supervision": [["id", InScope, None]]}
     search_form_query_rel_fields = {"supervision": [["id", InScope, None]],
-                                    "region": scope.REGION_PICKER["region"]}
+                                    "region": SEARCH_REGION_PICKER}
 
     def pre_add(self, item):
         self._check(services.check_session, item)
@@ -502,11 +507,6 @@ class TalentExpiringView(BaseView):
             expired=stats.expired_registrations(on, region))
 
 
-def register(appbuilder) -> None:
-    from .api import register as register_api
-    from .public import TalentVerifyView
-
-    menu = dict(category=CATEGORY, category_label=CATEGORY_LABEL, category_icon="fa-id-card")
 def _expiring_filters():
     """The region (``county``: one inside the user's scope) and the day (``on``, default today)
     the expiry page counts from: a briefing links here with the numbers of its period."""
@@ -525,6 +525,11 @@ def _expiring_filters():
     return region, on
 
 
+def register(appbuilder) -> None:
+    from .api import register as register_api
+    from .public import TalentVerifyView
+
+    menu = dict(category=CATEGORY, category_label=CATEGORY_LABEL, category_icon="fa-id-card")
     appbuilder.add_view(TalentPersonView, "talent_people", label="人才库", icon="fa-users", **menu)
     appbuilder.add_view(TalentCertificateView, "talent_certificates", label="证书",
                         icon="fa-certificate", **menu)

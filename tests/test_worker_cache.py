@@ -1,0 +1,148 @@
+"""What every page reads, read cheaply: the SQL statements of a list page, and the per-worker
+copies of plugin switches, settings and counties that another worker's change reaches on the
+next request."""
+
+import contextlib
+
+from sqlalchemy import event, insert
+
+from console import plugin_settings, regions
+from console import plugins as plugins_service
+from console.extensions import db
+from console.models import Region
+
+ADMIN = {"username": "admin", "password": "Admin-Pass-2025!"}
+DEMO = "Demo-Pass-2025!"
+
+
+@contextlib.contextmanager
+def statements(app):
+    """The SQL statements the app runs inside the block."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def _signed_in(app, username="admin"):
+    client = app.test_client()
+    password = ADMIN["password"] if username == "admin" else DEMO
+    response = client.post("/login/", data={"username": username, "password": password})
+    assert response.status_code == 302
+    return client
+
+
+def _in_request(app, func):
+    """``func()`` as a request of ``app`` would run it (the token is read anew per request)."""
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        return func()
+
+
+def test_enterprise_list_page_runs_at_most_six_sql_statements(app):
+    for username, county, other in (("admin", "昭阳区", "镇雄县"), ("zhaoyang", "昭阳区", "镇雄县")):
+        client = _signed_in(app, username)
+        client.get("/visits/enterprises/list/")  # this worker's copies are made
+        with statements(app) as seen:
+            page = client.get("/visits/enterprises/list/")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert len(seen) <= 6, "\n".join(seen)
+        # The same page as before: the county filter inside the scope, the industries setting.
+        assert f">{county}</option>" in text
+        assert (f">{other}</option>" in text) == (username == "admin")
+        industries = _in_request(app, lambda: plugin_settings.get("visits", "industries"))
+        assert industries and all(f"<option >{industry}</option>" in text for industry in industries)
+
+
+def test_a_signed_out_session_stays_signed_out_with_one_statement_for_the_user(app):
+    client = _signed_in(app)
+    with statements(app) as seen:
+        assert client.get("/visits/enterprises/list/").status_code == 200
+    assert len([s for s in seen if "ab_user" in s or "session_epoch" in s or "ab_role" in s]) == 1
+    stolen = client.get_cookie("session").value
+    client.get("/logout/")
+    client.set_cookie("session", stolen)
+    assert client.get("/visits/enterprises/list/").status_code == 302  # back to the login page
+
+
+def test_settings_are_read_once_per_worker_until_one_changes(make_app):
+    worker = make_app()
+    with statements(worker) as seen:
+        for _ in range(3):
+            read = _in_request(worker, lambda: [plugin_settings.get("example", "limit") for _ in range(20)])
+            assert read == [10] * 20
+    assert len([s for s in seen if "plugin_setting" in s]) == 1
+    assert len([s for s in seen if "cache_token" in s]) == 3  # one per request
+
+
+def test_a_setting_saved_on_one_worker_is_read_by_the_other_on_its_next_request(make_app):
+    worker_a, worker_b = make_app(), make_app()
+    assert _in_request(worker_b, lambda: plugin_settings.get("example", "limit")) == 10
+    with worker_a.app_context():
+        assert plugin_settings.save("example", {"greeting": "您好", "limit": "42"}) == {}
+        # The worker that saved sees it at once, in the same app context.
+        assert plugin_settings.get("example", "limit") == 42
+    assert _in_request(worker_b, lambda: plugin_settings.get("example", "limit")) == 42
+    assert _in_request(worker_b, lambda: plugin_settings.values("example")) == {"greeting": "您好", "limit": 42}
+
+
+def test_a_switch_made_on_one_worker_is_seen_by_the_other_without_a_page_of_its_own(make_app):
+    worker_a, worker_b = make_app(), make_app()
+    assert _in_request(worker_b, lambda: plugins_service.is_enabled("example")) is True
+    with worker_a.app_context():
+        plugins_service.set_enabled("example", False, actor="测试")
+    assert _in_request(worker_b, lambda: plugins_service.is_enabled("example")) is False
+    with worker_a.app_context():
+        plugins_service.set_enabled("example", True, actor="测试")
+    assert _in_request(worker_b, lambda: plugins_service.is_enabled("example")) is True
+
+
+def _county_names(app):
+    return _in_request(app, lambda: [c.name for c in regions.counties(db.session)])
+
+
+def test_county_list_follows_regions_changed_on_another_worker(make_app):
+    worker_a, worker_b = make_app(), make_app()
+    before = _county_names(worker_b)
+    assert "昭阳区" in before and len(before) == 11
+    with worker_a.app_context():
+        county = db.session.query(Region).filter_by(code="530602").one()
+        county.name = "昭阳新区"
+        db.session.commit()
+    assert "昭阳新区" in _county_names(worker_b) and "昭阳区" not in _county_names(worker_b)
+    with worker_a.app_context():  # a statement, not an object: region imports insert this way
+        city = db.session.query(Region).filter_by(level="city").one()
+        db.session.execute(insert(Region).values(code="530699", name="测试新县", level="county",
+                                                 parent_id=city.id, path=city.path + "530699."))
+        db.session.commit()
+    assert _county_names(worker_b)[-1] == "测试新县"
+
+
+def test_county_list_inside_a_scope_is_the_databases(app):
+    with app.app_context():
+        zhaoyang = db.session.query(Region).filter_by(code="530602").one()
+        township = db.session.query(Region).filter_by(parent_id=zhaoyang.id).first()
+        expected = [(r.id, r.name) for r in db.session.query(Region).filter(Region.level == "county")
+                    .filter(Region.path.startswith(zhaoyang.path)).order_by(Region.code)]
+    got = _in_request(app, lambda: [(c.id, c.name) for c in regions.counties(db.session, within=zhaoyang)])
+    assert got == expected == [(zhaoyang.id, "昭阳区")]
+    assert _in_request(app, lambda: regions.counties(db.session, within=township)) == []
+
+
+def test_a_rolled_back_change_leaves_every_worker_as_it_was(make_app):
+    worker_a, worker_b = make_app(), make_app()
+    assert "昭阳区" in _county_names(worker_b)
+    with worker_a.app_context():
+        db.session.query(Region).filter_by(code="530602").one().name = "不会保存"
+        db.session.flush()
+        db.session.rollback()
+    assert "不会保存" not in _county_names(worker_a) and "昭阳区" in _county_names(worker_b)
