@@ -95,7 +95,7 @@ def sections(period, region, appendix: bool = False) -> list[Section]:
                             {"检查村(社区)(个)": [r.inspected for r in rows],
                              "倒查反弹(次)": [r.rebounds for r in rows]}))
     rate = "—" if compliance is None else f"{compliance * 100:.1f}%"
-    text = (f"{period.title}，{region.name}检查村(社区)挂牌 {inspected} 个，合规率 {rate}，"
+    text = (f"{period.title}，{region.name}检查村(社区) {inspected} 个，合规率 {rate}，"
             f"倒查发现反弹 {rebounds} 次；目前未销号整改 {open_orders} 件，截至期末逾期 {overdue} 件。")
     return [Section("村级组织挂牌整治", figures=figures, charts=charts, tables=[table], text=text,
                     links=[("村级挂牌台账", _link(LEDGER, county=county)),
@@ -111,6 +111,7 @@ def ledger_table(session, region, day: dt.date) -> Table:
         rows.append([row.county, row.township, row.village.name, row.status_title,
                      e.last_inspected_on.isoformat() if e and e.last_inspected_on else "—",
                      e.open_orders if e else 0, e.rebounds if e else 0, "是" if row.overdue else ""])
-    return Table(f"{region.name}村级挂牌台账（{len(rows)} 个村(社区)）",
+    # The ledger as it stands when the briefing is made: it keeps no history of past states.
+    return Table(f"{region.name}村级挂牌台账（{len(rows)} 个村(社区)，生成时状态）",
                  ["县(市、区)", "乡镇(街道)", "村(社区)", "台账状态", "最近检查", "未销号整改", "反弹", "逾期"],
-                 rows, widths=[12, 16, 22, 10, 13, 10, 8, 9])
+                 rows, widths=[10, 14, 20, 14, 13, 12, 8, 9])
