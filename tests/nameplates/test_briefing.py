@@ -151,3 +151,12 @@ def test_the_ledger_appendix_only_when_asked_for(demo):
     assert rebounded and rebounded == sum(1 for r in table.rows if r[6] > 0)
     city, = _section(_region(demo), period, appendix=True).appendix
     assert len(city.rows) == demo.query(Region).filter_by(level="village").count() == 1424
+
+
+def test_the_ledgers_date_filter_explains_a_bad_date(ctx, client, auth):
+    from console import plugins
+
+    plugins.set_enabled("nameplates", True)
+    auth.login("admin")
+    page = client.get("/nameplates/ledger/?from=2026-13-01&to=2026-12-31").get_data(as_text=True)
+    assert "检查日期起“2026-13-01”不是有效日期" in page and "共 0 个村(社区)" in page
