@@ -2,14 +2,16 @@
 
 A 28-page report peaked near 400 MiB (measured): a huge briefing must not take a web worker
 or the scheduler down, so the layout runs in ``python -m console.briefings.render`` which
-limits its own address space (RLIMIT_AS) and is killed when it overruns its time.
-``render_html`` is the same layout in the calling process, for the benchmark.
+limits its own address space (RLIMIT_AS) and is killed when it overruns its time; a long
+appendix is shared with a second such process (see ``split``).  ``render_html`` is one plain
+layout in the calling process, for the benchmark.
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import ConsoleError
+
+log = logging.getLogger(__name__)
 
 FONT = "Noto Sans CJK SC"
 EXIT_MEMORY = 3
@@ -36,14 +40,21 @@ class RenderError(ConsoleError):
 class RenderResult:
     pdf: bytes
     pages: int
+    peak_rss: int = 0  # bytes: the largest rendering process's peak resident memory
 
 
 def render_html(html: str, base_url: str | None = None) -> RenderResult:
-    """Lay ``html`` out and write the PDF, here in this process."""
+    """Lay ``html`` out and write the PDF, here in this process: one plain WeasyPrint call."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=base_url).render()
-    return RenderResult(document.write_pdf(), len(document.pages))
+    return RenderResult(document.write_pdf(), len(document.pages), _peak_rss())
+
+
+def _peak_rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def font_installed() -> bool:
@@ -53,50 +64,176 @@ def font_installed() -> bool:
     return cjk_font() is not None
 
 
+# -- a long appendix laid out in two processes ----------------------------------------------
+#
+# WeasyPrint lays a document out in one thread, and a 1,424-village ledger is most of a city
+# briefing's time.  The template prints each appendix page as a block of fixed height that is
+# exactly one page (marked PAGE_MARK), so page numbers are known without laying them out: the
+# tail of the last appendix goes to a second process as a document of its own whose page
+# counter starts where the first part ends, and the two PDFs are joined page by page.
+
+PAGE_MARK = "<!--briefing:appendix-page-->"
+END_MARK = "<!--briefing:appendix-end-->"
+FIRST, TOTAL = "__BRIEFING_FIRST_PAGE__", "__BRIEFING_TOTAL_PAGES__"
+MIN_SPLIT_PAGES = 6  # below this a second process costs more than it saves
+# The tail's own page counter and the whole document's page total, filled in by the tail's
+# process once it knows how many pages come before it.
+_TAIL_STYLE = ('<style>@page { @bottom-center { content: "第 " counter(page) " 页 / 共 %s 页"; } }'
+               " @page :first { counter-reset: page %s; }</style>" % (TOTAL, FIRST))
+
+
+@dataclass(frozen=True)
+class Split:
+    head: str  # the document up to its appendix pages, for counting its pages
+    first: str  # the document with the tail's pages left blank
+    tail: str  # the tail's pages as a document of their own, FIRST and TOTAL to fill in
+    blocks: int  # appendix pages in all
+    tail_pages: int
+
+
+def split(html: str) -> Split | None:
+    """Cut the last appendix's tail off ``html``; None when it has too few pages for that."""
+    if END_MARK not in html:
+        return None
+    before, _, after = html.partition(END_MARK)
+    parts = before.split(PAGE_MARK)
+    head, blocks = parts[0], parts[1:]
+    # Only continuation pages of the last appendix: every heading and anchor stays in the first
+    # part, so its table of contents and links need nothing from the tail.
+    movable = 0
+    for block in reversed(blocks):
+        if 'class="apage more"' not in block:
+            break
+        movable += 1
+    tail_pages = min(movable, len(blocks) // 2 + 1)
+    if tail_pages < MIN_SPLIT_PAGES:
+        return None
+    kept, moved = blocks[:-tail_pages], blocks[-tail_pages:]
+    closing = moved[-1][moved[-1].rindex("</div>") + len("</div>"):]  # the last section's end
+    body = "".join(moved)[:-len(closing)] if closing else "".join(moved)
+    blank = '\n<div class="apage more"></div>' * tail_pages
+    page_head = html[:html.index("</head>")]
+    return Split(
+        head=head + closing + after,
+        first=PAGE_MARK.join([head, *kept]) + blank + closing + END_MARK + after,
+        tail=page_head + _TAIL_STYLE + "</head>\n<body>" + body + "\n</body>\n</html>\n",
+        blocks=len(blocks), tail_pages=tail_pages)
+
+
+def render_tail(tail: str, head: str, blocks: int, tail_pages: int, base_url: str | None) -> tuple[RenderResult, int]:
+    """Lay out the document's head only to count its pages, then the tail numbered after all
+    the pages before it.  Returns the tail and the number of its first page."""
+    from weasyprint import HTML
+
+    before = len(HTML(string=head, base_url=base_url).render().pages) + blocks - tail_pages
+    html = tail.replace(FIRST, str(before + 1)).replace(TOTAL, str(before + tail_pages))
+    return render_html(html, base_url), before + 1
+
+
+def join(first: bytes, keep: int, tail: bytes) -> bytes:
+    """The first ``keep`` pages of ``first`` (its outline, anchors and links intact), then every
+    page of ``tail``."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=io.BytesIO(first))
+    while len(writer.pages) > keep:
+        del writer.pages[-1]
+    for page in PdfReader(io.BytesIO(tail)).pages:
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# -- the rendering processes -----------------------------------------------------------------
+
+
 def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
                memory_mb: int = 1536, on_wait: Callable[[], None] | None = None,
                wait_step: float = 2.0) -> RenderResult:
-    """Render in a child process; kill it after ``timeout`` seconds.  ``on_wait`` is called
-    every ``wait_step`` seconds while the child works (the run's heartbeat)."""
+    """Render in a child process (two for a long appendix); kill them after ``timeout``
+    seconds.  ``on_wait`` is called every ``wait_step`` seconds while they work (the run's
+    heartbeat).  Each process has ``memory_mb`` of its own."""
+    parts = split(html)
     with tempfile.TemporaryDirectory(prefix="briefing-") as tmp:
-        source, target = os.path.join(tmp, "in.html"), os.path.join(tmp, "out.pdf")
-        with open(source, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        cmd = [sys.executable, "-m", "console.briefings.render", source, target,
-               "--memory-mb", str(int(memory_mb))]
+        def write(name, text):
+            path = os.path.join(tmp, name)
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            return path
+
+        jobs = {"first": [write("in.html", parts.first if parts else html), os.path.join(tmp, "out.pdf")]}
+        if parts:
+            jobs["tail"] = [write("tail.html", parts.tail), os.path.join(tmp, "tail.pdf"),
+                            "--head", write("head.html", parts.head),
+                            "--pages", str(parts.blocks), str(parts.tail_pages)]
+        outcome = _run(jobs, tmp, base_url, timeout, memory_mb, on_wait, wait_step)
+        with open(jobs["first"][1], "rb") as fh:
+            pdf = fh.read()
+        first = outcome["first"]
+        if not parts:
+            return RenderResult(pdf, first["pages"], first["rss"])
+        tail = outcome["tail"]
+        before = tail["first_page"] - 1
+        if first["pages"] != before + parts.tail_pages or tail["pages"] != parts.tail_pages:
+            # An appendix page overflowed its one page: the numbers would be wrong, so the
+            # whole document is laid out again in one process.
+            log.warning("briefing appendix split: expected %s + %s pages, got %s and %s; one process",
+                        before, parts.tail_pages, first["pages"], tail["pages"])
+            return render_pdf(html.replace(END_MARK, ""), base_url=base_url, timeout=timeout,
+                              memory_mb=memory_mb, on_wait=on_wait, wait_step=wait_step)
+        with open(jobs["tail"][1], "rb") as fh:
+            joined = join(pdf, before, fh.read())
+        return RenderResult(joined, first["pages"], max(first["rss"], tail["rss"]))
+
+
+def _run(jobs: dict, tmp: str, base_url, timeout: float, memory_mb: int, on_wait, wait_step) -> dict:
+    """Start one rendering process per job, wait for all; their reports by job name."""
+    children = {}
+    for name, args in jobs.items():
+        cmd = [sys.executable, "-m", "console.briefings.render", *args, "--memory-mb", str(int(memory_mb))]
         if base_url:
             cmd += ["--base-url", base_url]
-        err_path = os.path.join(tmp, "stderr")
-        with open(err_path, "wb") as err:
-            child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err)
-            deadline = time.monotonic() + timeout
+        err = open(os.path.join(tmp, f"{name}.err"), "wb")
+        children[name] = (subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err), err)
+    deadline = time.monotonic() + timeout
+    outputs = {}
+    try:
+        for name, (child, err) in children.items():
             while True:
                 try:
-                    out, _ = child.communicate(timeout=max(min(wait_step, deadline - time.monotonic()), 0.01))
+                    outputs[name] = child.communicate(timeout=max(min(wait_step, deadline - time.monotonic()), 0.01))[0]
                     break
                 except subprocess.TimeoutExpired:
                     if time.monotonic() >= deadline:
-                        child.kill()
-                        child.communicate()
                         raise RenderError(f"排版超过时限（{timeout:g} 秒）仍未完成，已终止排版进程") from None
                     if on_wait:
                         on_wait()
-        with open(err_path, encoding="utf-8", errors="replace") as fh:
-            stderr = fh.read()
-        if child.returncode == EXIT_NO_FONT:
-            raise RenderError(NO_FONT)
-        if child.returncode == EXIT_MEMORY or "MemoryError" in stderr or "Cannot allocate memory" in stderr:
-            raise RenderError(f"排版所需内存超过上限（{memory_mb} MB），已终止排版进程")
-        if child.returncode < 0:
-            # Native code (cairo, pango) that cannot allocate may abort instead of raising.
-            raise RenderError(f"排版进程异常终止（信号 {-child.returncode}），可能是所需内存超过上限"
-                              f"（{memory_mb} MB）")
-        if child.returncode != 0:
-            last = (stderr.strip().splitlines() or [f"退出码 {child.returncode}"])[-1]
-            raise RenderError(f"排版进程失败：{last[:300]}")
-        pages = json.loads(out.decode() or "{}").get("pages", 0)
-        with open(target, "rb") as fh:
-            return RenderResult(fh.read(), pages)
+    finally:
+        for child, err in children.values():
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+            err.close()
+    for name, (child, _) in children.items():
+        with open(os.path.join(tmp, f"{name}.err"), encoding="utf-8", errors="replace") as fh:
+            _check(child.returncode, fh.read(), memory_mb)
+    return {name: json.loads(out.decode() or "{}") for name, out in outputs.items()}
+
+
+def _check(returncode: int, stderr: str, memory_mb: int) -> None:
+    if returncode == EXIT_NO_FONT:
+        raise RenderError(NO_FONT)
+    if returncode == EXIT_MEMORY or "MemoryError" in stderr or "Cannot allocate memory" in stderr:
+        raise RenderError(f"排版所需内存超过上限（{memory_mb} MB），已终止排版进程")
+    if returncode < 0:
+        # Native code (cairo, pango) that cannot allocate may abort instead of raising.
+        raise RenderError(f"排版进程异常终止（信号 {-returncode}），可能是所需内存超过上限（{memory_mb} MB）")
+    if returncode != 0:
+        last = (stderr.strip().splitlines() or [f"退出码 {returncode}"])[-1]
+        raise RenderError(f"排版进程失败：{last[:300]}")
 
 
 def _limit_memory(megabytes: int) -> None:
@@ -117,14 +254,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("target")
     parser.add_argument("--memory-mb", type=int, default=1536)
     parser.add_argument("--base-url")
+    parser.add_argument("--head", help="the tail of a split document: this document's head")
+    parser.add_argument("--pages", type=int, nargs=2, metavar=("BLOCKS", "TAIL"))
     args = parser.parse_args(argv)
     if not font_installed():
         sys.stderr.write(NO_FONT + "\n")
         return EXIT_NO_FONT
     _limit_memory(args.memory_mb)
     try:
+        report = {}
         with open(args.source, encoding="utf-8") as fh:
-            result = render_html(fh.read(), args.base_url)
+            source = fh.read()
+        if args.head:
+            with open(args.head, encoding="utf-8") as fh:
+                result, report["first_page"] = render_tail(source, fh.read(), *args.pages, args.base_url)
+        else:
+            result = render_html(source, args.base_url)
         with open(args.target, "wb") as fh:
             fh.write(result.pdf)
     except MemoryError:
@@ -135,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sys.stderr.write("MemoryError\n")
         return EXIT_MEMORY
-    sys.stdout.write(json.dumps({"pages": result.pages}))
+    sys.stdout.write(json.dumps({"pages": result.pages, "rss": result.peak_rss, **report}))
     return 0
 
 
