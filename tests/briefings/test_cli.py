@@ -33,8 +33,9 @@ def test_cli_writes_a_real_pdf_with_chinese_text_and_numbers(world, activity, mo
     # Every number links to the filtered list behind it, on the console's address.
     links = pdf_links(data, tmp_path)
     zhenxiong = world.region(ZHENXIONG).id
-    assert f"https://jiceng.example.cn/visits/visits/list/?start={month.start}&end={month.end}" in links
-    assert f"https://jiceng.example.cn/visits/visits/list/?county={zhenxiong}&start={month.start}&end={month.end}" in links
+    last = month.end - dt.timedelta(days=1)  # the lists take the period's last day, inclusive
+    assert f"https://jiceng.example.cn/visits/visits/list/?start={month.start}&end={last}" in links
+    assert f"https://jiceng.example.cn/visits/visits/list/?county={zhenxiong}&start={month.start}&end={last}" in links
     # Every embedded face is the Simplified-Chinese one: no Japanese glyph shapes.
     faces = set(re.findall(r"NOTOSANSCJK(\w\w)", re.sub(r"[-\s]", "", pdf_fonts(data, tmp_path)).upper()))
     assert faces == {"SC"}

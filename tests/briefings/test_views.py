@@ -1,5 +1,6 @@
 """The briefing pages: schedules in the UI, generate now with progress, download rights."""
 
+import datetime as dt
 import re
 
 from console.briefings.models import BriefingRun, BriefingSchedule
@@ -67,7 +68,8 @@ def test_preview_links_every_number_to_its_list(world, activity, month, client):
     html = client.get(f"/console/briefings/preview?region_id={world.region('530600').id}"
                       f"&period={month.key}").get_data(as_text=True)
     assert 'lang="zh-CN"' in html and "Noto Sans CJK SC" in html
-    assert f'href="/visits/visits/list/?start={month.start}&amp;end={month.end}"' in html
+    last = month.end - dt.timedelta(days=1)  # the lists take the period's last day, inclusive
+    assert f'href="/visits/visits/list/?start={month.start}&amp;end={last}"' in html
     assert "昭通市社会工作简报" in html
 
 
