@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import data, report, run
+from . import briefing, data, report, run
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -27,6 +27,7 @@ def parse(argv=None):
     p.add_argument("--memory-requests", type=int, default=1000)
     p.add_argument("--import-rows", type=int, default=None, help="rows imported (default: all)")
     p.add_argument("--no-io", action="store_true", help="skip the import and export measurements")
+    p.add_argument("--no-briefing", action="store_true", help="skip the briefing benchmark (bench/briefing.py)")
     p.add_argument("--profiles", type=int, default=3, help="slowest console endpoints to profile")
     p.add_argument("--results", type=Path, default=RESULTS, help="where latest.txt and profiles/ go")
     p.add_argument("--workdir", type=Path, default=None, help="temporary files (default: a new temp dir)")
@@ -65,9 +66,15 @@ def main(argv=None) -> int:
             raise
         # Written after each database, so a failure later keeps what was measured.
         (args.results / "latest.txt").write_text(report.render(results, info, opts))
+    text = report.render(results, info, opts)
+    if not args.no_briefing:
+        print("briefing: jiceng demo on a new SQLite database, then both briefings ...", flush=True)
+        figures = briefing.run(workdir, args.scale)
+        text += "\n".join(report.briefing_lines(figures)) + "\n"
+        (args.results / "latest.txt").write_text(text)
     shutil.rmtree(workdir, ignore_errors=True)
     print()
-    print(report.render(results, info, opts), end="")
+    print(text, end="")
     return 0
 
 

@@ -151,12 +151,14 @@ def _met(ok: bool) -> str:
 
 def io_lines(result) -> list[str]:
     out = []
-    imp = result.io.get("import")
-    if imp:
+    for key, form, reader in (("import", "CSV", "csv"), ("import_xlsx", ".xlsx", "openpyxl read-only")):
+        imp = result.io.get(key)
+        if not imp:
+            continue
         c_rate = imp["rows"] / imp["console_seconds"]
         r_rate = imp["rows"] / imp["raw_seconds"]
-        out.append(f"CSV import of {imp['rows']:,} enterprises: jiceng import {c_rate:,.0f} rows/s "
-                   f"({imp['console_seconds']:.1f} s, peak {_mib(imp['console_peak'])} MiB); raw csv + one "
+        out.append(f"{form} import of {imp['rows']:,} enterprises: jiceng import {c_rate:,.0f} rows/s "
+                   f"({imp['console_seconds']:.1f} s, peak {_mib(imp['console_peak'])} MiB); raw {reader} + one "
                    f"batched insert {r_rate:,.0f} rows/s ({imp['raw_seconds']:.1f} s, peak "
                    f"{_mib(imp['raw_peak'])} MiB); ratio {c_rate / r_rate:.2f}x")
     for e in result.io.get("export") or []:
@@ -201,3 +203,32 @@ def render(results, info: dict, opts) -> str:
         lines.append("")
     lines.append(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return "\n".join(lines) + "\n"
+
+
+def briefing_lines(f: dict) -> list[str]:
+    """The briefing benchmark's figures (bench/briefing.py) and its two targets (issue 6)."""
+    head = (f"{'':<34} {'gather s':>9} {'render s':>9} {'store s':>8} {'total s':>8} {'pages':>6} "
+            f"{'PDF KiB':>8} {'peak RSS MiB':>13} {'render CPU s':>13}")
+    lines = [f"== briefing: {f['region']} {f['period']}, {f['database']}, jiceng demo --scale {f['scale']}",
+             head, "-" * len(head)]
+    verdicts = []
+    for kind, title, limit in (("summary", "summary", 1.3), ("appendix", "with appendix", 0.5)):
+        b = f[kind]
+        total = b["gather"] + b["render"] + b["store"]
+        plain = b["plain"]
+        if kind == "appendix":
+            title += f" ({b['rows']:,} rows, {b['source']})"
+        lines.append(f"{title:<34} {b['gather']:>9.1f} {b['render']:>9.1f} {b['store']:>8.2f} {total:>8.1f} "
+                     f"{b['pages']:>6} {b['bytes'] / 1024:>8.0f} {_mib(b['rss']):>13} {b['cpu']:>13.1f}")
+        lines.append(f"{'  plain WeasyPrint, same HTML':<34} {'-':>9} {plain['render']:>9.1f} {'-':>8} "
+                     f"{plain['render']:>8.1f} {plain['pages']:>6} {plain['bytes'] / 1024:>8.0f} "
+                     f"{_mib(plain['rss']):>13} {plain['cpu']:>13.1f}")
+        lines.append(f"{'  ratio to plain':<34} {'':>9} {b['render'] / plain['render']:>8.2f}x {'':>8} "
+                     f"{total / plain['render']:>7.2f}x {'':>6} {'':>8} {b['rss'] / plain['rss']:>12.2f}x "
+                     f"{b['cpu'] / plain['cpu']:>12.2f}x")
+        ratio = total / plain["render"]
+        verdicts.append(f"  {_met(ratio <= limit):<8} {title.split(' (')[0]} end to end (gather, render, "
+                        f"store) <= {limit}x one plain WeasyPrint call: {ratio:.2f}x")
+    notes = ["times are wall-clock seconds; render CPU s = user + system time of the rendering "
+             "processes (what a busy machine cannot hide); the appendix is laid out in two processes"]
+    return lines + notes + ["", "targets (issue 6):"] + verdicts + [""]

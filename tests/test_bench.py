@@ -5,6 +5,7 @@ shape of the table are checked.  The harness makes and drops its own databases.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,61 @@ def test_bench_reports_targets_io_and_writes_the_results_file(bench_run):
     written = (results / "latest.txt").read_text()
     assert "machine:" in written and "cores" in written and "endpoint" in written
     assert list((results / "profiles").glob("*.txt"))
+
+
+# -- the briefing benchmark (bench/briefing.py) -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def briefing_run(tmp_path_factory):
+    """The briefing benchmark on a database the harness fills at demo scale itself."""
+    pdfs = tmp_path_factory.mktemp("briefing-pdfs")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JICENG_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.briefing", "--scale", "demo", "--pdf-dir", str(pdfs),
+         "--workdir", str(tmp_path_factory.mktemp("briefing-work"))],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return proc.stdout, pdfs
+
+
+def _pdf_pages(path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def test_briefing_bench_prints_both_briefings_beside_the_plain_call(briefing_run):
+    stdout, _ = briefing_run
+    lines = stdout.splitlines()
+    assert any(line.startswith("== briefing: 昭通市") for line in lines)
+    rows = [line for line in lines if line.startswith(("summary", "with appendix", "  plain WeasyPrint"))]
+    assert [r.split()[0] for r in rows] == ["summary", "plain", "with", "plain"]
+    assert "1,424 rows" in rows[2]  # every village of the city
+    assert len([line for line in lines if line.startswith("  ratio to plain")]) == 2
+    verdicts = lines[lines.index("targets (issue 6):") + 1:][:2]
+    assert [v.split()[0] in ("met", "NOT") for v in verdicts] == [True, True]
+    assert "summary end to end" in verdicts[0] and "with appendix end to end" in verdicts[1]
+
+
+def test_briefing_bench_pdf_has_right_page_numbers_and_links(briefing_run):
+    stdout, pdfs = briefing_run
+    row = next(line for line in stdout.splitlines() if line.startswith("with appendix"))
+    reported = int(row.split(")")[1].split()[4])  # gather render store total pages ...
+    pages = _pdf_pages(pdfs / "appendix.pdf")
+    assert len(pages) == reported > 30
+    info = subprocess.run(["pdfinfo", str(pdfs / "appendix.pdf")], capture_output=True, text=True).stdout
+    assert f"Pages:           {reported}" in info
+    for number, page in enumerate(pages[1:], start=2):  # the cover carries no number
+        assert f"第 {number} 页 / 共 {reported} 页" in page, number
+    # The same pages, text and links as the plain call on the same HTML.
+    assert pages == _pdf_pages(pdfs / "plain-appendix.pdf")
+    assert _links(pdfs / "appendix.pdf") == _links(pdfs / "plain-appendix.pdf")
+    assert any(link.startswith("http") for link in _links(pdfs / "appendix.pdf"))
+
+
+def _links(path) -> list[str]:
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", str(path)], capture_output=True, text=True,
+                         check=True).stdout
+    # pdftohtml names internal links after the file: "<file>.html#3" becomes "#3".
+    return sorted(re.sub(r"^[^:#]*\.html#", "#", h) for h in re.findall(r'<a href="([^"]*)"', xml))
