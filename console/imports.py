@@ -595,6 +595,10 @@ def insert_rows(session, table, rows: list[dict]) -> int:
     dialect = conn.dialect
     keys = list(rows[0])
     columns = [table.c[k] for k in keys]
+    # A column's Python-side default is applied by SQLAlchemy's insert, not by this one.
+    unfilled = [c.key for c in table.c if c.default is not None and c.key not in keys]
+    if unfilled:
+        raise ValueError(f"insert_rows into {table.name}: the rows must give {', '.join(unfilled)}")
     values = (list(map(itemgetter(*keys), rows)) if len(keys) > 1
               else [(row[keys[0]],) for row in rows])
     processors = [(i, p) for i, c in enumerate(columns)
