@@ -1,10 +1,11 @@
 """Import and export rates and their peak memory, each in a process of its own.
 
-- Import: the enterprises, written to a CSV in the importer's own columns, go through
-  ``jiceng import visits enterprises FILE`` into an empty copy of the database (regions only);
-  the raw reference reads the same file with ``csv`` and writes it with one batched insert into
-  another empty copy (sqlite3 ``executemany``; psycopg2 ``execute_values``, its batched form,
-  since its ``executemany`` sends one statement per row).
+- Import: the enterprises, written to a CSV in the importer's own columns and the same cells
+  to an .xlsx, go through ``jiceng import visits enterprises FILE`` into an empty copy of the
+  database (regions only); the raw reference reads the same file (``csv``, or openpyxl
+  read-only) and writes it with one batched insert into another empty copy (sqlite3
+  ``executemany``; psycopg2 ``execute_values``, its batched form, since its ``executemany``
+  sends one statement per row).
 - Export: the enterprise registry's own .xlsx export (``console.exports.stream_xlsx`` through
   the page's export function), at 10,000 rows and at every row, drained as a download would be.
 
@@ -88,6 +89,18 @@ def write_csv(db: data.Database, path: Path, limit: int | None) -> int:
     return count
 
 
+def write_xlsx(csv_path: Path, path: Path) -> None:
+    """The CSV's cells, all as text, in an .xlsx (write-only: flat memory at any size)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("企业名录")
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        for record in csv.reader(fh):
+            ws.append(record)
+    wb.save(path)
+
+
 def _count(db: data.Database) -> int:
     engine = create_engine(db.url)
     with engine.connect() as conn:
@@ -97,12 +110,14 @@ def _count(db: data.Database) -> int:
 
 
 def import_rates(kind: str, workdir: Path, csv_path: Path, rows: int, log: Path) -> dict:
-    """Console import vs the raw reference, each into its own empty copy."""
-    empty = data.create(kind, workdir, "import")
+    """Console import of ``csv_path`` (a .csv or .xlsx) vs the raw reference, each into its own
+    empty copy."""
+    form = csv_path.suffix.lstrip(".")  # a SQLite copy is a file named by its label: one per form
+    empty = data.create(kind, workdir, f"import_{form}")
     try:
         data.jiceng(empty, "init", log=log)
         data.jiceng(empty, "demo", "--regions-only", log=log)
-        raw_db = data.copy(empty, workdir, "raw")
+        raw_db = data.copy(empty, workdir, f"raw_{form}")
         try:
             env = empty.env
             seconds, out = _run_measured(
@@ -159,6 +174,22 @@ def _export_child(limit: int) -> None:
                       "peak": peak}))
 
 
+def _records(path: str):
+    """The data rows of the file: csv's lists, or openpyxl read-only's tuples (None for an
+    empty cell)."""
+    if path.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        yield from wb.worksheets[0].iter_rows(min_row=2, values_only=True)
+        wb.close()
+        return
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        yield from reader
+
+
 def _raw_child(path: str) -> None:
     url = os.environ["BENCH_DATABASE_URL"]
     engine = create_engine(url)
@@ -169,14 +200,11 @@ def _raw_child(path: str) -> None:
     engine.dispose()
     now = time.strftime("%Y-%m-%d %H:%M:%S")
     rows = []
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        for name, code, county, township, industry, size, address, person, phone in reader:
-            county_id = regions[county][0]
-            region_id = regions[township][0] if township else county_id
-            rows.append((name, code, region_id, county_id, industry or None, size or None,
-                         address or None, person or None, phone or None, now))
+    for name, code, county, township, industry, size, address, person, phone in _records(path):
+        county_id = regions[county][0]
+        region_id = regions[township][0] if township else county_id
+        rows.append((name, code, region_id, county_id, industry or None, size or None,
+                     address or None, person or None, phone or None, now))
     sql = ("INSERT INTO visits_enterprise (name, credit_code, region_id, county_id, industry, size, "
            "address, contact_person, contact_phone, created_at) VALUES ")
     if url.startswith("sqlite"):

@@ -196,6 +196,10 @@ def run(kind: str, workdir: Path, opts: Options) -> Result:
             rows = io_bench.write_csv(db, csv_path, opts.import_rows)
             _say(f"{kind}: import of {rows:,} rows: jiceng import vs raw ...")
             result.io["import"] = io_bench.import_rates(kind, workdir, csv_path, rows, log)
+            xlsx_path = workdir / "enterprises.xlsx"
+            io_bench.write_xlsx(csv_path, xlsx_path)
+            _say(f"{kind}: the same rows as .xlsx: jiceng import vs raw ...")
+            result.io["import_xlsx"] = io_bench.import_rates(kind, workdir, xlsx_path, rows, log)
         return result
     finally:
         data.drop(db)
