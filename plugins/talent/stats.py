@@ -4,10 +4,9 @@ the briefing section.  Each takes ``region`` (None: the whole city) and returns 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 
-from sqlalchemy import func
+from sqlalchemy import Date, and_, column, func, values
 from sqlalchemy.orm import aliased
 
 from console import scope
@@ -94,35 +93,37 @@ def expired_registrations(on: dt.date, region=None) -> list[Registration]:
 def education_compliance(on: dt.date, region=None) -> dict:
     """Of the registrations in force on ``on``, how many have their period's hours complete.
 
-    Returns ``{"total": n, "compliant": n, "short": [(registration, hours missing), ...]}``.
+    Returns ``{"total": n, "compliant": n, "short": [(registration id, hours missing), ...]}``.
     """
-    regs = (current_registrations(region).filter(Registration.expires_on >= on)
-            .with_entities(Registration.id, Registration.expires_on, Certificate.person_id,
-                           Certificate.level).all())
-    if not regs:
+    in_force = current_registrations(region).filter(Registration.expires_on >= on)
+    days = [d for (d,) in in_force.with_entities(Registration.expires_on).distinct()]
+    if not days:
         return {"total": 0, "compliant": 0, "short": []}
+    # Each period's first day comes from services.period_start_of, once per expiry day (there
+    # are few): its 29 February rule has no expression that SQLite and PostgreSQL agree on.
+    period = (values(column("ends_on", Date), column("starts_on", Date), name="period")
+              .data([(d, services.period_start_of(d)) for d in days]).cte("period"))
+    taken = and_(EducationEntry.person_id == Certificate.person_id,
+                 EducationEntry.taken_on >= period.c.starts_on,
+                 EducationEntry.taken_on <= Registration.expires_on)
+    if region is not None:  # hours recorded outside the region are not counted in it
+        taken = and_(taken, EducationEntry.region_id.in_(scope.region_ids_within(region)))
+    rows = (in_force.join(period, period.c.ends_on == Registration.expires_on)
+            .outerjoin(EducationEntry, taken)
+            .with_entities(Registration.id, Certificate.level, func.sum(EducationEntry.hours))
+            .group_by(Registration.id, Certificate.level))
     need = services.level_hours()
-    # Registrations share expiry days: each day's period start is worked out once.
-    start_of = functools.cache(services.period_start_of)
-    starts = {r.id: start_of(r.expires_on) for r in regs}
-    earliest = min(starts.values())
-    persons = {r.person_id for r in regs}
-    entries = defaultdict(list)
-    q = (db.session.query(EducationEntry.person_id, EducationEntry.taken_on, EducationEntry.hours)
-         .filter(EducationEntry.taken_on >= earliest))
-    for person_id, taken_on, hours in _scoped(q, EducationEntry, region):
-        if person_id in persons:
-            entries[person_id].append((taken_on, hours))
     compliant, short = 0, []
-    for r in regs:
-        start = starts[r.id]
-        done = sum(h for d, h in entries.get(r.person_id, ()) if start <= d <= r.expires_on)
-        missing = need.get(r.level, 90) - done
+    for reg_id, level, done in rows:
+        # Done to one decimal like services.hours_between: a float sum of tenths (0.1 × 10)
+        # must not leave 0.0 hours missing, whatever order the database adds them in.
+        missing = need.get(level, 90) - round(done or 0, 1)
         if missing <= 0:
             compliant += 1
         else:
-            short.append((r.id, round(missing, 1)))
-    return {"total": len(regs), "compliant": compliant, "short": short}
+            short.append((reg_id, round(missing, 1)))
+    short.sort()
+    return {"total": compliant + len(short), "compliant": compliant, "short": short}
 
 
 def people_count(region=None) -> int:
