@@ -125,7 +125,14 @@ def measure(pdf_dir: Path | None = None) -> dict:
             out[kind] = {"gather": gathered - start, "render": rendered - gathered, "store": stored - rendered,
                          "pages": result.pages, "bytes": len(result.pdf), "rss": result.peak_rss,
                          "cpu": cpu, "rows": rows, "source": source,
-                         "plain": _plain(html, base, Path(tmp), pdf_dir and pdf_dir / f"plain-{kind}.pdf")}
+                         # The reference: the briefing's HTML as the preview shows it, ledgers as
+                         # HTML tables, in one plain call.
+                         "plain": _plain(document.html(snapshot, base_url=base, ledger_tables=True), base,
+                                         Path(tmp), pdf_dir and pdf_dir / f"plain-{kind}.pdf")}
+            if appendix:
+                # And the renderer's own HTML (ledgers as lines of text) in one plain call: what
+                # the layout change gives alone, without the second process.
+                out[kind]["plain_own"] = _plain(html, base, Path(tmp), pdf_dir and pdf_dir / f"plain-own-{kind}.pdf")
             if pdf_dir is not None:
                 (pdf_dir / f"{kind}.pdf").write_bytes(result.pdf)
     return out

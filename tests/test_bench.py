@@ -97,7 +97,8 @@ def test_briefing_bench_prints_both_briefings_beside_the_plain_call(briefing_run
     lines = stdout.splitlines()
     assert any(line.startswith("== briefing: 昭通市") for line in lines)
     rows = [line for line in lines if line.startswith(("summary", "with appendix", "  plain WeasyPrint"))]
-    assert [r.split()[0] for r in rows] == ["summary", "plain", "with", "plain"]
+    assert [r.split()[0] for r in rows] == ["summary", "plain", "with", "plain", "plain"]
+    assert "briefing HTML" in rows[3] and "own print HTML" in rows[4]
     assert "1,424 rows" in rows[2]  # every village of the city
     assert len([line for line in lines if line.startswith("  ratio to plain")]) == 2
     verdicts = lines[lines.index("targets (issue 6):") + 1:][:2]
@@ -115,10 +116,13 @@ def test_briefing_bench_pdf_has_right_page_numbers_and_links(briefing_run):
     assert f"Pages:           {reported}" in info
     for number, page in enumerate(pages[1:], start=2):  # the cover carries no number
         assert f"第 {number} 页 / 共 {reported} 页" in page, number
-    # The same pages, text and links as the plain call on the same HTML.
-    assert pages == _pdf_pages(pdfs / "plain-appendix.pdf")
-    assert _links(pdfs / "appendix.pdf") == _links(pdfs / "plain-appendix.pdf")
-    assert any(link.startswith("http") for link in _links(pdfs / "appendix.pdf"))
+    # The same pages, text and links as one plain call on the same HTML ...
+    assert pages == _pdf_pages(pdfs / "plain-own-appendix.pdf")
+    assert _links(pdfs / "appendix.pdf") == _links(pdfs / "plain-own-appendix.pdf")
+    # ... and every link of the reference, the ledger printed as an HTML table, is still there.
+    external = [link for link in _links(pdfs / "appendix.pdf") if link.startswith("http")]
+    assert len(external) > 3 * 1424  # each village, its open orders and its rebounds
+    assert external == [link for link in _links(pdfs / "plain-appendix.pdf") if link.startswith("http")]
 
 
 def _links(path) -> list[str]:

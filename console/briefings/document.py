@@ -17,7 +17,7 @@ from flask import current_app, render_template
 
 from .. import plugins
 from ..models import Region
-from . import charts
+from . import charts, ledger
 from .periods import Period
 from .sections import as_data
 
@@ -129,8 +129,12 @@ def link(path: str | None, base: str) -> str | None:
     return base.rstrip("/") + path if base and path.startswith("/") else path
 
 
-def html(snapshot: dict, *, base_url: str = "", preview: bool = False) -> str:
-    """The whole briefing as one HTML document (the PDF's source and the preview)."""
+def html(snapshot: dict, *, base_url: str = "", preview: bool = False, ledger_tables: bool | None = None) -> str:
+    """The whole briefing as one HTML document (the PDF's source and the preview).
+
+    Appendix ledgers are lines of text in the PDF's source (``ledger.py``: many times faster to
+    lay out) and tables in the preview; ``ledger_tables`` forces the tables (the benchmark's
+    plain reference)."""
     snapshot = json.loads(json.dumps(snapshot, default=str))  # laid out, never altered
     sections = snapshot["sections"]
     for i, section in enumerate(sections):
@@ -143,6 +147,7 @@ def html(snapshot: dict, *, base_url: str = "", preview: bool = False) -> str:
     appendices = [(s, t) for s in sections if not s.get("failed") for t in s.get("appendix", ())]
     return render_template(
         "briefings/document.html", doc=snapshot, sections=sections, appendices=appendices,
+        ledger_lines=None if (preview if ledger_tables is None else ledger_tables) else ledger.lines,
         numerals=CHINESE_NUMERALS, number=number, link=lambda p: link(p, base_url),
         preview=preview, font=charts.FONT,
     )

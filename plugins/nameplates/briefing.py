@@ -108,9 +108,12 @@ def ledger_table(session, region, day: dt.date) -> Table:
     rows = []
     for row in ledger.all_rows(session, region=region, day=day):
         e = row.entry
-        rows.append([row.county, row.township, row.village.name, row.status_title,
+        # The village's own ledger page lists the inspections and orders behind its numbers.
+        page = f"/nameplates/ledger/village/{row.village.id}"
+        rows.append([row.county, row.township, Cell(row.village.name, page), row.status_title,
                      e.last_inspected_on.isoformat() if e and e.last_inspected_on else "—",
-                     e.open_orders if e else 0, e.rebounds if e else 0, "是" if row.overdue else ""])
+                     Cell(e.open_orders if e else 0, page), Cell(e.rebounds if e else 0, page),
+                     "是" if row.overdue else ""])
     # The ledger as it stands when the briefing is made: it keeps no history of past states.
     return Table(f"{region.name}村级挂牌台账（{len(rows)} 个村(社区)，生成时状态）",
                  ["县(市、区)", "乡镇(街道)", "村(社区)", "台账状态", "最近检查", "未销号整改", "反弹", "逾期"],
