@@ -184,8 +184,34 @@ def _install_session_epochs(app: Flask) -> None:
         return user
 
     sm.lm.user_loader(load_user_of_this_epoch)
+    _install_token_epochs(app)
     user_logged_in.connect(_fresh_session, app)
     user_logged_out.connect(_end_on_logout, app)
+
+
+def _install_token_epochs(app: Flask) -> None:
+    """API tokens carry the epoch they were made in, like session cookies: logging out in the
+    browser, a new password or a disabled account also ends the tokens already handed out,
+    instead of leaving them valid until they expire."""
+    from flask import jsonify
+
+    jwt = app.extensions["flask-jwt-extended"]
+    load_user_jwt = app.appbuilder.sm.load_user_jwt
+
+    @jwt.additional_claims_loader
+    def _epoch_claim(identity):
+        return {"epoch": current_epoch(int(identity))}
+
+    @jwt.user_lookup_loader
+    def _load_user_of_this_epoch(jwt_header, jwt_data):
+        user = load_user_jwt(jwt_header, jwt_data)
+        if user is not None and jwt_data.get("epoch", 0) != _epoch_of(user):
+            return None
+        return user
+
+    @jwt.user_lookup_error_loader
+    def _ended(jwt_header, jwt_data):
+        return jsonify(message="登录凭证已失效（已退出登录、修改了密码或账号已停用），请重新登录"), 401
 
 
 def _install_password_listener() -> None:

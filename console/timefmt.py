@@ -27,5 +27,11 @@ def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return shown.strftime(fmt) if shown else ""
 
 
+def day_start(day: dt.date) -> dt.datetime:
+    """The stored (naive UTC) instant at which ``day`` begins in the console's time zone: a
+    period of local days compared with stored times."""
+    return dt.datetime.combine(day, dt.time(), zone()).astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def install(app) -> None:
     app.jinja_env.filters["localtime"] = localtime

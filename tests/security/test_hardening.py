@@ -199,6 +199,50 @@ def test_the_api_token_login_still_works(client):
     assert answer.status_code == 200
 
 
+def _api_tokens(app, username):
+    password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
+    body = app.test_client().post("/api/v1/security/login", json={
+        "username": username, "password": password, "provider": "db", "refresh": True}).get_json()
+    return ({"Authorization": f"Bearer {body['access_token']}"},
+            {"Authorization": f"Bearer {body['refresh_token']}"})
+
+
+def _api_ok(client, headers) -> bool:
+    return client.get("/api/v1/visits_enterprises/", headers=headers).status_code == 200
+
+
+def test_logging_out_in_the_browser_also_ends_the_users_api_tokens(app, client, auth):
+    access, refresh = _api_tokens(app, "zhaoyang")
+    others, _ = _api_tokens(app, "zhenxiong")
+    assert _api_ok(client, access) and _api_ok(client, others)
+    auth.login("zhaoyang")
+    auth.logout()
+    answer = client.get("/api/v1/visits_enterprises/", headers=access)
+    assert answer.status_code == 401
+    assert "登录凭证已失效" in answer.get_json()["message"]
+    assert client.post("/api/v1/security/refresh", headers=refresh).status_code == 401
+    assert _api_ok(client, others)  # another user's token is untouched
+    fresh, _ = _api_tokens(app, "zhaoyang")
+    assert _api_ok(client, fresh)
+
+
+def test_a_new_password_or_a_disabled_account_ends_the_api_tokens(app, client):
+    from console.extensions import db
+    from console.security import ConsoleUser
+
+    access, _ = _api_tokens(app, "zhaoyang")
+    theirs, _ = _api_tokens(app, "zhenxiong")
+    with app.app_context():
+        user = db.session.query(ConsoleUser).filter_by(username="zhaoyang").one()
+        app.appbuilder.sm.reset_password(user.id, "Another-Pass-2026!")
+    assert not _api_ok(client, access)
+    with app.app_context():
+        user = db.session.query(ConsoleUser).filter_by(username="zhenxiong").one()
+        user.active = False
+        db.session.commit()
+    assert client.get("/api/v1/visits_enterprises/", headers=theirs).status_code == 401
+
+
 # -- passwords ------------------------------------------------------------------------------
 
 

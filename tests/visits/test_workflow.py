@@ -157,3 +157,22 @@ def test_overdue_is_computed_from_the_due_date(world, days):
     on_time = world.problem(e, world.department(), due=days(5))
     assert P.is_overdue(late) and not P.is_overdue(on_time)
     assert P.search(world.session, overdue=True).all() == [late]
+
+
+def test_a_problem_solved_after_midnight_in_zhaotong_counts_on_that_local_day(world):
+    """closed_at is stored in UTC; periods are local days (Asia/Shanghai, UTC+8)."""
+    import datetime as dt
+
+    from plugins.visits.services import stats
+    from plugins.visits.services.problems import CLOSED
+
+    problem = world.problem(world.enterprise())
+    problem.status = CLOSED
+    problem.closed_at = dt.datetime(2025, 12, 31, 17, 30)  # 2026-01-01 01:30 in Zhaotong
+    world.session.commit()
+    december = stats.problems_solved(world.session, None, dt.date(2025, 12, 1), dt.date(2026, 1, 1))
+    january = stats.problems_solved(world.session, None, dt.date(2026, 1, 1), dt.date(2026, 2, 1))
+    assert (december, january) == (0, 1)
+    problem.closed_at = dt.datetime(2025, 12, 31, 15, 59)  # 23:59 on 31 December there
+    world.session.commit()
+    assert stats.problems_solved(world.session, None, dt.date(2025, 12, 1), dt.date(2026, 1, 1)) == 1

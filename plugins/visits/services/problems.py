@@ -11,6 +11,7 @@ import datetime as dt
 
 from console import scope
 from console.models import utcnow
+from console.timefmt import day_start
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import object_session
 
@@ -236,12 +237,14 @@ def overdue_clause(as_of: dt.date | None = None):
 
 def closed_between(start: dt.date | None = None, end: dt.date | None = None):
     """SQL: closed off (已办结) within the dates ``[start, end)``.  The briefing's count and the
-    list it links to both use it, so the two cannot disagree."""
+    list it links to both use it, so the two cannot disagree.  The dates are local days:
+    ``closed_at`` is stored in UTC, so a problem closed at 01:30 on 1 January in Zhaotong counts
+    in January."""
     clauses = [Problem.status == CLOSED]
     if start:
-        clauses.append(Problem.closed_at >= dt.datetime.combine(start, dt.time()))
+        clauses.append(Problem.closed_at >= day_start(start))
     if end:
-        clauses.append(Problem.closed_at < dt.datetime.combine(end, dt.time()))
+        clauses.append(Problem.closed_at < day_start(end))
     return and_(*clauses)
 
 
