@@ -76,7 +76,8 @@ def load(session, scale: str = "demo") -> int:
         if story == "uninspected":
             continue
         recent = story == "rectifying"
-        first_day = today - dt.timedelta(days=rng.randint(2, 14) if recent else rng.randint(60, 200))
+        # The campaign ran through 2025 (the city's review): first inspections from spring 2025 on.
+        first_day = today - dt.timedelta(days=rng.randint(2, 14) if recent else rng.randint(60, 600))
         findings = story in ("rectified", "rectifying")
         extra_plaques = rng.sample(REMOVED_PLAQUES, rng.randint(1, 2)) if findings else []
         certs = [rng.choice(certificates)] if findings and certificates and rng.random() < 0.4 else []
