@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import subprocess
 
 from sqlalchemy import text
 
+from .fonts import cjk_font
 from .models import Heartbeat, utcnow
 
 SCHEDULER_STALE = dt.timedelta(minutes=3)
-CJK_FONT = "Noto Sans CJK SC"
-
-
-@functools.lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The file of the Simplified-Chinese font WeasyPrint will use, or None.  Without one it
-    draws empty boxes and says nothing, so this is checked loudly."""
-    try:
-        out = subprocess.run(["fc-match", "-f", "%{family}|%{file}", f"{CJK_FONT}:lang=zh-cn"],
-                             capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    family, _, path = out.partition("|")
-    return path if CJK_FONT in family else None
-
 
 def check() -> dict:
     from . import plugins, schema

@@ -14,11 +14,10 @@ text).  The HTML preview keeps the ordinary table.
 from __future__ import annotations
 
 import functools
-import subprocess
 
 from markupsafe import Markup, escape
 
-from ..health import CJK_FONT
+from ..fonts import cjk_font_face
 
 TAB = 3.0  # pt: the grid the columns start on
 GAP = 6.0  # pt: at least this much white between a cell's text and the next column
@@ -32,11 +31,8 @@ def _advances(bold: bool) -> tuple[dict[int, int], float]:
     """The font's advance width per character (font units), and the units per em."""
     from fontTools.ttLib import TTFont
 
-    style = ":bold" if bold else ""
-    out = subprocess.run(["fc-match", "-f", "%{file}|%{index}", f"{CJK_FONT}:lang=zh-cn{style}"],
-                         capture_output=True, text=True, timeout=10, check=True).stdout
-    path, _, index = out.partition("|")
-    with TTFont(path, fontNumber=int(index or 0), lazy=True) as font:
+    path, index = cjk_font_face(bold)
+    with TTFont(path, fontNumber=index, lazy=True) as font:
         hmtx = font["hmtx"]
         widths = {code: hmtx[glyph][0] for code, glyph in font.getBestCmap().items()}
         return widths, float(font["head"].unitsPerEm)

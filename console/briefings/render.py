@@ -59,7 +59,7 @@ def _peak_rss() -> int:
 
 def font_installed() -> bool:
     """Asked in the rendering process itself: the font must be where the layout happens."""
-    from ..health import cjk_font
+    from ..fonts import cjk_font
 
     return cjk_font() is not None
 
@@ -260,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     if not font_installed():
         sys.stderr.write(NO_FONT + "\n")
         return EXIT_NO_FONT
+    import weasyprint  # noqa: F401  (loaded before the budget: it is for the layout, not the libraries)
+
     _limit_memory(args.memory_mb)
     try:
         report = {}
