@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from console import demo, scheduler
+from console import scheduler
 from console.schema import include_object
 from console.extensions import db
 from console.models import Heartbeat, PluginState, Region, utcnow

@@ -7,7 +7,6 @@ from flask_appbuilder import BaseView, expose
 
 from console import PluginInfo, Setting, hookimpl
 from console import plugins as plugins_service
-from console.dashboard import Card
 from console.extensions import db
 from console.models import AuditLog, PluginState, Region
 

@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from console.extensions import db
-
 
 @pytest.fixture
 def csrf_app(make_app):

@@ -85,7 +85,7 @@ def load(session, scale: str = "demo") -> int:
         insert(Person.__table__).returning(Person.__table__.c.id, sort_by_parameter_order=True),
         [{k: v for k, v in p.items() if not k.startswith("_")} for p in people]).scalars().all()
 
-    certs, regs_by_cert = [], {}
+    certs = []
     for seq, (pid, p) in enumerate(zip(ids, people), start=1):
         roll = rng.random()
         level = levels[0] if roll < 0.66 else levels[1 % len(levels)] if roll < 0.95 else levels[-1]

@@ -120,7 +120,7 @@ def test_a_stale_edit_is_refused(world):
 
 
 def test_problem_changes_go_to_the_audit_log(world):
-    problem = _bring_to(world, world.problem(world.enterprise(), world.department()), P.ASSIGNED)
+    _bring_to(world, world.problem(world.enterprise(), world.department()), P.ASSIGNED)
     rows = world.session.query(AuditLog).filter(AuditLog.entity == "visits_problem").all()
     assert {r.action for r in rows} >= {"insert", "update"}
     assert any(r.action == "update" and "已交办" in (r.changes or "") for r in rows)

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from flask_appbuilder import ModelView
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
