@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import login_in_browser
 
 from .conftest import jpeg
 
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _login(page, base, username):
-    page.goto(base + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.mark.browser
@@ -30,7 +22,7 @@ def test_an_inspector_does_a_whole_inspection_on_a_phone_and_the_finding_becomes
         try:
             phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
             page = phone.new_page()
-            _login(page, live_server, "zhaoyang")
+            login_in_browser(page, live_server, "zhaoyang")
             page.goto(live_server + "/nameplates/inspections/new")
             assert page.locator("h2").inner_text().strip() == "录入挂牌检查"
             # one column at phone width: nothing wider than the screen
@@ -69,7 +61,7 @@ def test_an_inspector_does_a_whole_inspection_on_a_phone_and_the_finding_becomes
 
             # the township reviewer accepts it on a desktop
             desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-            _login(desk, live_server, "nameplates_owner")
+            login_in_browser(desk, live_server, "nameplates_owner")
             desk.goto(detail_url)
             desk.click("button[value=accept]")
             desk.wait_for_load_state()

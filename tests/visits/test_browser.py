@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import login_in_browser
 
 PHONE = {"width": 390, "height": 844}
 
@@ -22,14 +22,6 @@ def _jpeg(colour) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (640, 480), colour).save(out, "JPEG")
     return out.getvalue()
-
-
-def _login(page, base, username):
-    page.goto(base + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("[type=submit]")
-    page.wait_for_load_state()
 
 
 def _shots(tmp_path) -> Path:
@@ -55,7 +47,7 @@ def test_date_filter_and_photo_removal_on_a_phone(world, live_server, browser, t
 
     context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
-    _login(page, live_server, "zhaoyang")
+    login_in_browser(page, live_server, "zhaoyang")
 
     page.goto(live_server + "/visits/problems/list/")
     assert "共 3 条" in page.inner_text(".visits-pager")
