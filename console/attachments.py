@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 import config as defaults
 
@@ -266,7 +266,14 @@ def _process_image(data: bytes) -> _Processed:
         # other warnings (odd EXIF, metadata) say nothing the stored copy still carries.
         warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        return _decode_image(data)
+        # WeasyPrint, once imported in a process, makes Pillow accept truncated images
+        # everywhere (ImageFile.LOAD_TRUNCATED_IMAGES): a photo must still decode whole.
+        lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            return _decode_image(data)
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
 
 
 def _decode_image(data: bytes) -> _Processed:

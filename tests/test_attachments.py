@@ -158,7 +158,15 @@ def test_non_image_named_jpg_is_refused(ctx, data):
     assert "不是图片" in refused.value.message
 
 
-def test_truncated_image_is_refused_in_chinese(ctx):
+@pytest.mark.parametrize("weasyprint_loaded", [False, True])
+def test_truncated_image_is_refused_in_chinese(ctx, weasyprint_loaded):
+    from PIL import ImageFile
+
+    if weasyprint_loaded:
+        # Importing WeasyPrint switches Pillow to accepting truncated images, process-wide.
+        import weasyprint  # noqa: F401
+
+        assert ImageFile.LOAD_TRUNCATED_IMAGES
     data = photo((800, 600))
     with pytest.raises(NotAnImage) as refused:
         save(ctx, data[: len(data) // 2])
