@@ -152,11 +152,14 @@ def join(first: bytes, keep: int, tail: bytes) -> bytes:
 
 def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
                memory_mb: int = 1536, on_wait: Callable[[], None] | None = None,
-               wait_step: float = 2.0) -> RenderResult:
-    """Render in a child process (two for a long appendix); kill them after ``timeout``
-    seconds.  ``on_wait`` is called every ``wait_step`` seconds while they work (the run's
-    heartbeat).  Each process has ``memory_mb`` of its own."""
-    parts = split(html)
+               wait_step: float = 2.0, two_processes: bool = False) -> RenderResult:
+    """Render in a child process; kill it after ``timeout`` seconds.  ``on_wait`` is called
+    every ``wait_step`` seconds while it works (the run's heartbeat).  ``two_processes``: a long
+    appendix's tail in a second process, each with ``memory_mb`` of its own.  Off by default:
+    with ledgers printed as lines (``ledger.py``) the second process, which lays the document's
+    head out again, cost more than it saved on this 2-core machine (bench/results/latest.txt)
+    and its joined PDF embeds the fonts twice."""
+    parts = split(html) if two_processes else None
     with tempfile.TemporaryDirectory(prefix="briefing-") as tmp:
         def write(name, text):
             path = os.path.join(tmp, name)
@@ -182,8 +185,8 @@ def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
             # whole document is laid out again in one process.
             log.warning("briefing appendix split: expected %s + %s pages, got %s and %s; one process",
                         before, parts.tail_pages, first["pages"], tail["pages"])
-            return render_pdf(html.replace(END_MARK, ""), base_url=base_url, timeout=timeout,
-                              memory_mb=memory_mb, on_wait=on_wait, wait_step=wait_step)
+            return render_pdf(html, base_url=base_url, timeout=timeout, memory_mb=memory_mb,
+                              on_wait=on_wait, wait_step=wait_step)
         with open(jobs["tail"][1], "rb") as fh:
             joined = join(pdf, before, fh.read())
         return RenderResult(joined, first["pages"], max(first["rss"], tail["rss"]))

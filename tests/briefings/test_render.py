@@ -48,7 +48,7 @@ def _pages(pdf: bytes, tmp_path, name: str) -> list[str]:
 def test_a_split_appendix_reads_like_one_plain_render(long_html, tmp_path):
     parts = render.split(long_html)
     assert parts is not None and parts.tail_pages >= render.MIN_SPLIT_PAGES
-    joined = render.render_pdf(long_html, base_url=BASE)
+    joined = render.render_pdf(long_html, base_url=BASE, two_processes=True)
     plain = render.render_html(long_html, BASE)
 
     assert joined.pages == plain.pages >= 15
@@ -71,7 +71,7 @@ def test_a_page_that_overflows_falls_back_to_one_process(long_html, tmp_path):
     # A block taller than a page breaks the one-block-one-page rule the split relies on.
     marker = "示例村0480"
     broken = long_html.replace(marker, marker + '<div style="height: 300mm"></div>', 1)
-    result = render.render_pdf(broken, base_url=BASE)
+    result = render.render_pdf(broken, base_url=BASE, two_processes=True)
     pages = _pages(result.pdf, tmp_path, "fallback.pdf")
     assert len(pages) == result.pages == render.render_html(broken, BASE).pages
     assert all(f"第 {n} 页 / 共 {result.pages} 页" in p for n, p in enumerate(pages[1:], start=2))
