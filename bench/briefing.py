@@ -102,19 +102,20 @@ def measure(pdf_dir: Path | None = None) -> dict:
     period = periods.last_complete("month", runs.local_today())
     base = runs.base_url()
     out = {"period": period.title, "region": city.name}
+    # As in the scheduler, which starts the renderer's fork server when it starts.
+    render.start_renderer()
     with tempfile.TemporaryDirectory(prefix="bench-briefing-") as tmp:
         for kind, appendix in (("summary", False), ("appendix", True)):
             start = time.perf_counter()
             snapshot, source = _gather(city, period, appendix)
             gathered = time.perf_counter()
             html = document.html(snapshot, base_url=base)
-            cpu = _cpu(resource.RUSAGE_CHILDREN)
             # The briefing's own memory budget; time is what is measured, so no time limit
             # that a busy machine could trip.
             result = render.render_pdf(html, base_url=base, timeout=6 * 3600,
                                        memory_mb=int(current_app.config.get("BRIEFING_RENDER_MEMORY_MB", 1536)),
                                        two_processes=bool(current_app.config.get("BRIEFING_RENDER_TWO_PROCESSES")))
-            rendered, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN) - cpu
+            rendered = time.perf_counter()
             run = BriefingRun(region_id=city.id, period=period.key, state="succeeded", attempt=1,
                               created_at=utcnow(), finished_at=utcnow(), snapshot_id=snapshot["id"],
                               snapshot=json.dumps(snapshot, ensure_ascii=False), pdf=result.pdf,
@@ -125,7 +126,7 @@ def measure(pdf_dir: Path | None = None) -> dict:
             rows = sum(len(t["rows"]) for s in snapshot["sections"] for t in s.get("appendix", ()))
             out[kind] = {"gather": gathered - start, "render": rendered - gathered, "store": stored - rendered,
                          "pages": result.pages, "bytes": len(result.pdf), "rss": result.peak_rss,
-                         "cpu": cpu, "rows": rows, "source": source,
+                         "cpu": result.cpu, "rows": rows, "source": source,
                          # The reference: the briefing's HTML as the preview shows it, ledgers as
                          # HTML tables, in one plain call.
                          "plain": _plain(document.html(snapshot, base_url=base, ledger_tables=True), base,

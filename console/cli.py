@@ -201,6 +201,9 @@ def scheduler_command():
 
     app = current_app._get_current_object()
     sched = scheduler.build(app)
+    from .briefings.render import start_renderer
+
+    start_renderer()  # the first briefing is laid out by a warm process too
     click.echo(f"定时任务进程已启动（时区 {app.config['TIMEZONE']}，任务 {len(sched.get_jobs())} 个）")
     try:
         sched.start()

@@ -66,8 +66,14 @@ def stops(widths: list[float] | None, columns: int) -> list[int]:
 
 def line(cells: list[dict], grid: list[int], link, number, bold: bool = False) -> Markup:
     """One row: each cell's text (a link where it has one), then the tabs to the next column."""
+    cells = cells[:len(grid) - 1]
+    targets = {cell["link"] for cell in cells if cell.get("link")}
+    # A row whose links all lead to one page (a village's ledger page, which lists what is
+    # behind each of its numbers) is one link: one text box to lay out and draw, not one per
+    # linked cell and one per stretch between them, which is most of a long ledger's cost.
+    whole = next(iter(targets)) if len(targets) == 1 else None
     parts = []
-    for i, cell in enumerate(cells[:len(grid) - 1]):
+    for i, cell in enumerate(cells):
         value = cell.get("text")
         text = number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else \
             ("—" if value is None else str(value))
@@ -80,18 +86,20 @@ def line(cells: list[dict], grid: list[int], link, number, bold: bool = False) -
             pad = " "
             used += text_width(pad, bold=bold)
         shown = escape(text)
-        if cell.get("link"):
+        if cell.get("link") and whole is None:
             shown = Markup('<a href="{}">{}</a>').format(link(cell["link"]), text)
         parts.append(shown + pad)
         if i + 1 < len(grid) - 1:
             # From the text's end the first tab goes to the next stop of the grid.
             parts.append("\t" * max(grid[i + 1] - grid[i] - int(used // TAB), 1))
-    return Markup("").join(parts)
+    text = Markup("").join(parts)
+    return Markup('<a class="row" href="{}">{}</a>').format(link(whole), text) if whole else text
 
 
 def lines(table: dict, rows: list, link, number) -> dict:
     """The header and the ``rows`` of ``table`` as lines: {"head": ..., "rows": [...]}."""
     grid = stops(table.get("widths"), len(table["columns"]))
     head = line([{"text": c} for c in table["columns"]], grid, link, number, bold=True)
-    return {"head": head, "rows": [line(row, grid, link, number) for row in rows],
-            "tab": f"{TAB:g}pt"}
+    body = [line(row, grid, link, number) for row in rows]
+    return {"head": head, "rows": body, "tab": f"{TAB:g}pt",
+            "row_links": any(r.startswith('<a class="row"') for r in body)}

@@ -1,10 +1,10 @@
 """HTML to PDF with WeasyPrint, in a child process with a time and a memory budget.
 
 A 28-page report peaked near 400 MiB (measured): a huge briefing must not take a web worker
-or the scheduler down, so the layout runs in ``python -m console.briefings.render`` which
-limits its own address space (RLIMIT_AS) and is killed when it overruns its time; a long
-appendix is shared with a second such process (see ``split``).  ``render_html`` is one plain
-layout in the calling process, for the benchmark.
+or the scheduler down, so the layout runs in a process of its own (forked from a server that
+has WeasyPrint loaded, see ``_renderer``) which limits its own address space (RLIMIT_AS) and is
+killed when it overruns its time; a long appendix can be shared with a second such process
+(see ``split``).  ``render_html`` is one plain layout in the calling process, for the benchmark.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import errno
 import json
 import logging
 import os
-import subprocess
+import multiprocessing
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -41,13 +42,14 @@ class RenderResult:
     pdf: bytes
     pages: int
     peak_rss: int = 0  # bytes: the largest rendering process's peak resident memory
+    cpu: float = 0.0  # seconds of user and system time in the rendering processes
 
 
-def render_html(html: str, base_url: str | None = None) -> RenderResult:
+def render_html(html: str, base_url: str | None = None, font_config=None) -> RenderResult:
     """Lay ``html`` out and write the PDF, here in this process: one plain WeasyPrint call."""
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=base_url).render()
+    document = HTML(string=html, base_url=base_url).render(font_config=font_config)
     return RenderResult(document.write_pdf(), len(document.pages), _peak_rss())
 
 
@@ -55,6 +57,13 @@ def _peak_rss() -> int:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def font_installed() -> bool:
@@ -120,14 +129,15 @@ def split(html: str) -> Split | None:
         blocks=len(blocks), tail_pages=tail_pages)
 
 
-def render_tail(tail: str, head: str, blocks: int, tail_pages: int, base_url: str | None) -> tuple[RenderResult, int]:
+def render_tail(tail: str, head: str, blocks: int, tail_pages: int, base_url: str | None,
+                font_config=None) -> tuple[RenderResult, int]:
     """Lay out the document's head only to count its pages, then the tail numbered after all
     the pages before it.  Returns the tail and the number of its first page."""
     from weasyprint import HTML
 
-    before = len(HTML(string=head, base_url=base_url).render().pages) + blocks - tail_pages
+    before = len(HTML(string=head, base_url=base_url).render(font_config=font_config).pages) + blocks - tail_pages
     html = tail.replace(FIRST, str(before + 1)).replace(TOTAL, str(before + tail_pages))
-    return render_html(html, base_url), before + 1
+    return render_html(html, base_url, font_config), before + 1
 
 
 def join(first: bytes, keep: int, tail: bytes) -> bytes:
@@ -177,7 +187,7 @@ def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
             pdf = fh.read()
         first = outcome["first"]
         if not parts:
-            return RenderResult(pdf, first["pages"], first["rss"])
+            return RenderResult(pdf, first["pages"], first["rss"], first["cpu"])
         tail = outcome["tail"]
         before = tail["first_page"] - 1
         if first["pages"] != before + parts.tail_pages or tail["pages"] != parts.tail_pages:
@@ -189,41 +199,105 @@ def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
                               on_wait=on_wait, wait_step=wait_step)
         with open(jobs["tail"][1], "rb") as fh:
             joined = join(pdf, before, fh.read())
-        return RenderResult(joined, first["pages"], max(first["rss"], tail["rss"]))
+        return RenderResult(joined, first["pages"], max(first["rss"], tail["rss"]), first["cpu"] + tail["cpu"])
 
 
 def _run(jobs: dict, tmp: str, base_url, timeout: float, memory_mb: int, on_wait, wait_step) -> dict:
     """Start one rendering process per job, wait for all; their reports by job name."""
+    context = _renderer()
+    # The caller's environment, not the fork server's: what the caller sees (a font
+    # configuration among it) is what its briefing is laid out with.
+    env = dict(os.environ)
     children = {}
     for name, args in jobs.items():
-        cmd = [sys.executable, "-m", "console.briefings.render", *args, "--memory-mb", str(int(memory_mb))]
-        if base_url:
-            cmd += ["--base-url", base_url]
-        err = open(os.path.join(tmp, f"{name}.err"), "wb")
-        children[name] = (subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err), err)
+        children[name] = _start(context, target=_job, args=(args, os.path.join(tmp, name), base_url, memory_mb, env),
+                                name=f"briefing-render-{name}")
     deadline = time.monotonic() + timeout
-    outputs = {}
     try:
-        for name, (child, err) in children.items():
+        for child in children.values():
             while True:
-                try:
-                    outputs[name] = child.communicate(timeout=max(min(wait_step, deadline - time.monotonic()), 0.01))[0]
+                child.join(max(min(wait_step, deadline - time.monotonic()), 0.01))
+                if child.exitcode is not None:
                     break
-                except subprocess.TimeoutExpired:
-                    if time.monotonic() >= deadline:
-                        raise RenderError(f"排版超过时限（{timeout:g} 秒）仍未完成，已终止排版进程") from None
-                    if on_wait:
-                        on_wait()
+                if time.monotonic() >= deadline:
+                    raise RenderError(f"排版超过时限（{timeout:g} 秒）仍未完成，已终止排版进程")
+                if on_wait:
+                    on_wait()
     finally:
-        for child, err in children.values():
-            if child.poll() is None:
+        for child in children.values():
+            if child.exitcode is None:
                 child.kill()
-                child.communicate()
-            err.close()
-    for name, (child, _) in children.items():
-        with open(os.path.join(tmp, f"{name}.err"), encoding="utf-8", errors="replace") as fh:
-            _check(child.returncode, fh.read(), memory_mb)
-    return {name: json.loads(out.decode() or "{}") for name, out in outputs.items()}
+                child.join()
+    reports = {}
+    for name, child in children.items():
+        stem = os.path.join(tmp, name)
+        _check(child.exitcode, _read(stem + ".err"), memory_mb)
+        reports[name] = json.loads(_read(stem + ".json") or "{}")
+        child.close()
+    return reports
+
+
+def _start(context, **process):
+    for attempt in range(3):
+        child = context.Process(daemon=True, **process)
+        try:
+            child.start()
+            return child
+        except (OSError, EOFError) as exc:
+            # The fork server died (killed, out of memory) and its end is not yet seen: the
+            # next start finds it gone and starts a new one.
+            log.warning("briefing renderer: could not fork (%s), retrying", exc)
+            time.sleep(0.2 * (attempt + 1))
+    raise RenderError("无法启动排版进程，请稍后重试")
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return ""
+
+
+# The rendering processes are forked from a server process that has imported WeasyPrint once
+# (multiprocessing's fork server): a fresh interpreter importing it cost about 0.7 s of every
+# briefing, half a summary briefing's layout (measured).  The server is a process of its own,
+# started from a clean interpreter, so no web worker's threads or database connections are
+# forked; it ends with the process that started it.  The scheduler starts it when it starts.
+_context = None
+_context_lock = threading.Lock()
+
+
+def _renderer():
+    global _context
+    with _context_lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["weasyprint", __name__, *_main_imports()])
+            _context = context
+        return _context
+
+
+def _main_imports() -> list[str]:
+    # multiprocessing runs the caller's main module again in each child (as "__mp_main__"):
+    # what it imports is loaded in the server already, so that costs the child nothing.  The
+    # `jiceng` script imports the console's command line; `python -m package.module` is run
+    # by its name (a package's __main__ is skipped by multiprocessing, and would run here).
+    main = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = getattr(main, "name", None)
+    return ["console.cli", *([name] if name and not name.endswith("__main__") else [])]
+
+
+def start_renderer() -> None:
+    """Start the fork server now rather than on the first briefing, and wait until it has
+    loaded WeasyPrint (it forks a first, empty process only then)."""
+    child = _start(_renderer(), target=_ready, name="briefing-render-ready")
+    child.join()
+    child.close()
+
+
+def _ready() -> None:
+    pass
 
 
 def _check(returncode: int, stderr: str, memory_mb: int) -> None:
@@ -249,45 +323,76 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m console.briefings.render")
-    parser.add_argument("source")
-    parser.add_argument("target")
-    parser.add_argument("--memory-mb", type=int, default=1536)
-    parser.add_argument("--base-url")
-    parser.add_argument("--head", help="the tail of a split document: this document's head")
-    parser.add_argument("--pages", type=int, nargs=2, metavar=("BLOCKS", "TAIL"))
-    args = parser.parse_args(argv)
-    if not font_installed():
-        sys.stderr.write(NO_FONT + "\n")
-        return EXIT_NO_FONT
-    import weasyprint  # noqa: F401  (loaded before the budget: it is for the layout, not the libraries)
-
-    _limit_memory(args.memory_mb)
+def _job(args: list, stem: str, base_url: str | None, memory_mb: int, env: dict) -> None:
+    """In the rendering process: lay ``args`` (source, target[, "--head", head, "--pages", blocks,
+    tail]) out within ``memory_mb``; the report in ``stem``.json, a failure in ``stem``.err, the
+    outcome in the exit code."""
+    os.environ.clear()
+    os.environ.update(env)
     try:
-        report = {}
-        with open(args.source, encoding="utf-8") as fh:
-            source = fh.read()
-        if args.head:
-            with open(args.head, encoding="utf-8") as fh:
-                result, report["first_page"] = render_tail(source, fh.read(), *args.pages, args.base_url)
+        code = _layout(args, stem, base_url, memory_mb)
+    except BaseException as exc:  # the process's one answer is its exit code and its .err file
+        # Out of address space, CPython and the C libraries fail in many ways besides
+        # MemoryError (a SystemError, a NULL from cairo): a process that reached its budget
+        # failed for want of memory.
+        code = EXIT_MEMORY if isinstance(exc, MemoryError) or _reached(memory_mb) else EXIT_FAILED
+        try:
+            import traceback
+
+            _write(stem + ".err", "".join(traceback.format_exception(exc)))
+        except BaseException:
+            pass
+    sys.exit(code)
+
+
+def _reached(megabytes: int) -> bool:
+    """Whether this process's address space came within 5% of ``megabytes``."""
+    try:
+        with open("/proc/self/status") as fh:
+            peak = next(int(line.split()[1]) for line in fh if line.startswith("VmPeak:"))
+    except (OSError, StopIteration, ValueError):
+        return False
+    return peak >= megabytes * 1024 * 0.95
+
+
+def _layout(args: list, stem: str, base_url: str | None, memory_mb: int) -> int:
+    source, target, *more = args
+    if not font_installed():
+        _write(stem + ".err", NO_FONT + "\n")
+        return EXIT_NO_FONT
+    # The font configuration is loaded before the budget: fontconfig that cannot map its
+    # cache files takes them for stale, scans the fonts again and, run as root, writes the
+    # machine's cache anew from what it managed to read under the limit, leaving every later
+    # process without the Chinese font (seen: a 60 MB budget did that).
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    _limit_memory(memory_mb)
+    report = {}
+    try:
+        with open(source, encoding="utf-8") as fh:
+            html = fh.read()
+        if more:  # "--head", head, "--pages", blocks, tail_pages
+            with open(more[1], encoding="utf-8") as fh:
+                result, report["first_page"] = render_tail(html, fh.read(), int(more[3]), int(more[4]), base_url,
+                                                           fonts)
         else:
-            result = render_html(source, args.base_url)
-        with open(args.target, "wb") as fh:
+            result = render_html(html, base_url, fonts)
+        with open(target, "wb") as fh:
             fh.write(result.pdf)
     except MemoryError:
-        sys.stderr.write("MemoryError\n")
+        _write(stem + ".err", "MemoryError\n")
         return EXIT_MEMORY
     except OSError as exc:
         if exc.errno != errno.ENOMEM:
             raise
-        sys.stderr.write("MemoryError\n")
+        _write(stem + ".err", "MemoryError\n")
         return EXIT_MEMORY
-    sys.stdout.write(json.dumps({"pages": result.pages, "rss": result.peak_rss, **report}))
+    _write(stem + ".json", json.dumps({"pages": result.pages, "rss": result.peak_rss, "cpu": _cpu_seconds(),
+                                       **report}))
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _write(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)

@@ -130,19 +130,21 @@ def test_a_worker_killed_during_an_import_leaves_the_table_as_before_and_the_job
 
 
 def _renderers() -> list[int]:
-    """This process's children that lay a briefing out."""
-    me, found = os.getpid(), []
+    """The processes laying a briefing out for this one: forked from the renderer's fork
+    server, itself this process's child (both carry the server's command line)."""
+    procs = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == me and b"console.briefings.render" in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
+            procs[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]),
+                                      b"console.briefings.render" in (entry / "cmdline").read_bytes())
         except (OSError, ValueError, IndexError):
             continue
-    return found
+    me = os.getpid()
+    servers = {pid for pid, (ppid, ours) in procs.items() if ppid == me and ours}
+    return [pid for pid, (ppid, ours) in procs.items() if ppid in servers and ours]
 
 
 def test_a_killed_renderer_fails_the_run_truthfully_and_the_next_run_succeeds(make_app):
@@ -177,7 +179,7 @@ def test_a_killed_renderer_fails_the_run_truthfully_and_the_next_run_succeeds(ma
         assert run.state == "failed" and CHINESE.search(run.error) and "排版" in run.error, run.error
         assert run.pdf is None and run.finished_at is not None
         assert run.next_retry_at is not None  # a retry is planned
-        # The renderer is a fresh process each time: the next run needs no restart.
+        # Each briefing gets a fresh rendering process: the next run needs no restart.
         again = runs.execute(runs.create(world.region("530600"), month).id)
         assert again.state == "succeeded" and again.pdf.startswith(b"%PDF"), again.error
 

@@ -79,3 +79,33 @@ def test_the_preview_keeps_the_html_table(app):
         tables = document.html(snapshot, ledger_tables=True)
     for html in (preview, tables):
         assert "ledger-lines" not in html.split("</style>")[1] and "示例村0009" in html
+
+
+@requires_poppler
+def test_a_row_whose_links_lead_to_one_page_is_one_link(app, tmp_path):
+    """The nameplates ledger links a village and its numbers to the village's own page: the
+    whole line is then one link (one text box to lay out), and the page says rows can be
+    clicked.  Rows with links to different pages keep a link per cell."""
+    one_page = [[f"县{i % 11}", "乡镇", Cell(f"示例村{i:04d}", f"/nameplates/ledger/village/{i}"), STATES[0],
+                 "2025-12-03", Cell(i % 4, f"/nameplates/ledger/village/{i}"), 0] for i in range(60)]
+    with app.test_request_context():
+        html = document.html(_snapshot(app, one_page), base_url="https://jiceng.example.cn/")
+        mixed = document.html(_snapshot(app, _rows(60)), base_url="https://jiceng.example.cn/")
+    assert html.count('<a class="row" href="https://jiceng.example.cn/nameplates/ledger/village/') == 60
+    assert "点击任一行" in html and "点击任一行" not in mixed and '<a class="row"' not in mixed
+    import io
+
+    from pypdf import PdfReader
+
+    pdf = render.render_pdf(html, base_url="https://jiceng.example.cn/").pdf
+    rects = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for annot in page.get("/Annots") or ():
+            annot = annot.get_object()
+            uri = annot.get("/A", {}).get("/URI", "")
+            if "/ledger/village/" in uri:
+                rects[int(uri.rsplit("/", 1)[1])] = [float(v) for v in annot["/Rect"]]
+    assert sorted(rects) == list(range(60))
+    # Each link spans its line: from the county column to past the numbers, one line high.
+    for x0, y0, x1, y1 in rects.values():
+        assert x0 < 60 and x1 - x0 > 300 and 5 < abs(y1 - y0) < 20, (x0, y0, x1, y1)
