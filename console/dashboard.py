@@ -16,10 +16,21 @@ class Card:
 
 
 def cards_for(user, region) -> list[tuple[str, Card]]:
-    """Every enabled plugin's cards for ``region``, plugin by plugin."""
-    from .plugins import call
+    """Every enabled plugin's cards for ``region``, plugin by plugin.
 
-    out = []
-    for name, cards in call("dashboard_cards", user=user, region=region):
-        out.extend((name, card) for card in cards or ())
-    return out
+    Counted at city scale the cards take far longer than a list page (hundreds of thousands of
+    enterprises and their visits), and every reader of a region sees the same ones: this
+    worker keeps them, per region and day, until any record changes through the console
+    (worker_cache's data token), so they are exactly what a fresh count would give."""
+    from . import worker_cache
+    from .plugins import call
+    from .timefmt import today
+
+    def count():
+        out = []
+        for name, cards in call("dashboard_cards", user=user, region=region):
+            out.extend((name, card) for card in cards or ())
+        return tuple(out)
+
+    key = f"dashboard_cards:{region.id if region else ''}:{today().isoformat()}"
+    return list(worker_cache.cached(key, count, data=True))

@@ -42,7 +42,10 @@ def role_permissions():
 @hookspec
 def dashboard_cards(user, region):
     """Return a list of :class:`console.dashboard.Card` for the home page, counted inside
-    ``region`` (the user's scope region) only."""
+    ``region`` (the user's scope region) only.  The cards must follow from ``region``, the
+    day and the stored records alone, not from ``user`` (the reader they are first counted
+    for): every reader of the region sees them, and each worker keeps them until the day ends
+    or any record changes through the console (``console.dashboard.cards_for``)."""
 
 
 @hookspec

@@ -588,9 +588,12 @@ def insert_rows(session, table, rows: list[dict]) -> int:
     as tuples straight to the driver: the statement is made once per batch and SQLAlchemy's
     per-row parameter handling is skipped (a third of a large import's time otherwise).  Types
     still get their bind processing.  No ORM events fire: not for a table whose writes other
-    code watches (worker_cache.WATCHED)."""
+    code watches (worker_cache.WATCHED); the data token is renewed at the commit."""
     if not rows:
         return 0
+    from . import worker_cache
+
+    worker_cache.data_changed(session)  # no ORM event sees these rows
     conn = session.connection()
     dialect = conn.dialect
     keys = list(rows[0])

@@ -13,6 +13,11 @@ def zone() -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def today() -> dt.date:
+    """Today in the console's time zone, not on the server's clock (UTC on most servers)."""
+    return dt.datetime.now(zone()).date()
+
+
 def local(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None

@@ -1,13 +1,16 @@
-"""Per-worker copies of what every page reads and almost nothing changes: plugin switches and
-settings, the county list.
+"""Per-worker copies of what every page reads and almost nothing changes (plugin switches and
+settings, the county list), and of what is costly to compute and read far more often than the
+data behind it changes (the home page's cards).
 
-Each worker process, on any host, keeps its copies together with the token they were read
-under.  A change to a watched table through the ORM writes a new random token in the same
-transaction, as its last statement before the commit; each request reads the token once (one
-primary-key SELECT), and a worker whose copies carry another token drops them.  Random rather
-than a counter: a restored backup brings back the token of its own data, so no worker can take
-another state for the one it copied.  Rows changed with plain SQL outside the console are seen
-after the next change made through it, or a restart.
+Each worker process, on any host, keeps its copies together with the tokens they were read
+under.  Two tokens, one row each in ``cache_token``: the settings token, new whenever a
+watched table (WATCHED) is written through the ORM, and the data token, new whenever any
+other table is (every module's records, imports included).  The new token is written in the
+same transaction, as its last statement before the commit; each request reads both tokens
+once (one SELECT), and a worker whose copies carry other tokens drops them.  Random rather
+than a counter: a restored backup brings back the tokens of its own data, so no worker can
+take another state for the one it copied.  Rows changed with plain SQL outside the console
+are seen after the next change made through it, or a restart.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .extensions import db
 
 WATCHED = frozenset({"plugin_state", "plugin_setting", "region"})
+SETTINGS, DATA = 1, 2  # cache_token rows
 _KEY = "console.worker_cache"
-_CHANGED = "console.cache_changed"  # session.info: a watched table was written
+_CHANGED = "console.cache_changed"  # session.info: the token rows to write at the commit
 _NEW_TOKEN = "console.cache_token_written"  # session.info: this transaction wrote a token
 
 
 class CacheToken(Model):
-    """A single row (id 1): the token of the current contents of the watched tables."""
+    """Two rows: SETTINGS, the token of the watched tables' contents, and DATA, of the rest."""
 
     __tablename__ = "cache_token"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,75 +41,94 @@ class CacheToken(Model):
 
 
 def install(app: Flask) -> None:
-    # Registered before any check that reads the copies: each request reads the token anew.
-    app.before_request(_forget_token)
+    # Registered before any check that reads the copies: each request reads the tokens anew.
+    app.before_request(_forget_tokens)
 
 
-def cached(name: str, load: Callable[[], Any]) -> Any:
-    """``load()``'s result, kept by this worker until the shared token changes.  The caller
-    must not change what it gets (copy it first)."""
-    token = _token()
-    entry = current_app.extensions.get(_KEY)
-    if entry is None or entry[0] != token:
+def cached(name: str, load: Callable[[], Any], *, data: bool = False) -> Any:
+    """``load()``'s result, kept by this worker until the settings token changes, or either
+    token with ``data`` (what ``load`` reads beyond the watched tables).  The caller must not
+    change what it gets (copy it first)."""
+    tokens = _tokens()
+    key = (tokens[SETTINGS], tokens[DATA]) if data else tokens[SETTINGS]
+    stores = current_app.extensions.setdefault(_KEY, {})
+    entry = stores.get(data)
+    if entry is None or entry[0] != key:
         # A new pair rather than clearing the old one: a thread still reading it is unaffected.
-        entry = (token, {})
-        current_app.extensions[_KEY] = entry
+        entry = (key, {})
+        stores[data] = entry
     values = entry[1]
     if name not in values:
         values[name] = load()
     return values[name]
 
 
-def _token() -> str | None:
+def data_changed(session: Session) -> None:
+    """For writes that bypass the ORM's events (bulk inserts straight to the driver): the data
+    token is renewed when the session's transaction commits."""
+    session.info.setdefault(_CHANGED, set()).add(DATA)
+
+
+def _tokens() -> dict[int, str | None]:
     # Once per request, or per app context outside requests (a job, a command).
-    if "cache_token" not in g:
-        g.cache_token = db.session.execute(select(CacheToken.token).where(CacheToken.id == 1)).scalar()
-    return g.cache_token
+    if "cache_tokens" not in g:
+        rows = db.session.execute(select(CacheToken.id, CacheToken.token)
+                                  .where(CacheToken.id.in_((SETTINGS, DATA))))
+        g.cache_tokens = {SETTINGS: None, DATA: None, **dict(rows.all())}
+    return g.cache_tokens
 
 
-def _forget_token() -> None:
-    g.pop("cache_token", None)
+def _forget_tokens() -> None:
+    g.pop("cache_tokens", None)
 
 
-# -- writing the token ----------------------------------------------------------------------
+# -- writing the tokens ---------------------------------------------------------------------
+
+
+def _kind(table_name: str | None) -> int | None:
+    if table_name is None or table_name == CacheToken.__tablename__:
+        return None
+    return SETTINGS if table_name in WATCHED else DATA
 
 
 @event.listens_for(Session, "before_flush")
 def _note_objects(session, flush_context, instances) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if getattr(obj, "__tablename__", None) in WATCHED:
-            session.info[_CHANGED] = True
-            return
+    kinds = {_kind(getattr(obj, "__tablename__", None)) for obj in (*session.new, *session.dirty, *session.deleted)}
+    kinds.discard(None)
+    if kinds:
+        session.info.setdefault(_CHANGED, set()).update(kinds)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_statements(state) -> None:
-    # insert(Region).values(...) and the like skip the flush.
+    # insert(Region).values(...), update(Model).where(...) and the like skip the flush.
     if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in WATCHED:
-            state.session.info[_CHANGED] = True
+        kind = _kind(getattr(getattr(state.statement, "table", None), "name", None))
+        if kind is not None:
+            state.session.info.setdefault(_CHANGED, set()).add(kind)
 
 
 @event.listens_for(Session, "before_commit")
 def _write_token(session) -> None:
     session.flush()  # commit flushes after this hook: see what it will write now
-    if not session.info.pop(_CHANGED, False):
+    kinds = session.info.pop(_CHANGED, None)
+    if not kinds:
         return
-    # Last statement of the transaction: the row lock is held only until the commit.
-    token = secrets.token_hex(16)
-    if session.execute(update(CacheToken).where(CacheToken.id == 1).values(token=token)).rowcount == 0:
-        session.execute(insert(CacheToken).values(id=1, token=token))
+    # Last statements of the transaction: the row locks are held only until the commit.
+    for row in sorted(kinds):  # one order in every transaction: no deadlock between two
+        token = secrets.token_hex(16)
+        if session.execute(update(CacheToken).where(CacheToken.id == row).values(token=token)).rowcount == 0:
+            session.execute(insert(CacheToken).values(id=row, token=token))
     session.info[_NEW_TOKEN] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _drop_own_copies(session) -> None:
-    # The other workers see the new token on their next request; this one at once, even
+    # The other workers see the new tokens on their next request; this one at once, even
     # within the request (or command) that made the change.
     if session.info.pop(_NEW_TOKEN, False) and has_app_context():
         current_app.extensions.pop(_KEY, None)
-        g.pop("cache_token", None)
+        g.pop("cache_tokens", None)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -146,3 +146,89 @@ def test_a_rolled_back_change_leaves_every_worker_as_it_was(make_app):
         db.session.flush()
         db.session.rollback()
     assert "不会保存" not in _county_names(worker_a) and "昭阳区" in _county_names(worker_b)
+
+
+# -- the home page's cards ------------------------------------------------------------------
+
+
+def _card_value(page: str, title: str) -> str:
+    import re
+
+    match = re.search(re.escape(title) + r'</div>\s*<div class="panel-body">\s*(?:<a[^>]*>)?\s*'
+                      r'<span class="console-card-value">([^<]*)</span>', page)
+    assert match, title
+    return match.group(1)
+
+
+def _add_note(app, title: str, county_code: str) -> None:
+    from jiceng_example import ExampleNote
+
+    with app.app_context():
+        county = db.session.query(Region).filter_by(code=county_code).one()
+        db.session.add(ExampleNote(title=title, region_id=county.id))
+        db.session.commit()
+
+
+def test_dashboard_cards_are_counted_once_until_a_record_changes_on_any_worker(make_app):
+    worker_a, worker_b = make_app(), make_app()
+    leader, inspector = _signed_in(worker_b), _signed_in(worker_b, "zhaoyang")
+    before = {who: int(_card_value(c.get("/").get_data(as_text=True), "示例记录"))
+              for who, c in (("city", leader), ("county", inspector))}
+    with statements(worker_b) as seen:
+        again = leader.get("/").get_data(as_text=True)
+    assert not [s for s in seen if "example_note" in s], "\n".join(seen)  # from this worker's copy
+    assert int(_card_value(again, "示例记录")) == before["city"]
+    # A record added on the other worker: the next page on this one counts it, in its region.
+    _add_note(worker_a, "新记录", "530602")  # 昭阳区
+    assert int(_card_value(leader.get("/").get_data(as_text=True), "示例记录")) == before["city"] + 1
+    assert int(_card_value(inspector.get("/").get_data(as_text=True), "示例记录")) == before["county"] + 1
+    _add_note(worker_a, "镇雄的记录", "530627")  # 镇雄县: not in the inspector's county
+    assert int(_card_value(leader.get("/").get_data(as_text=True), "示例记录")) == before["city"] + 2
+    assert int(_card_value(inspector.get("/").get_data(as_text=True), "示例记录")) == before["county"] + 1
+
+
+def test_dashboard_cards_follow_rows_imported_around_the_orm(make_app):
+    from jiceng_example import ExampleNote
+
+    from console.imports import insert_rows
+
+    worker_a, worker_b = make_app(), make_app()
+    leader = _signed_in(worker_b)
+    before = int(_card_value(leader.get("/").get_data(as_text=True), "示例记录"))
+    with worker_a.app_context():
+        county = db.session.query(Region).filter_by(code="530602").one()
+        insert_rows(db.session, ExampleNote.__table__,
+                    [{"title": f"导入{i}", "region_id": county.id} for i in range(3)])
+        db.session.commit()
+    assert int(_card_value(leader.get("/").get_data(as_text=True), "示例记录")) == before + 3
+
+
+def test_dashboard_cards_are_counted_again_on_a_new_day(make_app, monkeypatch):
+    import datetime as dt
+
+    from console import timefmt
+
+    worker = make_app()
+    leader = _signed_in(worker)
+    leader.get("/")
+    tomorrow = timefmt.today() + dt.timedelta(days=1)
+    monkeypatch.setattr(timefmt, "today", lambda: tomorrow)
+    with statements(worker) as seen:
+        leader.get("/")
+    assert [s for s in seen if "example_note" in s]
+
+
+def test_a_rolled_back_change_keeps_the_cards(make_app):
+    from jiceng_example import ExampleNote
+
+    worker = make_app()
+    leader = _signed_in(worker)
+    leader.get("/")
+    with worker.app_context():
+        county = db.session.query(Region).filter_by(code="530602").one()
+        db.session.add(ExampleNote(title="未保存", region_id=county.id))
+        db.session.flush()
+        db.session.rollback()
+    with statements(worker) as seen:
+        leader.get("/")
+    assert not [s for s in seen if "example_note" in s]

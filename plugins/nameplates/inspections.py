@@ -49,7 +49,9 @@ class InspectionInput:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    from console.timefmt import today as local_today
+
+    return local_today()
 
 
 # -- reading --------------------------------------------------------------------------------

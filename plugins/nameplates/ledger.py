@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_
 
 from console import scope
 from console.models import Region
+from console.timefmt import today as local_today
 
 from .models import VILLAGE_STATES, Inspection, RectificationOrder, Reinspection, VillageLedger
 
@@ -102,7 +103,7 @@ class LedgerRow:
 def _query(session, region=None, county_id: int | None = None, status: str | None = None,
            name: str | None = None, day: dt.date | None = None, inspected_from: dt.date | None = None,
            inspected_to: dt.date | None = None):
-    day = day or dt.date.today()
+    day = day or local_today()
     q = (
         session.query(Region, VillageLedger)
         .outerjoin(VillageLedger, VillageLedger.region_id == Region.id)
@@ -149,7 +150,7 @@ def page(session, *, region=None, number: int = 1, size: int = PAGE_SIZE, day: d
          **filters) -> tuple[list[LedgerRow], int]:
     """One page of the city ledger inside ``region`` and how many villages match in all
     (``filters``: those of ``_query``)."""
-    day = day or dt.date.today()
+    day = day or local_today()
     q = _query(session, region, day=day, **filters)
     total = q.order_by(None).count()
     number = max(int(number or 1), 1)
@@ -159,7 +160,7 @@ def page(session, *, region=None, number: int = 1, size: int = PAGE_SIZE, day: d
 
 def all_rows(session, *, region=None, day=None, **filters):
     """Every matching village, in chunks, for the export and the briefing's appendix."""
-    day = day or dt.date.today()
+    day = day or local_today()
     q = _query(session, region, day=day, **filters).order_by(Region.path)
     offset = 0
     while True:

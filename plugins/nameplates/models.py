@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.models import Audited, Region, utcnow
+from console.timefmt import today as local_today
 
 POSITIONS = {"outside": "门外", "inside": "门内"}
 # What the inspector says must happen to a plaque found on the wall.
@@ -286,7 +287,7 @@ class RectificationOrder(Audited, Model):
         return ORDER_STATES.get(self.status, self.status)
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
-        today = today or dt.date.today()
+        today = today or local_today()
         return self.status != "closed" and self.deadline < today
 
     @property

@@ -18,7 +18,9 @@ from .models import Inspection, RectificationOrder, Reinspection
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    from console.timefmt import today as local_today
+
+    return local_today()
 
 
 def findings(inspection: Inspection) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from sqlalchemy import func
 
 from console import scope
 from console.models import Region
+from console.timefmt import today as local_today
 
 from .models import Inspection, RectificationOrder
 
@@ -52,7 +53,7 @@ def open_orders(session, region) -> int:
 
 
 def overdue_orders(session, region, day: dt.date | None = None) -> int:
-    day = day or dt.date.today()
+    day = day or local_today()
     return _orders(session, region).filter(RectificationOrder.deadline < day).scalar() or 0
 
 
@@ -108,5 +109,5 @@ def _county_of(session, region: Region) -> Region:
 
 
 def year_span(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    day = day or dt.date.today()
+    day = day or local_today()
     return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
