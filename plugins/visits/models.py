@@ -51,7 +51,7 @@ class Enterprise(Audited, Model):
     __table_args__ = (
         Index("ix_visits_enterprise_region_id", "region_id"),
         # The list order (name, id) and a county's list in that order: a page's ids come from
-        # the index alone (scope.page_rows).
+        # the index alone (console.paging.page_rows).
         Index("ix_visits_enterprise_name_id", "name", "id"),
         Index("ix_visits_enterprise_county_name_id", "county_id", "name", "id"),
         # PostgreSQL only: LIKE 'x%' is served by this index whatever the database collation.

@@ -1,4 +1,4 @@
-"""Deep pages of the enterprise list and its REST API (a deferred join, ``scope.page_rows``):
+"""Deep pages of the enterprise list and its REST API (a deferred join and a page map, ``console.paging``):
 every page holds exactly the rows of a plain ``ORDER BY name, id`` read at that moment, sliced
 in Python; the total stays exact; the scope still applies; statistics after a bulk load.
 
@@ -13,7 +13,7 @@ import pytest
 import prison
 from sqlalchemy import text
 
-from console import imports, scope
+from console import imports, paging
 from plugins.visits.importer import enterprise_importer
 from plugins.visits.models import Enterprise
 from tests.visits.conftest import ZHAOYANG, ZHENXIONG, World, code_for
@@ -112,9 +112,32 @@ def _compare_with_offset(session):
                   session.query(Enterprise).filter(Enterprise.industry == "制造业")
                   .order_by(Enterprise.name, Enterprise.id)):
         all_ids = [e.id for e in query]
-        assert scope.count_rows(query) == len(all_ids)
+        assert paging.count_rows(query) == len(all_ids)
         for offset in range(0, 80, 7):
-            assert [e.id for e in scope.page_rows(query, 10, offset)] == all_ids[offset:offset + 10]
+            assert [e.id for e in paging.page_rows(query, 10, offset)] == all_ids[offset:offset + 10]
+
+
+def test_pages_started_from_the_page_map_match_offset(registry, monkeypatch):
+    """With a mapped key every 7 rows, every page but the first few starts from a key of the
+    map (a keyset condition): still exactly the rows of LIMIT/OFFSET, ties in names included."""
+    monkeypatch.setattr(paging, "STRIDE", 7)
+    with registry.app_context():
+        _compare_with_offset(World(registry).session)
+
+
+def test_the_page_map_follows_rows_added_on_another_worker(registry, make_app, monkeypatch):
+    """The map is kept by each worker until a record changes through any of them."""
+    monkeypatch.setattr(paging, "STRIDE", 7)
+    worker = make_app()
+    client = worker.test_client()
+    client.post("/login/", data={"username": "admin", "password": "Admin-Pass-2025!"})
+    for rounds in range(3):
+        expected = _expected(registry)
+        for number in (1, 2, 3):
+            ids, total = _page(client, number)
+            assert total == len(expected)
+            assert ids == expected[(number - 1) * SIZE:number * SIZE]
+        _add(registry, 2000 + rounds, "企业1号")  # on the shared app: sorts into the middle
 
 
 def test_walking_the_pages_while_rows_are_inserted(client, auth, registry):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from console import regions, scope
+from console import paging, regions, scope
 from console.extensions import db
 from console.models import Region
 from flask import flash, request
@@ -16,7 +16,7 @@ PAGE_SIZE = 25
 
 class Page:
     """One page of a query: its rows, the total and links to its neighbours.  The query's
-    order must end with its primary key (``scope.page_rows``)."""
+    order must end with its primary key (``console.paging.page_rows``)."""
 
     def __init__(self, query, size: int = PAGE_SIZE):
         try:
@@ -24,10 +24,10 @@ class Page:
         except ValueError:
             self.number = 1
         self.size = size
-        self.total = scope.count_rows(query)
+        self.total = paging.count_rows(query)
         self.pages = max(math.ceil(self.total / size), 1)
         self.number = min(self.number, self.pages)
-        self.items = scope.page_rows(query, size, (self.number - 1) * size)
+        self.items = paging.page_rows(query, size, (self.number - 1) * size)
 
     def args(self, number: int) -> dict:
         out = request.args.to_dict()
