@@ -30,6 +30,10 @@ SETTINGS, DATA = 1, 2  # cache_token rows
 _KEY = "console.worker_cache"
 _CHANGED = "console.cache_changed"  # session.info: the token rows to write at the commit
 _NEW_TOKEN = "console.cache_token_written"  # session.info: this transaction wrote a token
+# Copies per worker and token at most: a quiet night of many different searches (a page map
+# each) starts afresh rather than growing.
+MAX_ENTRIES = 1000
+_MISSING = object()
 
 
 class CacheToken(Model):
@@ -53,14 +57,15 @@ def cached(name: str, load: Callable[[], Any], *, data: bool = False) -> Any:
     key = (tokens[SETTINGS], tokens[DATA]) if data else tokens[SETTINGS]
     stores = current_app.extensions.setdefault(_KEY, {})
     entry = stores.get(data)
-    if entry is None or entry[0] != key:
+    if entry is None or entry[0] != key or len(entry[1]) >= MAX_ENTRIES:
         # A new pair rather than clearing the old one: a thread still reading it is unaffected.
         entry = (key, {})
         stores[data] = entry
     values = entry[1]
-    if name not in values:
-        values[name] = load()
-    return values[name]
+    value = values.get(name, _MISSING)
+    if value is _MISSING:
+        value = values[name] = load()
+    return value
 
 
 def data_changed(session: Session) -> None:

@@ -232,3 +232,19 @@ def test_a_rolled_back_change_keeps_the_cards(make_app):
     with statements(worker) as seen:
         leader.get("/")
     assert not [s for s in seen if "example_note" in s]
+
+
+def test_a_worker_keeps_a_bounded_number_of_copies(app, monkeypatch):
+    from console import worker_cache
+
+    monkeypatch.setattr(worker_cache, "MAX_ENTRIES", 5)
+
+    def copies():
+        return len(app.extensions[worker_cache._KEY][True][1])
+
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        for n in range(12):
+            assert worker_cache.cached(f"search {n}", lambda n=n: n * 2, data=True) == n * 2
+            assert copies() <= 5
+        assert worker_cache.cached("search 11", lambda: "read again", data=True) == 22
