@@ -35,7 +35,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def create_app(test_config: dict | None = None) -> Flask:
     # security first: plugins' models may relate to ConsoleUser by name.
     from . import security  # noqa: F401
-    from . import audit, cli, errorpages, hardening, i18n, plugins, roles, schema, settings, timefmt, views
+    from . import audit, cli, errorpages, hardening, i18n, navigation, plugins, roles, schema, settings, timefmt, views
     from flask_appbuilder import AppBuilder
 
     from .extensions import db, migrate
@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         views.register(appbuilder)
         plugins.register_views(app, appbuilder)
         plugins.install_guard(app)
+        navigation.install(app)
         errorpages.install(app)
         timefmt.install(app)
         hardening.install(app)

@@ -66,18 +66,19 @@ def _map(query, with_keys: bool) -> _Map:
     from . import worker_cache
 
     counting = _counting(query)
-    compiled = counting.compile(dialect=query.session.get_bind().dialect)
-    name = f"paging:{compiled.string}:{sorted(compiled.params.items())!r}"
-
-    def read_total() -> _Map:
-        return _Map(query.session.execute(counting).scalar(), ())
-
-    found = worker_cache.cached(name, read_total, data=True)
-    if not with_keys or found.keys or found.total < STRIDE:
+    found = worker_cache.cached(_name("paging:count", counting, query),
+                                lambda: _Map(query.session.execute(counting).scalar(), ()), data=True)
+    if not with_keys or found.total < STRIDE:
         return found
-    # The keys are read the first time a deep page is asked for, in one pass over the index.
-    full = worker_cache.cached(name + ":keys", lambda: _Map(found.total, _read_keys(query)), data=True)
-    return full
+    # The keys are read the first time a deep page is asked for, in one pass over the index;
+    # per order as well as per filter (the count is shared by every order).
+    return worker_cache.cached(_name("paging:keys", query.statement, query),
+                               lambda: _Map(found.total, _read_keys(query)), data=True)
+
+
+def _name(kind: str, statement, query) -> str:
+    compiled = statement.compile(dialect=query.session.get_bind().dialect)
+    return f"{kind}:{compiled.string}:{sorted(compiled.params.items())!r}"
 
 
 def _read_keys(query) -> tuple:
@@ -98,13 +99,21 @@ def _keyset_order(query, pk) -> tuple[list, bool] | None:
     clauses = getattr(query.statement, "_order_by_clauses", ())
     columns, directions = [], set()
     for clause in clauses:
-        if not isinstance(clause, UnaryExpression) or clause.modifier not in (asc_op, desc_op):
+        if isinstance(clause, Column):  # order_by(Model.column): ascending
+            column, direction = clause, asc_op
+        elif isinstance(clause, UnaryExpression) and clause.modifier in (asc_op, desc_op):
+            column, direction = clause.element, clause.modifier
+        else:
             return None
-        column = clause.element
         if not isinstance(column, Column) or column.nullable and not column.primary_key:
             return None
         columns.append(column)
-        directions.add(clause.modifier)
-    if not columns or len(directions) != 1 or columns[-1] is not pk:
+        directions.add(direction)
+    if not columns or len(directions) != 1 or not _same_column(columns[-1], pk):
         return None
     return columns, directions == {desc_op}
+
+
+def _same_column(column, other) -> bool:
+    # The ORM hands out annotated copies of a table's columns.
+    return column.table is other.table and column.name == other.name

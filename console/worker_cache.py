@@ -1,5 +1,5 @@
 """Per-worker copies of what every page reads and almost nothing changes (plugin switches and
-settings, the county list), and of what is costly to compute and read far more often than the
+settings, the county list, the navbar's menu per set of roles), and of what is costly to compute and read far more often than the
 data behind it changes (the home page's cards).
 
 Each worker process, on any host, keeps its copies together with the tokens they were read
@@ -25,7 +25,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db
 
-WATCHED = frozenset({"plugin_state", "plugin_setting", "region"})
+# Roles' stored permissions decide which menu entries a role sees (console/navigation.py).
+WATCHED = frozenset({"plugin_state", "plugin_setting", "region", "ab_role", "ab_permission_view_role"})
 SETTINGS, DATA = 1, 2  # cache_token rows
 _KEY = "console.worker_cache"
 _CHANGED = "console.cache_changed"  # session.info: the token rows to write at the commit

@@ -248,3 +248,41 @@ def test_a_worker_keeps_a_bounded_number_of_copies(app, monkeypatch):
             assert worker_cache.cached(f"search {n}", lambda n=n: n * 2, data=True) == n * 2
             assert copies() <= 5
         assert worker_cache.cached("search 11", lambda: "read again", data=True) == 22
+
+
+# -- the navbar's menu ----------------------------------------------------------------------
+
+
+def _menu_links(client) -> list[str]:
+    import re
+
+    html = client.get("/").get_data(as_text=True)
+    menu = html[html.index('<ul class="nav navbar-nav">'):html.index("navbar-right")]
+    return re.findall(r'href="([^"#]+)"', menu)
+
+
+def test_the_menu_follows_a_role_changed_on_another_worker(make_app):
+    """The menu is rendered once per worker for each set of roles: a permission taken from a
+    role on one worker shows in the other's next page."""
+    worker_a, worker_b = make_app(), make_app()
+    assert "/examplenoteview/list/" not in _menu_links(_signed_in(worker_b, "lingdao"))
+    with worker_a.app_context():
+        sm = worker_a.appbuilder.sm
+        role = sm.add_role("示例菜单")
+        role.permissions = [sm.add_permission_view_menu("menu_access", name) for name in ("example", "example_notes")]
+        user = sm.find_user(username="lingdao")
+        user.roles.append(role)
+        db.session.commit()
+    leader, inspector = _signed_in(worker_b, "lingdao"), _signed_in(worker_b, "zhaoyang")
+    assert "/examplenoteview/list/" in _menu_links(leader)
+    links = _menu_links(inspector)
+    assert "/examplenoteview/list/" in links and "/users/list/" not in links
+    with statements(worker_b) as seen:
+        _menu_links(leader)
+    assert not [s for s in seen if "ab_permission" in s or "ab_view_menu" in s]  # this worker's copy
+    with worker_a.app_context():
+        role = worker_a.appbuilder.sm.find_role("示例菜单")
+        role.permissions = []
+        db.session.commit()
+    assert "/examplenoteview/list/" not in _menu_links(leader)
+    assert "/examplenoteview/list/" in _menu_links(inspector)  # its own roles are unchanged

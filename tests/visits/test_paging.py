@@ -11,9 +11,10 @@ import re
 
 import pytest
 import prison
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from console import imports, paging
+from console.extensions import db
 from plugins.visits.importer import enterprise_importer
 from plugins.visits.models import Enterprise
 from tests.visits.conftest import ZHAOYANG, ZHENXIONG, World, code_for
@@ -122,7 +123,20 @@ def test_pages_started_from_the_page_map_match_offset(registry, monkeypatch):
     map (a keyset condition): still exactly the rows of LIMIT/OFFSET, ties in names included."""
     monkeypatch.setattr(paging, "STRIDE", 7)
     with registry.app_context():
-        _compare_with_offset(World(registry).session)
+        session = World(registry).session
+        _compare_with_offset(session)
+        # Page 6 of 10 rows starts after the 7th mapped key (row 49) and skips 1 row, not 50.
+        seen = []
+        listen = lambda conn, cursor, statement, params, *rest: seen.append((statement, params))  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            paging.page_rows(session.query(Enterprise).order_by(Enterprise.name, Enterprise.id), 10, 50)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        statement, params = seen[-1]
+        assert "(visits_enterprise.name, visits_enterprise.id) >" in statement, statement
+        values = tuple(params.values()) if isinstance(params, dict) else tuple(params)
+        assert 50 not in values and 1 in values, params
 
 
 def test_the_page_map_follows_rows_added_on_another_worker(registry, make_app, monkeypatch):
