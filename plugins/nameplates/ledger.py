@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_
 
-from console import scope
+from console import regions, scope
 from console.models import Region
 from console.timefmt import today as local_today
 
@@ -136,10 +136,11 @@ def _query(session, region=None, county_id: int | None = None, status: str | Non
 def _rows(session, pairs, day) -> list[LedgerRow]:
     parent_ids = {v.parent_id for v, _ in pairs}
     parents = {r.id: r for r in session.query(Region).filter(Region.id.in_(parent_ids))} if parent_ids else {}
+    counties = {c.id: c for c in regions.counties(session)}  # the worker's copy: no query per row
     rows = []
     for village, entry in pairs:
         township = parents.get(village.parent_id)
-        county = township.parent if township is not None else None
+        county = counties.get(township.parent_id) if township is not None else None
         overdue = bool(entry and entry.open_orders and entry.next_deadline and entry.next_deadline < day)
         rows.append(LedgerRow(village, township.name if township else "", county.name if county else "",
                               entry, overdue))

@@ -302,3 +302,33 @@ def test_the_owner_issues_a_new_whitelist_version_through_the_register_pages(app
     with app.app_context():
         version = registers.version_on(db.session, dt.date.today())
         assert version.number == 2 and [(i.name, i.position) for i in version.items] == [("村党组织", "outside")]
+
+
+def test_the_ledger_page_counts_by_county_once_until_a_record_changes(app, client, auth):
+    """The year's table by county is six counts per county: the worker keeps it, and an accepted
+    inspection shows in it on the next page.  The rows' county names need no query per row."""
+    import re
+
+    from sqlalchemy import event
+
+    from console.extensions import db
+
+    def zhaoyang_inspected(page):
+        row = re.search(r'>昭阳区</a></td><td>\d+</td><td>(\d+)</td>', page)
+        return int(row.group(1))
+
+    auth.login("lingdao")
+    before = zhaoyang_inspected(client.get("/nameplates/ledger/").get_data(as_text=True))
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listen = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert client.get("/nameplates/ledger/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert len(seen) <= 8, "\n".join(seen)
+    with app.app_context():
+        accept(submit(village_in(ZHAOYANG), plaques=CLEAN))
+    assert zhaoyang_inspected(client.get("/nameplates/ledger/").get_data(as_text=True)) == before + 1

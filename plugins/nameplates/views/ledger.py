@@ -57,7 +57,7 @@ class NameplatesLedgerView(BaseView):
             "nameplates/ledger.html", rows=rows, total=total, page=max(number, 1),
             pages=max((total + ledger.PAGE_SIZE - 1) // ledger.PAGE_SIZE, 1), filters=filters,
             counties=regions.counties(db.session, within=_county_scope()), statuses=ledger.STATUS_FILTERS,
-            summary=stats.by_county(db.session, scope.current_region(), start, end), year=start.year,
+            summary=_summary(scope.current_region(), start, end), year=start.year,
         )
 
     @expose("/export")
@@ -81,6 +81,22 @@ class NameplatesLedgerView(BaseView):
         return self.render_template("nameplates/village.html", village=village, today=dt.date.today(),
                                     photo_count=lambda i: len(photos.of(db.session, photos.INSPECTION, i.id)),
                                     **detail)
+
+
+def _summary(region, start: dt.date, end: dt.date) -> tuple:
+    """The year's figures by county: six counts for each county (66 statements for the city),
+    kept by the worker until a record changes through the console, like the home page's cards.
+    The counties as plain values: what is kept outlives this request's session."""
+    from dataclasses import replace
+
+    from console import timefmt, worker_cache
+
+    def count():
+        return tuple(replace(r, county=regions.County(r.county.id, r.county.code, r.county.name, r.county.path))
+                     for r in stats.by_county(db.session, region, start, end))
+
+    key = f"nameplates:by_county:{region.id if region else ''}:{start}:{end}:{timefmt.today()}"
+    return worker_cache.cached(key, count, data=True)
 
 
 def _county_scope():
