@@ -21,7 +21,7 @@ from sqlalchemy import Column, func, inspect, select, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import asc_op, desc_op
 
-STRIDE = 1000  # rows between two mapped keys: a deep page skips fewer index entries than this
+STRIDE = 250  # rows between two mapped keys: a deep page skips fewer index entries than this
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class _Map:
 
 def count_rows(query) -> int:
     """The number of rows of ``query`` (over one mapped class, without GROUP BY or DISTINCT)."""
-    return _map(query, with_keys=False).total
+    return _map(query).total
 
 
 def page_rows(query, limit: int, offset: int) -> list:
@@ -44,7 +44,7 @@ def page_rows(query, limit: int, offset: int) -> list:
     ids = query.with_entities(pk.label("page_key"))
     if order is not None and offset >= STRIDE:
         columns, descending = order
-        page_map = _map(query, with_keys=True)
+        page_map = _map(query, order)
         mapped = min(offset // STRIDE, len(page_map.keys))
         if mapped:
             key = page_map.keys[mapped - 1]
@@ -62,28 +62,25 @@ def _counting(query):
     return query.statement.with_only_columns(func.count()).select_from(entity).order_by(None)
 
 
-def _map(query, with_keys: bool) -> _Map:
+def _map(query, order: tuple[list, bool] | None = None) -> _Map:
+    """The total, and with ``order`` (the keyset order of the query) the mapped keys too."""
     from . import worker_cache
 
     counting = _counting(query)
-    found = worker_cache.cached(_name("paging:count", counting, query),
-                                lambda: _Map(query.session.execute(counting).scalar(), ()), data=True)
-    if not with_keys or found.total < STRIDE:
+    compiled = counting.compile(dialect=query.session.get_bind().dialect)
+    name = f"paging:{compiled.string}:{sorted(compiled.params.items())!r}"
+    found = worker_cache.cached(name, lambda: _Map(query.session.execute(counting).scalar(), ()), data=True)
+    if order is None or found.total < STRIDE:
         return found
     # The keys are read the first time a deep page is asked for, in one pass over the index;
     # per order as well as per filter (the count is shared by every order).
-    return worker_cache.cached(_name("paging:keys", query.statement, query),
-                               lambda: _Map(found.total, _read_keys(query)), data=True)
+    columns, descending = order
+    signature = ",".join(f"{c.table.name}.{c.name}" for c in columns) + (" desc" if descending else "")
+    return worker_cache.cached(f"{name}:keys:{signature}:{STRIDE}",
+                               lambda: _Map(found.total, _read_keys(query, columns)), data=True)
 
 
-def _name(kind: str, statement, query) -> str:
-    compiled = statement.compile(dialect=query.session.get_bind().dialect)
-    return f"{kind}:{compiled.string}:{sorted(compiled.params.items())!r}"
-
-
-def _read_keys(query) -> tuple:
-    entity = query.column_descriptions[0]["entity"]
-    columns, _ = _keyset_order(query, inspect(entity).primary_key[0])
+def _read_keys(query, columns: list) -> tuple:
     ordering = query.statement._order_by_clauses
     numbered = (query.with_entities(*columns, func.row_number().over(order_by=ordering).label("position"))
                 .order_by(None).subquery())
