@@ -179,9 +179,11 @@ def render(results, info: dict, opts) -> str:
         f"load average at start {info['load']}",
         "note: a shared 2-core machine (other test runs may be running): absolute times are noise, "
         "ratios within one run are what counts.",
-        f"requests: {opts.requests} sequential per endpoint and app (after 3 warm-up), then "
+        f"requests: {opts.requests} sequential per endpoint and app (after 3 warm-up), taken in rounds "
+        "of one request to each endpoint of both apps so that a change of load falls on all alike, then "
         f"{opts.concurrent_requests} per app from {opts.clients} concurrent clients; gunicorn "
-        f"{opts.workers} sync workers each; times in ms, RSS = peak of the largest worker in MiB, "
+        f"{opts.workers} sync workers each; times in ms, RSS = peak of the largest worker in MiB "
+        "(over the whole sequential phase), "
         "SQL = median statements per request (X-SQL-Queries).",
         "bare FAB: default ModelView and ModelRestApi, FAB templates, database roles, no scope; "
         "25 rows per page and ordered by name like the console.",

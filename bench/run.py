@@ -97,28 +97,43 @@ def _memory_phase(apps: _Apps, eps, opts: Options, result: Result):
 
 
 def _sequential(apps: _Apps, eps, opts: Options, result: Result, sampler):
+    """Every endpoint of both apps in rounds, one request to each per round: a change in the
+    shared machine's load during the phase falls on every endpoint and both apps alike, so the
+    ratios (console / bare, page 10,000 / page 1, dashboard / list page) compare like with like.
+    An endpoint and app leaves the rounds after ``opts.requests`` requests or ``opts.duration``
+    seconds of its own."""
+    clients = {}
+    pairs = []  # (endpoint, app, path, client)
     for ep in eps:
-        runs = {}
-        peaks = {}
         for app in ("console", "bare"):
             path = ep.console if app == "console" else ep.bare
             if path is None:
                 continue
-            c = apps.client(app, ep.api)
-            for _ in range(3):  # warm-up: caches, connections, the first compile of templates
-                status, _, body = c.request("GET", path)
-                _check(status, body, app, path, apps.servers[app])
-            sampler.window()
-            t = client.Timings()
-            deadline = time.perf_counter() + opts.duration
-            while len(t.seconds) < opts.requests and time.perf_counter() < deadline:
-                status, body = client.timed(c, path, t)
-                _check(status, body, app, path, apps.servers[app])
+            if (app, ep.api) not in clients:
+                clients[app, ep.api] = apps.client(app, ep.api)
+            pairs.append((ep, app, path, clients[app, ep.api]))
+    for _, app, path, c in pairs:
+        for _ in range(3):  # warm-up: caches, connections, the first compile of templates
+            status, _, body = c.request("GET", path)
+            _check(status, body, app, path, apps.servers[app])
+    sampler.window()
+    timings = {(ep.key, app): client.Timings() for ep, app, _, _ in pairs}
+    active = list(pairs)
+    while active:
+        for ep, app, path, c in list(active):
+            t = timings[ep.key, app]
+            status, body = client.timed(c, path, t)
+            _check(status, body, app, path, apps.servers[app])
+            if len(t.seconds) >= opts.requests or sum(t.seconds) >= opts.duration:
+                active.remove((ep, app, path, c))
+    peaks = sampler.window()
+    for c in clients.values():
+        c.close()
+    for ep in eps:
+        runs = {app: timings[ep.key, app] for app in ("console", "bare") if (ep.key, app) in timings}
+        for t in runs.values():
             t.wall = sum(t.seconds)
-            runs[app] = t
-            peaks[app] = sampler.window()[app]
-            c.close()
-        result.rows.append((ep, runs, peaks))
+        result.rows.append((ep, runs, {app: peaks[app] for app in runs}))
         c95 = runs["console"].percentile(95)
         b95 = runs["bare"].percentile(95) if "bare" in runs else None
         _say(f"  {ep.title}: console p95 {c95:.1f} ms" + (f", bare p95 {b95:.1f} ms" if b95 else ""))
@@ -177,7 +192,7 @@ def run(kind: str, workdir: Path, opts: Options) -> Result:
             _say(f"{kind}: servers up; memory after 10 and {opts.memory_requests} requests ...")
             _memory_phase(apps, eps, opts, result)
             with servers.RssSampler(list(apps.servers.values())) as sampler:
-                _say(f"{kind}: sequential, {opts.requests} requests per endpoint ...")
+                _say(f"{kind}: sequential, {opts.requests} requests per endpoint, endpoints in rounds ...")
                 _sequential(apps, eps, opts, result, sampler)
                 _say(f"{kind}: {opts.clients} concurrent clients ...")
                 _concurrent(apps, eps, opts, result, sampler)
