@@ -89,58 +89,94 @@ def _cpu(who) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(pdf_dir: Path | None = None) -> dict:
-    """In the app: both briefings of the last complete month for the whole city, timed."""
-    from flask import current_app
+ROUNDS = 3  # each briefing and each plain call this many times, alternately; medians reported
 
-    from console.briefings import document, periods, render, runs
-    from console.briefings.models import BriefingRun
+
+def measure(pdf_dir: Path | None = None, rounds: int = ROUNDS) -> dict:
+    """In the app: both briefings of the last complete month for the whole city, timed.  Each
+    measurement is taken ``rounds`` times, the briefing and its plain calls alternately, and
+    the median round reported: a summary briefing takes a second or two, within the noise of a
+    shared machine."""
+    from console.briefings import periods, render, runs
     from console.extensions import db
-    from console.models import Region, utcnow
+    from console.models import Region
 
     city = db.session.query(Region).filter_by(level="city").one()
     period = periods.last_complete("month", runs.local_today())
-    base = runs.base_url()
-    out = {"period": period.title, "region": city.name}
+    out = {"period": period.title, "region": city.name, "rounds": rounds}
     # As in the scheduler, which starts the renderer's fork server when it starts.
     render.start_renderer()
     with tempfile.TemporaryDirectory(prefix="bench-briefing-") as tmp:
         for kind, appendix in (("summary", False), ("appendix", True)):
-            start = time.perf_counter()
-            snapshot, source = _gather(city, period, appendix)
-            gathered = time.perf_counter()
-            html = document.html(snapshot, base_url=base)
-            # The briefing's own memory budget; time is what is measured, so no time limit
-            # that a busy machine could trip.
-            result = render.render_pdf(html, base_url=base, timeout=6 * 3600,
-                                       memory_mb=int(current_app.config.get("BRIEFING_RENDER_MEMORY_MB", 1536)),
-                                       two_processes=bool(current_app.config.get("BRIEFING_RENDER_TWO_PROCESSES")))
-            rendered = time.perf_counter()
-            run = BriefingRun(region_id=city.id, period=period.key, state="succeeded", attempt=1,
-                              created_at=utcnow(), finished_at=utcnow(), snapshot_id=snapshot["id"],
-                              snapshot=json.dumps(snapshot, ensure_ascii=False), pdf=result.pdf,
-                              pages=result.pages, size=len(result.pdf))
-            db.session.add(run)
-            db.session.commit()
-            stored = time.perf_counter()
-            rows = sum(len(t["rows"]) for s in snapshot["sections"] for t in s.get("appendix", ()))
-            out[kind] = {"gather": gathered - start, "render": rendered - gathered, "store": stored - rendered,
-                         "pages": result.pages, "bytes": len(result.pdf), "rss": result.peak_rss,
-                         "cpu": result.cpu, "rows": rows, "source": source,
-                         # The reference: the briefing's HTML as the preview shows it, ledgers as
-                         # HTML tables, in one plain call.
-                         "plain": _plain(document.html(snapshot, base_url=base, ledger_tables=True), base,
-                                         Path(tmp), pdf_dir and pdf_dir / f"plain-{kind}.pdf")}
-            if appendix:
-                # And the renderer's own HTML (ledgers as lines of text) in one plain call: what
-                # the layout change gives alone, without the second process.
-                out[kind]["plain_own"] = _plain(html, base, Path(tmp), pdf_dir and pdf_dir / f"plain-own-{kind}.pdf")
-            if pdf_dir is not None:
-                (pdf_dir / f"{kind}.pdf").write_bytes(result.pdf)
+            taken = {"console": [], "plain": [], "plain_own": []}
+            for _ in range(rounds):
+                figures, snapshot, html = _briefing(city, period, appendix, pdf_dir and pdf_dir / f"{kind}.pdf")
+                taken["console"].append(figures)
+                base = runs.base_url()
+                # The reference: the briefing's HTML as the preview shows it, ledgers as HTML
+                # tables, in one plain call.
+                taken["plain"].append(_plain(document_html(snapshot, base, ledger_tables=True), base, Path(tmp),
+                                             pdf_dir and pdf_dir / f"plain-{kind}.pdf"))
+                if appendix:
+                    # And the renderer's own HTML (ledgers as lines of text) in one plain call:
+                    # what the layout change gives alone.
+                    taken["plain_own"].append(_plain(html, base, Path(tmp),
+                                                     pdf_dir and pdf_dir / f"plain-own-{kind}.pdf"))
+            out[kind] = _median(taken["console"], lambda f: f["gather"] + f["render"] + f["store"])
+            out[kind]["plain"] = _median(taken["plain"], lambda f: f["render"])
+            if taken["plain_own"]:
+                out[kind]["plain_own"] = _median(taken["plain_own"], lambda f: f["render"])
     return out
 
 
-def run(workdir: Path, scale: str, database_url: str | None = None, pdf_dir: Path | None = None) -> dict:
+def _median(rounds: list[dict], key) -> dict:
+    return dict(sorted(rounds, key=key)[len(rounds) // 2])
+
+
+def document_html(snapshot: dict, base: str, **options) -> str:
+    from console.briefings import document
+
+    return document.html(snapshot, base_url=base, **options)
+
+
+def _briefing(city, period, appendix: bool, keep: Path | None) -> tuple[dict, dict, str]:
+    """One briefing end to end as a run makes it: gather, lay out, store."""
+    from flask import current_app
+
+    from console.briefings import render, runs
+    from console.briefings.models import BriefingRun
+    from console.extensions import db
+    from console.models import utcnow
+
+    base = runs.base_url()
+    start = time.perf_counter()
+    snapshot, source = _gather(city, period, appendix)
+    gathered = time.perf_counter()
+    html = document_html(snapshot, base)
+    # The briefing's own memory budget; time is what is measured, so no time limit that a busy
+    # machine could trip.
+    result = render.render_pdf(html, base_url=base, timeout=6 * 3600,
+                               memory_mb=int(current_app.config.get("BRIEFING_RENDER_MEMORY_MB", 1536)),
+                               two_processes=bool(current_app.config.get("BRIEFING_RENDER_TWO_PROCESSES")))
+    rendered = time.perf_counter()
+    run = BriefingRun(region_id=city.id, period=period.key, state="succeeded", attempt=1,
+                      created_at=utcnow(), finished_at=utcnow(), snapshot_id=snapshot["id"],
+                      snapshot=json.dumps(snapshot, ensure_ascii=False), pdf=result.pdf,
+                      pages=result.pages, size=len(result.pdf))
+    db.session.add(run)
+    db.session.commit()
+    stored = time.perf_counter()
+    if keep is not None:
+        keep.write_bytes(result.pdf)
+    rows = sum(len(t["rows"]) for s in snapshot["sections"] for t in s.get("appendix", ()))
+    figures = {"gather": gathered - start, "render": rendered - gathered, "store": stored - rendered,
+               "pages": result.pages, "bytes": len(result.pdf), "rss": result.peak_rss, "cpu": result.cpu,
+               "rows": rows, "source": source}
+    return figures, snapshot, html
+
+
+def run(workdir: Path, scale: str, database_url: str | None = None, pdf_dir: Path | None = None,
+        rounds: int = ROUNDS) -> dict:
     """Measure on ``database_url``, or on a new SQLite database filled by ``jiceng demo``."""
     db = data.create("sqlite", workdir, "briefing")
     if database_url:
@@ -149,7 +185,7 @@ def run(workdir: Path, scale: str, database_url: str | None = None, pdf_dir: Pat
         log = workdir / "briefing-commands.log"
         db.timings["init"] = data.jiceng(db, "init", log=log)
         db.timings["demo"] = data.jiceng(db, "demo", "--scale", scale, log=log)
-    cmd = [sys.executable, "-m", "bench.briefing", "--measure"]
+    cmd = [sys.executable, "-m", "bench.briefing", "--measure", "--rounds", str(rounds)]
     if pdf_dir is not None:
         cmd += ["--pdf-dir", str(pdf_dir)]
     proc = subprocess.run(cmd, env=db.env, cwd=data.servers.ROOT, capture_output=True, text=True)
@@ -168,6 +204,8 @@ def main(argv=None) -> int:
     p.add_argument("--workdir", type=Path, default=None)
     p.add_argument("--pdf-dir", type=Path, default=None,
                    help="keep the PDFs here: summary.pdf, appendix.pdf and the plain calls' plain-*.pdf")
+    p.add_argument("--rounds", type=int, default=ROUNDS,
+                   help=f"times each briefing and plain call is made, alternately; medians reported ({ROUNDS})")
     p.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--plain", nargs=3, metavar=("HTML", "BASE_URL", "KEEP"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -178,12 +216,12 @@ def main(argv=None) -> int:
         from console import create_app
 
         with create_app().app_context():
-            print(json.dumps(measure(args.pdf_dir)))
+            print(json.dumps(measure(args.pdf_dir, args.rounds)))
         return 0
     from . import report
 
     with tempfile.TemporaryDirectory(prefix="jiceng-bench-briefing-", dir=args.workdir) as tmp:
-        figures = run(Path(tmp), args.scale, args.database_url, args.pdf_dir)
+        figures = run(Path(tmp), args.scale, args.database_url, args.pdf_dir, args.rounds)
     print("\n".join(report.briefing_lines(figures)))
     return 0
 

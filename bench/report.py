@@ -211,7 +211,9 @@ def briefing_lines(f: dict) -> list[str]:
     """The briefing benchmark's figures (bench/briefing.py) and its two targets (issue 6)."""
     head = (f"{'':<34} {'gather s':>9} {'render s':>9} {'store s':>8} {'total s':>8} {'pages':>6} "
             f"{'PDF KiB':>8} {'peak RSS MiB':>13} {'render CPU s':>13}")
-    lines = [f"== briefing: {f['region']} {f['period']}, {f['database']}, jiceng demo --scale {f['scale']}",
+    rounds = f.get("rounds", 1)
+    lines = [f"== briefing: {f['region']} {f['period']}, {f['database']}, jiceng demo --scale {f['scale']}"
+             + (f"; median of {rounds} rounds, the briefing and the plain calls alternately" if rounds > 1 else ""),
              head, "-" * len(head)]
     verdicts = []
     for kind, title, limit in (("summary", "summary", 1.3), ("appendix", "with appendix", 0.5)):

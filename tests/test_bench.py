@@ -79,7 +79,7 @@ def briefing_run(tmp_path_factory):
     pdfs = tmp_path_factory.mktemp("briefing-pdfs")
     env = {k: v for k, v in os.environ.items() if not k.startswith("JICENG_")}
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.briefing", "--scale", "demo", "--pdf-dir", str(pdfs),
+        [sys.executable, "-m", "bench.briefing", "--scale", "demo", "--rounds", "1", "--pdf-dir", str(pdfs),
          "--workdir", str(tmp_path_factory.mktemp("briefing-work"))],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
