@@ -40,8 +40,12 @@ def test_serve_runs_gunicorn_and_the_scheduler_and_stops_cleanly(database_url, t
             time.sleep(0.5)
         assert status == 200, (body, (tmp_path / "serve.log").read_text(errors="replace")[-3000:])
         assert body["scheduler"]["ok"] and body["database"]["ok"]
-        # serve itself, the scheduler, the gunicorn master and its two workers
-        assert len(_processes_with(f"JICENG_PORT={port}")) == 5
+        # serve itself, the scheduler, the gunicorn master and its two workers; and the
+        # scheduler's briefing renderer: a fork server and multiprocessing's resource tracker
+        running = _processes_with(f"JICENG_PORT={port}")
+        renderer = [pid for pid in running if b"multiprocessing" in _cmdline(pid)]
+        assert len(running) - len(renderer) == 5
+        assert len(renderer) == 2 and any(b"console.briefings.render" in _cmdline(pid) for pid in renderer)
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
@@ -49,6 +53,14 @@ def test_serve_runs_gunicorn_and_the_scheduler_and_stops_cleanly(database_url, t
     assert code == 0
     assert _health(url) == (None, None)  # gunicorn is gone
     assert _processes_with(f"JICENG_PORT={port}") == []  # no worker or scheduler left behind
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
 
 
 def _processes_with(marker: str) -> list[int]:
