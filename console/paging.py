@@ -6,11 +6,12 @@
 * A deferred join: the page's primary keys are found from an index of the sort columns, then
   only those rows are loaded with their joins (OFFSET over the joined rows built 250,000 of
   them to reach page 10,000 of the enterprises).
-* A page map kept by the worker: the total and the sort key of every STRIDE-th row, read in
-  one pass over the index the first time a list (its filters, scope and order) is asked for,
-  and kept until any record changes through the console (``worker_cache``'s data token).  A
-  deep page then starts from the nearest mapped key (a keyset condition) and skips fewer than
-  STRIDE index entries, so page 10,000 costs what page 1 does, and no page repeats the count.
+* A page map kept by the worker: the total of a list (its filters and scope), counted the first
+  time it is shown, and the sort key of every STRIDE-th row, read in one pass over the index the
+  first time a deep page of it is asked for; both kept until any record changes through the
+  console (``worker_cache``'s data token).  A deep page then starts from the nearest mapped key
+  (a keyset condition) and skips fewer than STRIDE index entries, so page 10,000 costs what
+  page 1 does, and no page repeats the count.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _map(query, order: tuple[list, bool] | None = None) -> _Map:
 
 
 def _read_keys(query, columns: list) -> tuple:
-    ordering = query.statement._order_by_clauses
+    ordering = query.statement._order_by_clauses  # no public accessor in SQLAlchemy 2.0
     numbered = (query.with_entities(*columns, func.row_number().over(order_by=ordering).label("position"))
                 .order_by(None).subquery())
     picked = select(*(numbered.c[i] for i in range(len(columns)))) \
