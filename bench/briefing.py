@@ -97,12 +97,13 @@ def measure(pdf_dir: Path | None = None, rounds: int = ROUNDS) -> dict:
     measurement is taken ``rounds`` times, the briefing and its plain calls alternately, and
     the median round reported: a summary briefing takes a second or two, within the noise of a
     shared machine."""
+    from console import timefmt
     from console.briefings import periods, render, runs
     from console.extensions import db
     from console.models import Region
 
     city = db.session.query(Region).filter_by(level="city").one()
-    period = periods.last_complete("month", runs.local_today())
+    period = periods.last_complete("month", timefmt.today())
     out = {"period": period.title, "region": city.name, "rounds": rounds}
     # As in the scheduler, which starts the renderer's fork server when it starts.
     render.start_renderer()

@@ -169,15 +169,18 @@ class ConsoleSecurityManager(SecurityManager):
     userdbmodelview = ConsoleUserView
     rolemodelview = ConsoleRoleView
 
+    def __init__(self, appbuilder):
+        self._builtin_answers: dict[tuple[str, str, str], bool] = {}
+        super().__init__(appbuilder)
+
     def _has_access_builtin_roles(self, role, permission_name: str, view_name: str) -> bool:
         # The built-in roles are fixed when the app starts (FAB_ROLES), and every page asks
         # about forty menu entries, each answered by a scan of the role's regular expressions
         # (a third of a list page's time, measured): each answer is kept by the worker.
-        answers = self.__dict__.setdefault("_builtin_answers", {})
         key = (role.name, permission_name, view_name)
-        answer = answers.get(key)
+        answer = self._builtin_answers.get(key)
         if answer is None:
-            answer = answers[key] = super()._has_access_builtin_roles(role, permission_name, view_name)
+            answer = self._builtin_answers[key] = super()._has_access_builtin_roles(role, permission_name, view_name)
         return answer
 
     def load_user(self, pk):

@@ -1,6 +1,7 @@
 """Per-worker copies of what every page reads and almost nothing changes (plugin switches and
-settings, the county list, the navbar's menu per set of roles), and of what is costly to compute and read far more often than the
-data behind it changes (the home page's cards).
+settings, the county list, the navbar's menu per set of roles), and of what is costly to
+compute and read far more often than the data behind it changes (the home page's cards, the
+large lists' totals and page maps).
 
 Each worker process, on any host, keeps its copies together with the tokens they were read
 under.  Two tokens, one row each in ``cache_token``: the settings token, new whenever a

@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 
+from .. import timefmt
 from ..errors import ConsoleError
 from ..extensions import db
 from . import periods, runs, schedules
@@ -19,7 +20,7 @@ def run(schedule_id, scope_text, period_text, out_path, *, fail, appendix: bool 
             if not (scope_text and period_text):
                 fail("请给出 --schedule ID，或同时给出 --scope 与 --period")
             region = runs.find_region(db.session, scope_text)
-            period = periods.parse(period_text, today=runs.local_today())
+            period = periods.parse(period_text, today=timefmt.today())
             ids = [runs.create(region, period, appendix=appendix).id]
     except ConsoleError as exc:
         fail(exc.message)

@@ -64,14 +64,19 @@ def stops(widths: list[float] | None, columns: int) -> list[int]:
     return out
 
 
+def row_link(cells: list[dict]) -> str | None:
+    """The one page every link of the row leads to, if there is exactly one.  Such a row (a
+    village and its numbers, all opening the village's ledger page) is printed as one link: one
+    text box to lay out and draw, not one per linked cell and one per stretch between them,
+    which is most of a long ledger's cost."""
+    targets = {cell["link"] for cell in cells if cell.get("link")}
+    return next(iter(targets)) if len(targets) == 1 else None
+
+
 def line(cells: list[dict], grid: list[int], link, number, bold: bool = False) -> Markup:
     """One row: each cell's text (a link where it has one), then the tabs to the next column."""
     cells = cells[:len(grid) - 1]
-    targets = {cell["link"] for cell in cells if cell.get("link")}
-    # A row whose links all lead to one page (a village's ledger page, which lists what is
-    # behind each of its numbers) is one link: one text box to lay out and draw, not one per
-    # linked cell and one per stretch between them, which is most of a long ledger's cost.
-    whole = next(iter(targets)) if len(targets) == 1 else None
+    whole = row_link(cells)
     parts = []
     for i, cell in enumerate(cells):
         value = cell.get("text")
@@ -102,4 +107,4 @@ def lines(table: dict, rows: list, link, number) -> dict:
     head = line([{"text": c} for c in table["columns"]], grid, link, number, bold=True)
     body = [line(row, grid, link, number) for row in rows]
     return {"head": head, "rows": body, "tab": f"{TAB:g}pt",
-            "row_links": any(r.startswith('<a class="row"') for r in body)}
+            "row_links": any(row_link(row[:len(grid) - 1]) for row in rows)}

@@ -177,13 +177,14 @@ def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
                 fh.write(text)
             return path
 
-        jobs = {"first": [write("in.html", parts.first if parts else html), os.path.join(tmp, "out.pdf")]}
+        jobs = {"first": {"source": write("in.html", parts.first if parts else html),
+                          "target": os.path.join(tmp, "out.pdf")}}
         if parts:
-            jobs["tail"] = [write("tail.html", parts.tail), os.path.join(tmp, "tail.pdf"),
-                            "--head", write("head.html", parts.head),
-                            "--pages", str(parts.blocks), str(parts.tail_pages)]
+            jobs["tail"] = {"source": write("tail.html", parts.tail), "target": os.path.join(tmp, "tail.pdf"),
+                            "head": write("head.html", parts.head), "blocks": parts.blocks,
+                            "tail_pages": parts.tail_pages}
         outcome = _run(jobs, tmp, base_url, timeout, memory_mb, on_wait, wait_step)
-        with open(jobs["first"][1], "rb") as fh:
+        with open(jobs["first"]["target"], "rb") as fh:
             pdf = fh.read()
         first = outcome["first"]
         if not parts:
@@ -197,7 +198,7 @@ def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
                         before, parts.tail_pages, first["pages"], tail["pages"])
             return render_pdf(html, base_url=base_url, timeout=timeout, memory_mb=memory_mb,
                               on_wait=on_wait, wait_step=wait_step)
-        with open(jobs["tail"][1], "rb") as fh:
+        with open(jobs["tail"]["target"], "rb") as fh:
             joined = join(pdf, before, fh.read())
         return RenderResult(joined, first["pages"], max(first["rss"], tail["rss"]), first["cpu"] + tail["cpu"])
 
@@ -209,8 +210,8 @@ def _run(jobs: dict, tmp: str, base_url, timeout: float, memory_mb: int, on_wait
     # configuration among it) is what its briefing is laid out with.
     env = dict(os.environ)
     children = {}
-    for name, args in jobs.items():
-        children[name] = _start(context, target=_job, args=(args, os.path.join(tmp, name), base_url, memory_mb, env),
+    for name, job in jobs.items():
+        children[name] = _start(context, target=_job, args=(job, os.path.join(tmp, name), base_url, memory_mb, env),
                                 name=f"briefing-render-{name}")
     deadline = time.monotonic() + timeout
     try:
@@ -323,14 +324,15 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _job(args: list, stem: str, base_url: str | None, memory_mb: int, env: dict) -> None:
-    """In the rendering process: lay ``args`` (source, target[, "--head", head, "--pages", blocks,
-    tail]) out within ``memory_mb``; the report in ``stem``.json, a failure in ``stem``.err, the
-    outcome in the exit code."""
+def _job(job: dict, stem: str, base_url: str | None, memory_mb: int, env: dict) -> None:
+    """In the rendering process: lay ``job`` out (its HTML file ``source`` to the PDF file
+    ``target``; for the tail of a split document also ``head``, ``blocks`` and ``tail_pages``,
+    see ``render_tail``) within ``memory_mb``; the report in ``stem``.json, a failure in
+    ``stem``.err, the outcome in the exit code."""
     os.environ.clear()
     os.environ.update(env)
     try:
-        code = _layout(args, stem, base_url, memory_mb)
+        code = _layout(job, stem, base_url, memory_mb)
     except BaseException as exc:  # the process's one answer is its exit code and its .err file
         # Out of address space, CPython and the C libraries fail in many ways besides
         # MemoryError (a SystemError, a NULL from cairo): a process that reached its budget
@@ -355,8 +357,7 @@ def _reached(megabytes: int) -> bool:
     return peak >= megabytes * 1024 * 0.95
 
 
-def _layout(args: list, stem: str, base_url: str | None, memory_mb: int) -> int:
-    source, target, *more = args
+def _layout(job: dict, stem: str, base_url: str | None, memory_mb: int) -> int:
     if not font_installed():
         _write(stem + ".err", NO_FONT + "\n")
         return EXIT_NO_FONT
@@ -370,15 +371,15 @@ def _layout(args: list, stem: str, base_url: str | None, memory_mb: int) -> int:
     _limit_memory(memory_mb)
     report = {}
     try:
-        with open(source, encoding="utf-8") as fh:
+        with open(job["source"], encoding="utf-8") as fh:
             html = fh.read()
-        if more:  # "--head", head, "--pages", blocks, tail_pages
-            with open(more[1], encoding="utf-8") as fh:
-                result, report["first_page"] = render_tail(html, fh.read(), int(more[3]), int(more[4]), base_url,
-                                                           fonts)
+        if "head" in job:
+            with open(job["head"], encoding="utf-8") as fh:
+                result, report["first_page"] = render_tail(html, fh.read(), job["blocks"], job["tail_pages"],
+                                                           base_url, fonts)
         else:
             result = render_html(html, base_url, fonts)
-        with open(target, "wb") as fh:
+        with open(job["target"], "wb") as fh:
             fh.write(result.pdf)
     except MemoryError:
         _write(stem + ".err", "MemoryError\n")

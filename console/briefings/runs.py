@@ -36,11 +36,6 @@ def _cfg(key: str, default):
     return current_app.config.get(key, default)
 
 
-def local_today() -> dt.date:
-    """Today in the console's time zone: a period "has begun" by the city's calendar."""
-    return dt.datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))).date()
-
-
 def heartbeat_seconds() -> float:
     return float(_cfg("BRIEFING_HEARTBEAT_SECONDS", 10))
 

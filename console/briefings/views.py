@@ -13,7 +13,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.security.sqla.models import Role
 
-from .. import scope
+from .. import scope, timefmt
 from ..errors import ConsoleError
 from ..extensions import db
 from ..models import Region
@@ -94,7 +94,7 @@ class BriefingsView(BaseView):
         history = (scope.restrict(db.session.query(BriefingRun), BriefingRun)
                    .order_by(BriefingRun.id.desc()).limit(HISTORY).all())
         return self.render_template("briefings/index.html", items=items, runs=[run_view(r) for r in history],
-                                    states=RUN_STATES, default_period=periods.last_complete("month", runs.local_today()).key,
+                                    states=RUN_STATES, default_period=periods.last_complete("month", timefmt.today()).key,
                                     **self._choices())
 
     def _schedule_form(self, schedule: BriefingSchedule | None):
@@ -143,7 +143,7 @@ class BriefingsView(BaseView):
     @permission_name("generate")
     def generate_schedule(self, schedule_id):
         schedule = schedules.get(db.session, schedule_id)
-        period = periods.last_complete(schedule.period_kind, runs.local_today())
+        period = periods.last_complete(schedule.period_kind, timefmt.today())
         run = runs.create(schedule.region, period, sections=schedule.section_names,
                            appendix=schedule.appendix, schedule=schedule, user=g.user)
         return self._start(run)
@@ -156,7 +156,7 @@ class BriefingsView(BaseView):
             region = db.session.get(Region, int(request.form.get("region_id") or 0))
             if region is None:
                 raise ConsoleError("请选择简报范围")
-            period = periods.parse(request.form.get("period", ""), today=runs.local_today())
+            period = periods.parse(request.form.get("period", ""), today=timefmt.today())
             sections = request.form.getlist("sections") or None
             run = runs.create(region, period, sections=sections, appendix=bool(request.form.get("appendix")),
                               user=g.user)
@@ -209,7 +209,7 @@ class BriefingsView(BaseView):
             region = db.session.get(Region, int(request.args.get("region_id") or 0))
             if region is None or not scope.contains(region.id):
                 raise ConsoleError("请选择简报范围")
-            period = periods.parse(request.args.get("period", ""), today=runs.local_today())
+            period = periods.parse(request.args.get("period", ""), today=timefmt.today())
         except (ConsoleError, ValueError) as exc:
             flash(getattr(exc, "message", "参数无效"), "danger")
             return redirect(url_for("BriefingsView.list"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
-from console import roles, scope
+from console import roles, scope, timefmt
 from console.models import Region, utcnow
 
 from . import ledger, photos, rectification, registers
@@ -48,10 +48,7 @@ class InspectionInput:
     note: str | None = None
 
 
-def today() -> dt.date:
-    from console.timefmt import today as local_today
-
-    return local_today()
+today = timefmt.today
 
 
 # -- reading --------------------------------------------------------------------------------

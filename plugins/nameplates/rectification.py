@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console import notifications, scope
+from console import notifications, scope, timefmt
 
 from . import ledger, photos, registers
 from .errors import Forbidden, NameplatesError, NotFound
 from .models import Inspection, RectificationOrder, Reinspection
 
 
-def today() -> dt.date:
-    from console.timefmt import today as local_today
-
-    return local_today()
+today = timefmt.today
 
 
 def findings(inspection: Inspection) -> list[tuple[str, str]]:

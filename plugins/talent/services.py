@@ -10,7 +10,7 @@ import secrets
 
 from flask import current_app, has_request_context
 
-from console import audit, plugin_settings, scope
+from console import audit, plugin_settings, scope, timefmt
 from console.extensions import db
 from console.models import Region
 
@@ -96,10 +96,7 @@ def reminder_days() -> list[int]:
     return sorted(days)
 
 
-def today() -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))).date()
+today = timefmt.today
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -4,12 +4,10 @@ the county a region counts for."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from console import plugin_settings
+from console import plugin_settings, timefmt
 from console.errors import ConsoleError, OutOfScope
 from console.models import Region
-from flask import current_app, has_app_context
 
 NAME = "visits"
 
@@ -29,10 +27,7 @@ def setting(key: str):
     return plugin_settings.get(NAME, key)
 
 
-def today() -> dt.date:
-    """Today where the console is used (Asia/Shanghai by default), not on the server's clock."""
-    zone = current_app.config.get("TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
-    return dt.datetime.now(ZoneInfo(zone)).date()
+today = timefmt.today  # where the console is used, not on the server's clock
 
 
 def county_of(region: Region) -> Region:
