@@ -22,13 +22,14 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import insert, update
+from sqlalchemy import String, insert, update
 
 from . import audit
 from .errors import ConsoleError, ImportRefused, NotFound
@@ -74,6 +75,8 @@ class Column:
     ``parse`` receives the cell's text (stripped, never empty) and returns the value stored
     under ``field``, or raises :class:`RowError`.  A required column must be present in the
     header and filled in every row; an optional one may be absent or empty (value None).
+    ``max_length`` is the longest text the value may be; an importer that names its ``table``
+    takes it from the table's column of the same name.
     """
 
     header: str
@@ -84,6 +87,7 @@ class Column:
     help: str = ""
     # Personal data (an ID number): shown masked in the rejected-rows report.
     sensitive: bool = False
+    max_length: int | None = None
 
 
 def mask(text: str) -> str:
@@ -104,7 +108,11 @@ class Importer:
       before ``write``;
     - ``write(session, rows, ctx)``: insert one batch with a bulk statement (no ORM object per
       row), inside the import's one transaction; never commits;
-    - ``template_rows``: example rows (tuples in column order) for the downloadable template.
+    - ``template_rows``: example rows (tuples in column order) for the downloadable template;
+    - ``table``: the table (or model) the rows are written to.  A column whose field is a text
+      column of it is held to that column's length, so an over-long cell is a rejected row with
+      its row and column, not a failed write (PostgreSQL refuses it) or a value longer than the
+      column says (SQLite stores it).
     """
 
     kind: str
@@ -116,9 +124,14 @@ class Importer:
     template_rows: tuple[tuple, ...] = ()
     description: str = ""
     batch_size: int = BATCH
+    table: Any = None
 
     def __post_init__(self):
-        object.__setattr__(self, "columns", tuple(self.columns))
+        columns = tuple(self.columns)
+        if self.table is not None:
+            table = getattr(self.table, "__table__", self.table)
+            columns = tuple(_held_to_table(c, table) for c in columns)
+        object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "template_rows", tuple(tuple(r) for r in self.template_rows))
 
     def header_of(self, name: str | None) -> str:
@@ -127,6 +140,15 @@ class Importer:
             if name in (col.field, col.header):
                 return col.header
         return name or ""
+
+
+def _held_to_table(column: Column, table) -> Column:
+    target = table.c.get(column.field)
+    if column.max_length is not None or target is None or not isinstance(target.type, String):
+        return column
+    if target.type.length is None:  # TEXT: no limit to hold to
+        return column
+    return replace(column, max_length=target.type.length)
 
 
 @dataclass(frozen=True)
@@ -385,35 +407,39 @@ class _Spool:
 
 class _Plan:
     """What parsing a row needs, looked up once per file rather than once per cell: each
-    column's (field, header, cell index, required, parse).  ``parse`` cuts or pads the cells
-    to those the columns read plus one always empty, which a column absent from the header
-    reads."""
+    column's (field, header, cell index, required, parse, max_length).  ``parse`` cuts or pads
+    the cells to those the columns read plus one always empty, which a column absent from the
+    header reads."""
 
     def __init__(self, importer: Importer, positions: dict[str, int]):
         self.width = max(positions.values(), default=-1) + 1
         self.padding = [""] * (self.width + 1)
         self.columns = [(c.field, c.header, positions.get(c.field, self.width), c.required,
-                         c.parse) for c in importer.columns]
+                         c.parse, c.max_length) for c in importer.columns]
 
     def parse(self, cells: list[str], number: int) -> tuple[dict[str, Any], list[Problem]]:
         cells = cells[:self.width] + self.padding[min(len(cells), self.width):]
         row: dict[str, Any] = {}
         problems: list[Problem] = []
-        for field_, header, index, required, parse in self.columns:
-            text = cells[index]
-            if not text:
+        for field_, header, index, required, parse, limit in self.columns:
+            value = cells[index]
+            if not value:
                 if required:
                     problems.append(Problem(number, header, "不能为空"))
-                row[field_] = None
-            elif parse is None:
-                row[field_] = text
-            else:
+                value = None
+            elif parse is not None:
                 try:
-                    row[field_] = parse(text)
+                    value = parse(value)
                 except RowError as exc:
                     problems.append(Problem(number, header, exc.message))
+                    continue
                 except (ValueError, TypeError):
-                    problems.append(Problem(number, header, f"“{text}”格式不正确"))
+                    problems.append(Problem(number, header, f"“{value}”格式不正确"))
+                    continue
+            # The stored value's length: a parser may normalize (a credit code typed with spaces).
+            if limit and type(value) is str and len(value) > limit:
+                problems.append(Problem(number, header, f"不能超过 {limit} 个字"))
+            row[field_] = value
         return row, problems
 
 
@@ -576,13 +602,36 @@ def _write(importer, session, spool, ctx, job) -> int:
     # transaction, so they are left to the end there.
     concurrent = db.engine.dialect.name != "sqlite"
     written = 0
-    for rows in spool:
-        result = importer.write(session, rows, ctx)
-        written += result if isinstance(result, int) else len(rows)
-        if concurrent:
-            _job_update(job, rows_written=written, heartbeat_at=utcnow())
-    session.flush()
+    with _bulk_page_cache(session):
+        for rows in spool:
+            result = importer.write(session, rows, ctx)
+            written += result if isinstance(result, int) else len(rows)
+            if concurrent:
+                _job_update(job, rows_written=written, heartbeat_at=utcnow())
+        session.flush()
     return written
+
+
+# SQLite's page cache for the writes of an import (KiB).  Its default, 2 MB, holds a small part
+# of a large table's indexes; rows come in no index's order, so each insert evicts pages the
+# next ones need and reads them back: at city scale the insert takes twice as long
+# (bench/FINDINGS.md).  The connection's own size is restored when the writes are done.
+BULK_PAGE_CACHE_KIB = 64 * 1024
+
+
+@contextmanager
+def _bulk_page_cache(session):
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_PAGE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        # Pages still to be written stay in the cache until the commit writes them.
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def insert_rows(session, table, rows: list[dict]) -> int:
@@ -609,11 +658,15 @@ def insert_rows(session, table, rows: list[dict]) -> int:
     processors = [(i, p) for i, c in enumerate(columns)
                   if (p := c.type.dialect_impl(dialect).bind_processor(dialect))]
     if processors:
-        for n, value in enumerate(values):
-            value = list(value)
-            for i, process in processors:
-                value[i] = process(value[i])
-            values[n] = tuple(value)
+        values = [list(value) for value in values]
+        for i, process in processors:
+            # A value repeated down the column (an import's one creation time) is processed once.
+            last, done = object(), None
+            for value in values:
+                if value[i] is not last:
+                    last, done = value[i], process(value[i])
+                value[i] = done
+        values = list(map(tuple, values))  # what SQLAlchemy's executemany takes
     quote = dialect.identifier_preparer.quote
     head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
             f"({', '.join(quote(c.name) for c in columns)}) VALUES ")

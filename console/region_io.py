@@ -128,6 +128,7 @@ def region_importer() -> Importer:
         ),
         prepare=_prepare_regions,
         validate=_validate_region,
+        table=Region,
         write=_write_regions,
         template_rows=(
             ("530600", "昭通市", "市", "", "否"),

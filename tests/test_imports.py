@@ -94,6 +94,7 @@ SAMPLE_IMPORTER = Importer(
     prepare=_prepare,
     validate=_validate,
     write=_write,
+    table=sample_items,
     template_rows=(("000001", "示例", 3, "2025-03-01", "昭阳区"),),
     batch_size=3,  # small, so that tests cross batch boundaries
 )
@@ -406,6 +407,71 @@ def test_a_failing_write_rolls_back_everything_and_fails_the_job(ctx, tmp_path):
     assert calls == [3, 2]
     assert stored() == []
     assert db.session.get(ImportJob, result.job_id).state == "failed"
+
+
+def test_text_longer_than_its_table_column_is_a_rejected_row_not_a_failed_write(ctx, tmp_path):
+    # samples_item.name is VARCHAR(50): PostgreSQL would refuse 51 characters at the write,
+    # SQLite would store them.  Both reject the row, with its row and column.
+    rows = [["500001", "长" * 50, "", "", ""], ["500002", "长" * 51, "", "", ""]]
+    result = imports.run(SAMPLE_IMPORTER, write_csv(tmp_path / "long.csv", [HEADER, *rows]),
+                         plugin="samples")
+    assert result.state == "rejected"
+    assert [(p.row, p.column, p.reason) for p in result.problems] == [(3, "名称", "不能超过 50 个字")]
+    assert stored() == []
+    result = imports.run(SAMPLE_IMPORTER, write_csv(tmp_path / "fits.csv", [HEADER, rows[0]]),
+                         plugin="samples")
+    assert result.state == "succeeded"
+    assert stored() == [("500001", "长" * 50, None, None, None)]
+
+
+def test_an_importer_holds_text_columns_to_its_tables_lengths():
+    table = sa.Table("t", sa.MetaData(), sa.Column("code", sa.String(6)), sa.Column("note", sa.Text),
+                     sa.Column("amount", sa.Integer), sa.Column("name", sa.String(50)))
+    importer = Importer(kind="k", title="t", write=_write, table=table, columns=(
+        Column("编号", "code"), Column("说明", "note"), Column("数量", "amount"),
+        Column("名称", "name", max_length=20), Column("区域", "region")))
+    assert [c.max_length for c in importer.columns] == [6, None, None, 20, None]
+    untied = Importer(kind="k", title="t", write=_write, columns=(Column("编号", "code"),))
+    assert untied.columns[0].max_length is None
+
+
+def test_every_importers_text_columns_are_held_to_their_tables(ctx):
+    # Each module's importer names its table, so a cell too long for it is a rejected row.
+    held = {(plugin, kind): {c.field: c.max_length for c in importer.columns if c.max_length}
+            for (plugin, kind), importer in imports.available().items()}
+    assert held[("visits", "enterprises")] == {
+        "name": 200, "credit_code": 18, "industry": 50, "size": 20, "address": 200,
+        "contact_person": 50, "contact_phone": 30}
+    assert held[("talent", "people")] == {"name": 50, "employer": 200, "contact": 100}
+    assert held[("talent", "certificates")] == {"level": 30, "management_number": 50, "route": 30}
+    assert held[("talent", "hours")] == {"source": 50, "title": 200}
+    assert held[("nameplates", "cancelled_certificates")] == {"name": 200, "note": 500}
+    assert held[("nameplates", "whitelist_items")] == {"name": 100, "position": 10}
+    assert held[("console", "regions")] == {"code": 20, "name": 100, "level": 10}
+
+
+def test_insert_rows_processes_every_value_once_repeated_or_not(ctx):
+    days = [dt.date(2025, 1, 1), dt.date(2025, 1, 1), dt.date(2025, 2, 1), None, dt.date(2025, 2, 1),
+            dt.date(2025, 1, 1)]
+    shared = dt.date(2025, 3, 1)
+    days += [shared, shared, None, None, shared]
+    rows = [{"code": f"60{i:04d}", "name": "x", "amount": None, "day": day, "region_id": None}
+            for i, day in enumerate(days)]
+    assert imports.insert_rows(db.session, sample_items, rows) == len(rows)
+    db.session.commit()
+    assert [r[3] for r in stored()] == days
+
+
+def test_the_bulk_page_cache_is_the_imports_alone(ctx):
+    conn = db.session.connection()
+    if conn.dialect.name != "sqlite":  # PostgreSQL's cache is the server's, not a connection's
+        with imports._bulk_page_cache(db.session):
+            pass
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    with imports._bulk_page_cache(db.session):
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -imports.BULK_PAGE_CACHE_KIB
+    assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before != -imports.BULK_PAGE_CACHE_KIB
 
 
 def test_template_has_the_header_and_example_rows(ctx):

@@ -69,6 +69,7 @@ def certificate_importer() -> Importer:
         prepare=_prepare_certificates,
         validate=_validate_certificate,
         write=_write_certificates,
+        table=CancelledCertificate,
         template_rows=(("出具亲属关系证明", 35, "按文件取消", "否"),),
         description="逐行导入取消不应出具的证明；已在清单中的名称会被拒绝。",
     )
@@ -142,6 +143,7 @@ def whitelist_importer() -> Importer:
         prepare=_prepare_whitelist,
         validate=_validate_whitelist,
         write=_write_whitelist,
+        table=WhitelistItem,
         template_rows=((2, "村党组织", "门外", "2026-01-01"), (2, "综治中心", "门内", "2026-01-01")),
         description="导入白名单牌子；版本号不存在时按生效日期新建该版本。",
     )

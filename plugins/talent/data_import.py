@@ -76,8 +76,6 @@ def _validate_person(row: dict, ctx: _Ctx) -> dict:
     if region_id is None:
         raise RowError("没有这个区划代码", "区划代码")
     ctx.seen.add(digest)
-    if len(row["name"]) > 50:
-        raise RowError("姓名不能超过 50 个字", "姓名")
     return {**row, "region_id": region_id, "id_number_enc": idnumber.encrypt(number),
             "id_number_hash": digest, "id_number_masked": idnumber.mask(number),
             "community_worker": bool(row.get("community_worker")), "demo": False}
@@ -103,7 +101,7 @@ def people_importer() -> Importer:
             Column("联系方式", "contact", required=False),
         ),
         prepare=lambda s: _ctx(s, regions=True, people=True),
-        validate=_validate_person, write=_write_people,
+        validate=_validate_person, write=_write_people, table=Person,
         template_rows=(("示例张三", _example_id("53060219900101001"), "530602001001", "示例社工站",
                         "是", "13800000000"),),
     )
@@ -122,8 +120,6 @@ def _validate_certificate(row: dict, ctx: _Ctx) -> dict:
     if not services.FIRST_EXAM_YEAR <= row["year_obtained"] <= ctx.today.year:
         raise RowError(f"取得年份须在 {services.FIRST_EXAM_YEAR} 年至 {ctx.today.year} 年之间", "取得年份")
     number = row["management_number"]
-    if len(number) > 50:
-        raise RowError("管理号不能超过 50 个字符", "管理号")
     if number in ctx.numbers:
         raise RowError(f"管理号“{number}”已存在或在文件中重复", "管理号")
     ctx.numbers.add(number)
@@ -148,7 +144,7 @@ def certificates_importer() -> Importer:
             Column("取得方式", "route"),
         ),
         prepare=lambda s: _ctx(s, people=True, numbers=True),
-        validate=_validate_certificate, write=_write_certificates,
+        validate=_validate_certificate, write=_write_certificates, table=Certificate,
         template_rows=((_example_id("53060219900101001"), "社会工作师", "示例2020530602000001",
                         2020, "考试"),),
     )
@@ -170,8 +166,6 @@ def _validate_hours(row: dict, ctx: _Ctx) -> dict:
         raise RowError("学习日期不能晚于今天", "学习日期")
     if row["taken_on"].year < services.FIRST_EXAM_YEAR:
         raise RowError(f"学习日期不能早于 {services.FIRST_EXAM_YEAR} 年", "学习日期")
-    if row.get("title") and len(row["title"]) > 200:
-        raise RowError("内容不能超过 200 个字", "内容")
     return {**row, "person_id": person_id, "region_id": region_id}
 
 
@@ -192,7 +186,7 @@ def hours_importer() -> Importer:
             Column("内容", "title", required=False),
         ),
         prepare=lambda s: _ctx(s, people=True),
-        validate=_validate_hours, write=_write_hours,
+        validate=_validate_hours, write=_write_hours, table=EducationEntry,
         template_rows=((_example_id("53060219900101001"), "集中培训", 8, "2025-03-01", "示例：个案管理培训"),),
     )
 

@@ -24,25 +24,17 @@ def _credit_code(text: str) -> str:
         raise RowError(exc.message) from None
 
 
-def _limited(limit: int):
-    def parse(text: str) -> str:
-        if len(text) > limit:
-            raise RowError(f"不能超过 {limit} 个字")
-        return text
-    return parse
-
-
 COLUMNS = (
-    Column("企业名称", "name", parse=_limited(200), aliases=("名称", "单位名称")),
+    Column("企业名称", "name", aliases=("名称", "单位名称")),
     Column("统一社会信用代码", "credit_code", parse=_credit_code, aliases=("信用代码", "社会信用代码")),
     Column("县(市、区)", "county", aliases=("县市区", "县区", "所在县", "县(市,区)"),
            help="县(市、区)名称或区划代码，例如 昭阳区 或 530602"),
     Column("乡镇(街道)", "township", required=False, aliases=("乡镇", "街道", "乡镇街道")),
-    Column("行业", "industry", required=False, parse=_limited(50)),
-    Column("规模", "size", required=False, parse=_limited(20), aliases=("企业规模",)),
-    Column("地址", "address", required=False, parse=_limited(200)),
-    Column("联系人", "contact_person", required=False, parse=_limited(50)),
-    Column("联系电话", "contact_phone", required=False, parse=_limited(30), aliases=("电话",)),
+    Column("行业", "industry", required=False),
+    Column("规模", "size", required=False, aliases=("企业规模",)),
+    Column("地址", "address", required=False),
+    Column("联系人", "contact_person", required=False),
+    Column("联系电话", "contact_phone", required=False, aliases=("电话",)),
 )
 
 
@@ -112,6 +104,7 @@ def enterprise_importer() -> Importer:
         prepare=prepare,
         validate=validate,
         write=write,
+        table=Enterprise.__table__,
         template_rows=(("昭通示例食品有限公司", creditcode.make("91", "530602", "MA6K0001"), "昭阳区", "",
                         "制造业", "小型", "昭阳区示例路 1 号", "张三", "0870-0000000"),),
         description="统一社会信用代码按 GB 32100-2015 校验；与名录或文件内其他行重复的代码、未知的县(市、区)均列入不合格行。",
