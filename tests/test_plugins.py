@@ -48,6 +48,27 @@ def test_builtin_plugins_are_registered_like_external_ones(app, name):
     assert reg.pm.get_plugin(name).__name__ == f"plugins.{name}"
 
 
+@pytest.mark.parametrize("name", ["visits", "nameplates", "talent"])
+def test_no_submodule_of_a_plugin_hides_one_of_its_hooks(make_app, name):
+    # A module plugin's hook named like one of its submodules is replaced by that submodule once
+    # anything imports it (the hook itself, often): an app made later in the same process
+    # (tests, a second app in one worker) would register the plugin without that hook.
+    import importlib
+    import inspect
+    import pkgutil
+
+    from console import hookspecs
+
+    package = importlib.import_module(f"plugins.{name}")
+    for info in pkgutil.walk_packages(package.__path__, f"plugins.{name}."):
+        importlib.import_module(info.name)
+    hooks = [h for h, fn in vars(hookspecs).items() if inspect.isfunction(fn) and hasattr(fn, "console_spec")]
+    hidden = [h for h in hooks if inspect.ismodule(getattr(package, h, None))]
+    assert hidden == []
+    later = make_app().extensions["console.plugins"]
+    assert {"plugin_info", "importers", "demo_data"} <= set(later.hooks_of(name))
+
+
 def test_core_never_names_a_plugin():
     from pathlib import Path
 

@@ -93,7 +93,7 @@ def scheduled_jobs():
 
 @hookimpl
 def importers():
-    from .importers import all_importers
+    from .data_import import all_importers
 
     return all_importers()
 

@@ -98,7 +98,7 @@ def test_the_scheduled_jobs_are_declared(ctx):
 
 def test_cancelled_certificates_import_from_csv_all_or_nothing(session, tmp_path):
     from console import imports
-    from plugins.nameplates.importers import certificate_importer
+    from plugins.nameplates.data_import import certificate_importer
     from plugins.nameplates.models import CancelledCertificate
 
     good = tmp_path / "证明.csv"
@@ -119,7 +119,7 @@ def test_whitelist_plaques_import_into_a_new_version(session, tmp_path):
 
     from console import imports
     from plugins.nameplates import registers
-    from plugins.nameplates.importers import whitelist_importer
+    from plugins.nameplates.data_import import whitelist_importer
 
     wb = Workbook()
     ws = wb.active
