@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from operator import itemgetter
 from typing import Any
 
 from openpyxl import Workbook
@@ -653,20 +652,20 @@ def insert_rows(session, table, rows: list[dict]) -> int:
     unfilled = [c.key for c in table.c if c.default is not None and c.key not in keys]
     if unfilled:
         raise ValueError(f"insert_rows into {table.name}: the rows must give {', '.join(unfilled)}")
-    values = (list(map(itemgetter(*keys), rows)) if len(keys) > 1
-              else [(row[keys[0]],) for row in rows])
-    processors = [(i, p) for i, c in enumerate(columns)
-                  if (p := c.type.dialect_impl(dialect).bind_processor(dialect))]
-    if processors:
-        values = [list(value) for value in values]
-        for i, process in processors:
-            # A value repeated down the column (an import's one creation time) is processed once.
+    # Column by column, each through its type's bind processing, then zipped into the rows'
+    # tuples.  A value repeated down a column (an import's one creation time) is processed once.
+    cells = []
+    for column in columns:
+        values = [row[column.key] for row in rows]
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
             last, done = object(), None
-            for value in values:
-                if value[i] is not last:
-                    last, done = value[i], process(value[i])
-                value[i] = done
-        values = list(map(tuple, values))  # what SQLAlchemy's executemany takes
+            for n, value in enumerate(values):
+                if value is not last:
+                    last, done = value, process(value)
+                values[n] = done
+        cells.append(values)
+    values = list(zip(*cells))
     quote = dialect.identifier_preparer.quote
     head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
             f"({', '.join(quote(c.name) for c in columns)}) VALUES ")
