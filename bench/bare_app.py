@@ -28,7 +28,9 @@ from flask_appbuilder import AppBuilder, Model, ModelRestApi, ModelView
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.sqla import models as _fab_security_models  # noqa: F401 - ab_* tables
+from flask_appbuilder.security.sqla import (
+    models as _fab_security_models,  # noqa: F401 - ab_* tables
+)
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, event, text
 from sqlalchemy.orm import relationship
 

@@ -30,7 +30,7 @@ VILLAGE_WIDTHS = [12, 16, 22, 10, 13, 10, 8, 9]
 
 def _synthetic_ledger(session, city):
     from console.briefings.sections import Cell, Section, Table, as_data
-    from console.models import Region
+    from console.regions.models import Region
 
     villages = (session.query(Region).filter(Region.level == "village", Region.path.startswith(city.path))
                 .order_by(Region.path).all())
@@ -48,7 +48,7 @@ def _synthetic_ledger(session, city):
 
 def _gather(city, period, appendix: bool):
     from console.briefings import document
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     if "appendix" in inspect.signature(document.gather).parameters:
         snapshot = document.gather(city, period, None, appendix=appendix)
@@ -97,13 +97,13 @@ def measure(pdf_dir: Path | None = None, rounds: int = ROUNDS) -> dict:
     measurement is taken ``rounds`` times, the briefing and its plain calls alternately, and
     the median round reported: a summary briefing takes a second or two, within the noise of a
     shared machine."""
-    from console import timefmt
     from console.briefings import periods, render, runs
-    from console.extensions import db
-    from console.models import Region
+    from console.foundation import clock
+    from console.foundation.extensions import db
+    from console.regions.models import Region
 
     city = db.session.query(Region).filter_by(level="city").one()
-    period = periods.last_complete("month", timefmt.today())
+    period = periods.last_complete("month", clock.today())
     out = {"period": period.title, "region": city.name, "rounds": rounds}
     # As in the scheduler, which starts the renderer's fork server when it starts.
     render.start_renderer()
@@ -146,8 +146,8 @@ def _briefing(city, period, appendix: bool, keep: Path | None) -> tuple[dict, di
 
     from console.briefings import render, runs
     from console.briefings.models import BriefingRun
-    from console.extensions import db
-    from console.models import utcnow
+    from console.foundation.clock import utcnow
+    from console.foundation.extensions import db
 
     base = runs.base_url()
     start = time.perf_counter()
@@ -214,7 +214,7 @@ def main(argv=None) -> int:
         _plain_child(*args.plain)
         return 0
     if args.measure:
-        from console import create_app
+        from console.app import create_app
 
         with create_app().app_context():
             print(json.dumps(measure(args.pdf_dir, args.rounds)))

@@ -156,8 +156,8 @@ def export_memory(db: data.Database, sizes: list[int]) -> list[dict]:
 
 
 def _export_child(limit: int) -> None:
-    from console import create_app
-    from console.extensions import db
+    from console.app import create_app
+    from console.foundation.extensions import db
     from plugins.visits.services import enterprises as service
     from plugins.visits.views.exporting import ENTERPRISE_COLUMNS, export
 

@@ -40,7 +40,7 @@ def profile_slowest(db: data.Database, result, count: int, out_dir: Path) -> lis
 
 
 def _child(out_dir: str, prefix: str, targets: list[str]) -> None:
-    from console import create_app
+    from console.app import create_app
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     browser = app.test_client()

@@ -7,6 +7,8 @@ import os
 import platform
 from pathlib import Path
 
+from console import clock
+
 MIB = 1024 * 1024
 LIST_PAGES = ("list", "deep", "county", "search")
 HALF_OF_BARE = ("list", "deep", "county", "search", "rest_list")
@@ -27,7 +29,7 @@ def machine() -> dict:
         memory = f"{kib / 1024 / 1024:.1f} GiB"
     except (OSError, IndexError, ValueError):
         pass
-    return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu,
+    return {"date": clock.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu,
             "cores": os.cpu_count(), "memory": memory, "python": platform.python_version(),
             "load": " ".join(f"{x:.2f}" for x in os.getloadavg())}
 

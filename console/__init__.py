@@ -1,65 +1,74 @@
-"""基层治理控制台: the core.  ``create_app`` builds the console in named, ordered steps."""
+"""基层治理控制台: the core, and the one API a plugin imports.
+
+A plugin imports from ``console`` and nothing deeper (an import-linter contract in
+``.importlinter`` holds it to that); docs/plugins.md describes each name.  The feature packages
+below are the core's own rooms and may change shape without notice.
+"""
 
 from __future__ import annotations
 
-import logging
-import os
-from pathlib import Path
+from console.app import create_app
+from console.audit import log as audit
+from console.audit.models import Audited
+from console.briefings.sections import Cell, Chart, Figure, Section, Table
+from console.database.bulk import insert_rows
+from console.database.copies import cached
+from console.database.paging import count_rows, page_rows
+from console.files import attachments, exports
+from console.files.attachments import FileTooLarge
+from console.files.exports import query_rows, stream_xlsx
+from console.foundation import clock
+from console.foundation.errors import (
+    ConsoleError,
+    NotFound,
+    OutOfScope,
+    field_errors_text,
+)
+from console.foundation.extensions import db
+from console.imports.pipeline import (
+    Column,
+    Importer,
+    RowError,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_int,
+)
+from console.jobs.job import Job
+from console.notifications import service as notifications
+from console.plugins import settings as plugin_settings
+from console.plugins.manager import PluginInfo, Setting, hookimpl
+from console.regions import geography
+from console.regions import rules as regions
+from console.regions import scope
+from console.regions.models import Region
+from console.regions.scope import (
+    WITHIN_ARG,
+    ScopedInterface,
+    ScopedModelRestApi,
+    ScopedModelView,
+    current_region,
+    restrict,
+)
+from console.security import roles
+from console.security.users import ConsoleUser
+from console.web.dashboard import Card
 
-from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-
-from .plugins import PluginInfo, Setting, hookimpl
-
-__all__ = ["create_app", "hookimpl", "PluginInfo", "Setting"]
-
-log = logging.getLogger(__name__)
-
-
-def _instance_path() -> str:
-    return os.environ.get("JICENG_INSTANCE_PATH") or str(Path(__file__).resolve().parent.parent / "instance")
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    # WAL lets readers work while a writer commits; SQLite leaves foreign keys off by default.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cur = dbapi_connection.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
-
-def create_app(test_config: dict | None = None) -> Flask:
-    # security first: plugins' models may relate to ConsoleUser by name.
-    from . import security  # noqa: F401
-    from . import audit, cli, errorpages, hardening, i18n, navigation, plugins, roles, schema, settings, timefmt, views
-    from flask_appbuilder import AppBuilder
-
-    from .extensions import db, migrate
-
-    app = Flask(__name__, instance_path=_instance_path(), instance_relative_config=True)
-    settings.load(app, test_config)
-    i18n.ensure_compiled(app)
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(schema.MIGRATIONS_DIR))
-    if schema.configure not in migrate.configure_callbacks:
-        migrate.configure(schema.configure)
-    audit.install()
-
-    with app.app_context():
-        registry = plugins.load(app)
-        app.config["FAB_ROLES"] = roles.builtin_roles(registry)
-        appbuilder = AppBuilder(update_perms=False)
-        appbuilder.init_app(app, db.session)
-        views.register(appbuilder)
-        plugins.register_views(app, appbuilder)
-        plugins.install_guard(app)
-        navigation.install(app)
-        errorpages.install(app)
-        timefmt.install(app)
-        hardening.install(app)
-    cli.register(app)
-    return app
+__all__ = [
+    # the app and the plugin contract
+    "create_app", "hookimpl", "PluginInfo", "Setting", "Job",
+    # the database and the clock
+    "db", "Audited", "Region", "ConsoleUser", "clock", "cached", "count_rows", "page_rows",
+    "insert_rows",
+    # refusals
+    "ConsoleError", "NotFound", "OutOfScope", "field_errors_text", "FileTooLarge",
+    # regional scope
+    "scope", "regions", "geography", "current_region", "restrict", "ScopedInterface", "ScopedModelView",
+    "ScopedModelRestApi", "WITHIN_ARG",
+    # what a module contributes
+    "Card", "Cell", "Chart", "Figure", "Section", "Table",
+    "Column", "Importer", "RowError", "parse_bool", "parse_choice", "parse_date", "parse_int",
+    # services of the core
+    "attachments", "audit", "exports", "query_rows", "stream_xlsx", "notifications",
+    "plugin_settings", "roles",
+]

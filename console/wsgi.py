@@ -1,5 +1,5 @@
 """The WSGI entry point gunicorn serves: ``gunicorn console.wsgi:app``."""
 
-from . import create_app
+from console.app import create_app
 
 app = create_app()

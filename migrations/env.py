@@ -3,7 +3,7 @@
 from alembic import context
 from flask import current_app
 
-from console.schema import include_object
+from console.database.schema import include_object
 
 config = context.config
 db = current_app.extensions["migrate"].db

@@ -103,7 +103,7 @@ def _base_config(url: str, instance: Path) -> dict:
 
 
 def build_app(url: str, instance: Path, **overrides):
-    from console import create_app
+    from console.app import create_app
 
     os.environ["JICENG_INSTANCE_PATH"] = str(instance)
     instance.mkdir(parents=True, exist_ok=True)
@@ -124,7 +124,7 @@ def template_url(instance_root):
     for args in (["init"], ["demo", "--regions-only"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output + repr(result.exception)
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with app.app_context():
         db.session.remove()
@@ -146,7 +146,7 @@ def shared_url(template_url, instance_root):
 
 
 def _dispose(app) -> None:
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with app.app_context():
         db.session.remove()
@@ -177,7 +177,7 @@ def database_url(template_url, shared_url, shared_app):
             Path(str(dst) + suffix).unlink(missing_ok=True)
         shutil.copy(sa.engine.make_url(template_url).database, dst)
     yield shared_url
-    from console import audit
+    from console.audit import log as audit
 
     audit._actor.set(None)
 

@@ -9,7 +9,7 @@ def test_factory_honours_test_config(app):
 
 
 def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
-    from console import create_app
+    from console.app import create_app
 
     monkeypatch.setenv("JICENG_INSTANCE_PATH", str(tmp_path))
     first = create_app({"DATABASE_URL": "sqlite://"}).config["SECRET_KEY"]
@@ -19,7 +19,7 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeyp
 
 
 def test_environment_overrides_defaults(tmp_path, monkeypatch):
-    from console import create_app
+    from console.app import create_app
 
     monkeypatch.setenv("JICENG_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("JICENG_TIMEZONE", "Asia/Urumqi")
@@ -30,7 +30,7 @@ def test_environment_overrides_defaults(tmp_path, monkeypatch):
 
 
 def test_instance_config_file_overrides_defaults(tmp_path, monkeypatch):
-    from console import create_app
+    from console.app import create_app
 
     monkeypatch.setenv("JICENG_INSTANCE_PATH", str(tmp_path))
     (tmp_path / "config.py").write_text('CITY_NAME = "测试市"\n')
@@ -38,7 +38,7 @@ def test_instance_config_file_overrides_defaults(tmp_path, monkeypatch):
 
 
 def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
-    from console import create_app
+    from console.app import create_app
 
     monkeypatch.setenv("JICENG_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("JICENG_DATABASE_URL", raising=False)

@@ -16,9 +16,10 @@ from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
 from console import PluginInfo, hookimpl
-from console import attachments
-from console.attachments import FileTooLarge, NotAnImage, TooManyPixels, UnsupportedType
-from console.models import Attachment, Region
+from console.files import attachments
+from console.files.attachments import FileTooLarge, NotAnImage, TooManyPixels, UnsupportedType
+from console.files.models import Attachment
+from console.regions.models import Region
 
 # -- files made for the tests ---------------------------------------------------------------
 
@@ -79,7 +80,7 @@ def xlsx_bytes() -> bytes:
 
 @pytest.fixture
 def ctx(app):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with app.app_context():
         yield db.session
@@ -195,7 +196,7 @@ def test_decompression_bomb_is_refused_from_its_header(ctx, width, height):
 
 
 def test_pixel_limit_comes_from_configuration(make_app):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     app = make_app(IMAGE_MAX_PIXELS=100 * 100)
     with app.app_context():
@@ -207,7 +208,7 @@ def test_pixel_limit_comes_from_configuration(make_app):
 
 
 def test_oversize_file_is_refused_before_it_is_read_whole(make_app):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     app = make_app(MAX_UPLOAD_MB=1)
     assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
@@ -220,7 +221,7 @@ def test_oversize_file_is_refused_before_it_is_read_whole(make_app):
 
 
 def test_large_photo_is_downscaled_to_the_longest_side(make_app):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     app = make_app(IMAGE_MAX_SIDE=800)
     with app.app_context():
@@ -356,7 +357,7 @@ class Shelf:
 
 @pytest.fixture
 def served(make_app):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     app = make_app(PLUGINS_FROM_ENTRY_POINTS=False, EXTRA_PLUGINS=[Shelf()])
     asked = []
@@ -422,7 +423,7 @@ def test_download_is_404_for_an_unregistered_owner_or_a_missing_id(served, auth)
 
 
 def test_download_is_404_while_the_owning_plugin_is_switched_off(served, auth):
-    from console import plugins
+    from console.plugins import manager as plugins
 
     app, ids, _ = served
     client = app.test_client()
@@ -453,8 +454,8 @@ def test_thumbnail_is_a_small_jpeg(served, auth):
 
 
 def test_unattached_file_is_visible_to_its_uploader_only(served, auth):
-    from console.extensions import db
-    from console.security import ConsoleUser
+    from console.foundation.extensions import db
+    from console.security.users import ConsoleUser
 
     app, _, _ = served
     with app.app_context():

@@ -4,10 +4,11 @@ import json
 
 import pytest
 
-from console import audit
-from console.audit import AuditLogImmutable
-from console.extensions import db
-from console.models import AuditLog, Region
+from console.audit import log as audit
+from console.audit.log import AuditLogImmutable
+from console.foundation.extensions import db
+from console.audit.models import AuditLog
+from console.regions.models import Region
 
 
 def _entries(action=None, entity="region"):

@@ -11,9 +11,9 @@ from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from console import exports
-from console.extensions import db
-from console.models import Region
+from console.files import exports
+from console.foundation.extensions import db
+from console.regions.models import Region
 
 
 def _download(response) -> list[list]:
@@ -90,7 +90,7 @@ def test_query_rows_iterates_queries_and_selects_in_batches(app):
 
 def test_export_respects_a_scope_restricted_query(app):
     """The caller applies the scope; an export of a restricted query holds only those rows."""
-    from console import scope
+    from console.regions import scope
 
     with app.app_context():
         county = db.session.query(Region).filter_by(code="530627").one()

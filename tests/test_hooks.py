@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from console import PluginInfo, hookimpl, hookspecs
-from console import plugins as plugins_service
-from console.dashboard import Card
-from console.extensions import db
-from console.models import Region
+from console import PluginInfo, hookimpl
+from console.plugins import hookspecs
+from console.plugins import manager as plugins_service
+from console.web.dashboard import Card
+from console.foundation.extensions import db
+from console.regions.models import Region
 
 HOOKS = sorted(name for name, fn in vars(hookspecs).items()
                if inspect.isfunction(fn) and hasattr(fn, "console_spec"))
@@ -74,7 +75,7 @@ class Recorder:
 
     @hookimpl
     def scheduled_jobs(self):
-        from console.scheduler import Job
+        from console.operations.scheduler import Job
 
         return [Job("tick", "记录任务", lambda: self.calls.append("tick"), "interval", {"minutes": 5})]
 
@@ -141,7 +142,7 @@ def test_hook_dashboard_cards(recorder):
 def test_hook_scheduled_jobs(recorder):
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from console import scheduler
+    from console.operations import scheduler
 
     app, plugin = recorder
     sched = scheduler.build(app, BackgroundScheduler)

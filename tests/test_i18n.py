@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from babel.messages.pofile import read_po
 
-from console import i18n
+from console.web import i18n
 
 # Warnings Flask-AppBuilder 5.3 raises on pages it renders; pytest turns them into 500s here.
 pytestmark = [
@@ -105,8 +105,9 @@ def english_on(html: str) -> list[str]:
 
 def _ids(app):
     """Ids of real rows to open show and edit pages on."""
-    from console.extensions import db
-    from console.models import AuditLog, Region
+    from console.foundation.extensions import db
+    from console.audit.models import AuditLog
+    from console.regions.models import Region
 
     with app.app_context():
         sm = app.appbuilder.sm
@@ -260,8 +261,8 @@ def test_flash_messages_of_add_edit_delete_are_chinese(client, auth, app):
         "code": "530602999", "name": "测试乡", "level": "township", "parent": str(ids["region"]),
     }, follow_redirects=True).get_data(as_text=True)
     assert "已新增记录" in visible_text(added), visible_text(added)
-    from console.extensions import db
-    from console.models import Region
+    from console.foundation.extensions import db
+    from console.regions.models import Region
 
     with app.app_context():
         new_id = db.session.query(Region.id).filter_by(code="530602999").scalar()

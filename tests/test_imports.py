@@ -18,11 +18,15 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from console import PluginInfo, hookimpl
-from console import imports
-from console import plugins as plugins_service
-from console.extensions import db
-from console.imports import Column, Importer, ImportRefused, RowError
-from console.models import AuditLog, ImportJob, Region, utcnow
+from console.imports import pipeline as imports
+from console.database import bulk
+from console.plugins import manager as plugins_service
+from console.foundation.extensions import db
+from console.imports.pipeline import Column, Importer, ImportRefused, RowError
+from console.audit.models import AuditLog
+from console.imports.models import ImportJob
+from console.regions.models import Region
+from console.foundation.clock import utcnow
 from tests.conftest import BACKEND
 
 sample_meta = sa.MetaData()
@@ -48,7 +52,8 @@ SEEN_BY_PREPARE: list[tuple] = []
 
 
 def _prepare(session):
-    from console import audit, scope
+    from console.audit import log as audit
+    from console.regions import scope
 
     region = scope.current_region()
     SEEN_BY_PREPARE.append((audit.actor_name(), region.code if region else None))
@@ -458,7 +463,7 @@ def test_insert_rows_processes_every_value_once_repeated_or_not(ctx):
     days += [shared, shared, None, None, shared]
     rows = [{"code": f"60{i:04d}", "name": "x", "amount": None, "day": day, "region_id": None}
             for i, day in enumerate(days)]
-    assert imports.insert_rows(db.session, sample_items, rows) == len(rows)
+    assert bulk.insert_rows(db.session, sample_items, rows) == len(rows)
     db.session.commit()
     assert [r[3] for r in stored()] == days
 
@@ -468,9 +473,9 @@ def test_insert_rows_processes_every_value_once_repeated_or_not(ctx):
 def test_the_bulk_page_cache_is_the_imports_alone(ctx):
     conn = db.session.connection()
     before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    with imports._bulk_page_cache(db.session):
-        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -imports.BULK_PAGE_CACHE_KIB
-    assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before != -imports.BULK_PAGE_CACHE_KIB
+    with bulk.bulk_page_cache(db.session):
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -bulk.BULK_PAGE_CACHE_KIB
+    assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before != -bulk.BULK_PAGE_CACHE_KIB
 
 
 def test_template_has_the_header_and_example_rows(ctx):
@@ -535,8 +540,8 @@ def _tree():
 
 
 def test_region_list_round_trips_through_export_and_import_into_an_empty_database(ctx, tmp_path):
-    from console import region_io
-    from console.security import ConsoleUser
+    from console.imports import regions as region_io
+    from console.security.users import ConsoleUser
 
     before = _tree()
     assert len(before) == 1 + 11 + 150 + 1424
@@ -667,7 +672,7 @@ def test_upload_refused_file_shows_the_chinese_reason(samples_app, tmp_path):
 
 
 def test_the_threaded_import_is_followed_by_polling(make_app, tmp_path):
-    from console.security import ConsoleUser
+    from console.security.users import ConsoleUser
 
     app = make_app(EXTRA_PLUGINS=[SamplesPlugin()])
     with app.app_context():

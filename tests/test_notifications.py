@@ -15,8 +15,9 @@ import threading
 import pytest
 from sqlalchemy import event
 
-from console import notifications
-from console.models import Notification, Region
+from console.notifications import service as notifications
+from console.notifications.models import Notification
+from console.regions.models import Region
 
 # -- a real SMTP receiver on 127.0.0.1 ------------------------------------------------------
 
@@ -109,7 +110,7 @@ def smtp():
 
 @pytest.fixture
 def ctx(app):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with app.app_context():
         yield db.session
@@ -117,7 +118,7 @@ def ctx(app):
 
 
 def user(session, username):
-    from console.security import ConsoleUser
+    from console.security.users import ConsoleUser
 
     return session.query(ConsoleUser).filter_by(username=username).one()
 
@@ -179,7 +180,7 @@ def test_unread_count_and_mark_read(ctx):
 
 
 def test_users_with_role_by_region(ctx):
-    from console import roles
+    from console.security import roles
 
     zhaoyang, zhenxiong = user(ctx, "zhaoyang"), user(ctx, "zhenxiong")
     village = (ctx.query(Region).filter(Region.level == "village", Region.code.startswith("530602"))
@@ -198,7 +199,7 @@ def test_users_with_role_by_region(ctx):
 
 
 def test_inactive_users_are_not_recipients(ctx):
-    from console import roles
+    from console.security import roles
 
     inspector = user(ctx, "zhenxiong")
     inspector.active = False
@@ -223,7 +224,7 @@ def _with_email(session, username, address):
 
 
 def test_email_is_sent_after_commit_with_a_chinese_subject(mail_app, smtp):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with mail_app.app_context():
         inspector = _with_email(db.session, "zhaoyang", "zhaoyang@zhaotong.test")
@@ -247,7 +248,7 @@ def test_email_is_sent_after_commit_with_a_chinese_subject(mail_app, smtp):
 
 
 def test_rolled_back_notification_sends_no_email(mail_app, smtp):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with mail_app.app_context():
         inspector = _with_email(db.session, "zhaoyang", "zhaoyang@zhaotong.test")
@@ -260,7 +261,7 @@ def test_rolled_back_notification_sends_no_email(mail_app, smtp):
 
 
 def test_notification_in_a_rolled_back_savepoint_sends_no_email(mail_app, smtp):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with mail_app.app_context():
         inspector = _with_email(db.session, "zhaoyang", "zhaoyang@zhaotong.test")
@@ -275,7 +276,7 @@ def test_notification_in_a_rolled_back_savepoint_sends_no_email(mail_app, smtp):
 
 
 def test_users_without_a_real_address_are_not_mailed(mail_app, smtp):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with mail_app.app_context():
         leader = user(db.session, "lingdao")  # the demo accounts carry @example.invalid
@@ -287,7 +288,7 @@ def test_users_without_a_real_address_are_not_mailed(mail_app, smtp):
 
 
 def test_refused_recipient_is_logged_and_the_others_are_mailed(mail_app, smtp, caplog):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     smtp.refuse.add("gone@zhaotong.test")
     with mail_app.app_context():
@@ -302,7 +303,7 @@ def test_refused_recipient_is_logged_and_the_others_are_mailed(mail_app, smtp, c
 
 
 def test_unreachable_mail_server_never_reaches_the_caller(make_app, caplog):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
@@ -329,7 +330,7 @@ def test_no_mail_server_means_in_app_only(ctx, smtp):
 
 
 def _seed(app, username, *titles, link=None):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with app.app_context():
         account = user(db.session, username)
@@ -341,7 +342,7 @@ def _seed(app, username, *titles, link=None):
 def test_inbox_lists_own_messages_newest_first_unread_bold(app, client, auth):
     first, second = _seed(app, "zhaoyang", "较早的消息", "较新的消息", link="/console/inbox/")
     with app.app_context():
-        from console.extensions import db
+        from console.foundation.extensions import db
 
         notifications.notify(db.session, user(db.session, "zhaoyang"), "来自模块", source="nameplates")
         db.session.commit()
@@ -352,7 +353,7 @@ def test_inbox_lists_own_messages_newest_first_unread_bold(app, client, auth):
     assert "<strong>较新的消息</strong>" in page
     assert "别人的消息" not in page
     assert f"/console/inbox/{first}/open" in page
-    from console.plugins import registry
+    from console.plugins.manager import registry
 
     info = registry(app).infos.get("nameplates")  # the plugin's Chinese title when it is installed
     assert f"来自{info.title if info else 'nameplates'}" in page
@@ -372,7 +373,7 @@ def test_marking_one_read_and_then_all(app, client, auth):
 
 
 def user_id_of(app, username):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with app.app_context():
         return user(db.session, username).id
@@ -421,7 +422,7 @@ def test_marking_read_needs_the_csrf_token(make_app):
 
 
 def test_navbar_shows_the_unread_count_with_one_query(app, client, auth):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     _seed(app, "zhaoyang", "一", "二")
     auth.login("zhaoyang")
@@ -459,7 +460,7 @@ def test_inbox_pages_fifty_at_a_time(app, client, auth):
 
 
 def test_attachments_go_with_the_mail_only(mail_app, smtp):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     data = b"%PDF-1.7\n" + bytes(range(256)) * 40  # binary, survives the transfer encoding
     with mail_app.app_context():

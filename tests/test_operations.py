@@ -7,10 +7,13 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from console import scheduler
-from console.schema import include_object
-from console.extensions import db
-from console.models import Heartbeat, PluginState, Region, utcnow
+from console.operations import scheduler
+from console.database.schema import include_object
+from console.foundation.extensions import db
+from console.jobs.models import Heartbeat
+from console.plugins.models import PluginState
+from console.regions.models import Region
+from console.foundation.clock import utcnow
 
 
 def test_init_is_safe_to_run_again(app, runner):
@@ -71,7 +74,7 @@ def test_demo_is_safe_to_run_again(app, runner):
 
 
 def test_demo_refuses_an_unmigrated_database(tmp_path, monkeypatch):
-    from console import create_app
+    from console.app import create_app
 
     monkeypatch.setenv("JICENG_INSTANCE_PATH", str(tmp_path))
     app = create_app({"DATABASE_URL": "sqlite:///" + str(tmp_path / "empty.db")})
@@ -117,8 +120,8 @@ def test_scheduler_skips_a_switched_off_plugins_job_and_records_failures(make_ap
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from console import PluginInfo, hookimpl
-    from console import plugins as plugins_service
-    from console.scheduler import Job
+    from console.plugins import manager as plugins_service
+    from console.operations.scheduler import Job
 
     ran = []
 

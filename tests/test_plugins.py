@@ -6,9 +6,11 @@ import pytest
 from flask_appbuilder import BaseView, expose
 
 from console import PluginInfo, Setting, hookimpl
-from console import plugins as plugins_service
-from console.extensions import db
-from console.models import AuditLog, PluginState, Region
+from console.plugins import manager as plugins_service
+from console.foundation.extensions import db
+from console.audit.models import AuditLog
+from console.plugins.models import PluginState
+from console.regions.models import Region
 
 
 def _enable(app, name, enabled=True):
@@ -57,7 +59,7 @@ def test_no_submodule_of_a_plugin_hides_one_of_its_hooks(make_app, name):
     import inspect
     import pkgutil
 
-    from console import hookspecs
+    from console.plugins import hookspecs
 
     package = importlib.import_module(f"plugins.{name}")
     for info in pkgutil.walk_packages(package.__path__, f"plugins.{name}."):
@@ -216,7 +218,7 @@ def test_enabling_a_plugin_whose_schema_is_behind_says_what_to_run(app, runner):
 
 
 def test_settings_are_validated_saved_and_audited(app, client, auth):
-    from console import plugin_settings
+    from console.plugins import settings as plugin_settings
 
     auth.login("example_owner")
     page = client.post("/console/plugins/example/settings",

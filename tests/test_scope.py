@@ -2,10 +2,10 @@
 
 import pytest
 
-from console import scope
-from console.errors import OutOfScope
-from console.extensions import db
-from console.models import Region
+from console.regions import scope
+from console.foundation.errors import OutOfScope
+from console.foundation.extensions import db
+from console.regions.models import Region
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def test_plugin_switch_without_csrf_token_is_refused(csrf_app):
     client.post("/login/", data={"username": "admin", "password": "Admin-Pass-2025!", "csrf_token": token})
     assert client.post("/console/plugins/example/switch", data={"enabled": "0"}).status_code == 400
     with csrf_app.app_context():
-        from console.plugins import states
+        from console.plugins.manager import states
 
         assert states()["example"] is True
 
@@ -66,7 +66,7 @@ def test_rate_limit_storage_follows_redis_url(make_app):
     ("short1A!", False), ("alllowercaseletters", False), ("Longer-Pass-2025", True), ("长密码但只有汉字汉字汉字", False),
 ])
 def test_password_complexity(app, password, ok):
-    from console.passwords import problems
+    from console.security.passwords import problems
 
     with app.app_context():
         assert (not problems(password)) is ok

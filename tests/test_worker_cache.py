@@ -6,10 +6,11 @@ import contextlib
 
 from sqlalchemy import event, insert
 
-from console import plugin_settings, regions
-from console import plugins as plugins_service
-from console.extensions import db
-from console.models import Region
+from console.plugins import settings as plugin_settings
+from console.regions import rules as regions
+from console.plugins import manager as plugins_service
+from console.foundation.extensions import db
+from console.regions.models import Region
 
 ADMIN = {"username": "admin", "password": "Admin-Pass-2025!"}
 DEMO = "Demo-Pass-2025!"
@@ -190,7 +191,7 @@ def test_dashboard_cards_are_counted_once_until_a_record_changes_on_any_worker(m
 def test_dashboard_cards_follow_rows_imported_around_the_orm(make_app):
     from jiceng_example import ExampleNote
 
-    from console.imports import insert_rows
+    from console.database.bulk import insert_rows
 
     worker_a, worker_b = make_app(), make_app()
     leader = _signed_in(worker_b)
@@ -206,13 +207,13 @@ def test_dashboard_cards_follow_rows_imported_around_the_orm(make_app):
 def test_dashboard_cards_are_counted_again_on_a_new_day(make_app, monkeypatch):
     import datetime as dt
 
-    from console import timefmt
+    from console.foundation import clock
 
     worker = make_app()
     leader = _signed_in(worker)
     leader.get("/")
-    tomorrow = timefmt.today() + dt.timedelta(days=1)
-    monkeypatch.setattr(timefmt, "today", lambda: tomorrow)
+    tomorrow = clock.today() + dt.timedelta(days=1)
+    monkeypatch.setattr(clock, "today", lambda: tomorrow)
     with statements(worker) as seen:
         leader.get("/")
     assert [s for s in seen if "example_note" in s]
@@ -235,7 +236,7 @@ def test_a_rolled_back_change_keeps_the_cards(make_app):
 
 
 def test_a_worker_keeps_a_bounded_number_of_copies(app, monkeypatch):
-    from console import worker_cache
+    from console.database import copies as worker_cache
 
     monkeypatch.setattr(worker_cache, "MAX_ENTRIES", 5)
 

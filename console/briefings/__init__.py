@@ -3,6 +3,6 @@ gathered from each enabled plugin's ``briefing_sections`` and rendered by WeasyP
 child process.  The tables (``models``) are loaded with the views at start-up, not here: the
 rendering process imports this package and needs none of the app."""
 
-from .sections import Cell, Chart, Figure, Section, Table
+from console.briefings.sections import Cell, Chart, Figure, Section, Table
 
 __all__ = ["Cell", "Chart", "Figure", "Section", "Table"]

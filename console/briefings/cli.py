@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
-from .. import timefmt
-from ..errors import ConsoleError
-from ..extensions import db
-from . import periods, runs, schedules
+from console.briefings import periods, runs, schedules
+from console.foundation import clock
+from console.foundation.errors import ConsoleError
+from console.foundation.extensions import db
 
 
 def run(schedule_id, scope_text, period_text, out_path, *, fail, appendix: bool = False) -> None:
@@ -20,7 +18,7 @@ def run(schedule_id, scope_text, period_text, out_path, *, fail, appendix: bool 
             if not (scope_text and period_text):
                 fail("请给出 --schedule ID，或同时给出 --scope 与 --period")
             region = runs.find_region(db.session, scope_text)
-            period = periods.parse(period_text, today=timefmt.today())
+            period = periods.parse(period_text, today=clock.today())
             ids = [runs.create(region, period, appendix=appendix).id]
     except ConsoleError as exc:
         fail(exc.message)
@@ -43,7 +41,7 @@ def run(schedule_id, scope_text, period_text, out_path, *, fail, appendix: bool 
 def _for_schedule(schedule_id: int) -> list[int]:
     """The schedule's current slot, claimed like the scheduler does, for every reader scope."""
     schedule = schedules.get(db.session, schedule_id)
-    slot = dt.datetime.now(dt.UTC).replace(tzinfo=None, second=0, microsecond=0)
+    slot = clock.utcnow().replace(second=0, microsecond=0)
     ids = runs.claim_slot(schedule, slot)
     if not ids:
         raise ConsoleError("这一分钟的简报已由其他进程生成")

@@ -11,15 +11,15 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 
-from .. import plugins
-from ..models import Region
-from . import charts, ledger
-from .periods import Period
-from .sections import as_data
+from console.briefings import charts, ledger
+from console.briefings.periods import Period
+from console.briefings.sections import as_data
+from console.foundation import clock
+from console.plugins import manager as plugins
+from console.regions.models import Region
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ CHINESE_NUMERALS = "一二三四五六七八九十"
 
 
 def _local_now() -> dt.datetime:
-    return dt.datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai")))
+    return clock.now()
 
 
 def gather(region: Region, period: Period, sections: list[str] | None = None,

@@ -17,7 +17,7 @@ import functools
 
 from markupsafe import Markup, escape
 
-from ..fonts import cjk_font_face
+from console.foundation.fonts import cjk_font_face
 
 TAB = 3.0  # pt: the grid the columns start on
 GAP = 6.0  # pt: at least this much white between a cell's text and the next column

@@ -21,7 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from ..models import Audited, Region, utcnow
+from console.audit.models import Audited
+from console.foundation.clock import utcnow
+from console.regions.models import Region
 
 RECURRENCES = {"daily": "每天", "weekly": "每周", "monthly": "每月", "cron": "cron 表达式"}
 PERIOD_KINDS = {"day": "前一天", "week": "上一周", "month": "上个月", "quarter": "上一季度",
@@ -72,7 +74,7 @@ class BriefingSchedule(Audited, Model):
 
     @property
     def recurrence_title(self) -> str:
-        from .schedules import describe
+        from console.briefings.schedules import describe
 
         return describe(self)
 

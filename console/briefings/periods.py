@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ..errors import ConsoleError
+from console.foundation.errors import ConsoleError
 
 KINDS = ("day", "week", "month", "quarter", "year")
 QUARTER_NAMES = "一二三四"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import os
 import multiprocessing
+import os
 import sys
 import tempfile
 import threading
@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from ..errors import ConsoleError
+from console.foundation.errors import ConsoleError
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _cpu_seconds() -> float:
 
 def font_installed() -> bool:
     """Asked in the rendering process itself: the font must be where the layout happens."""
-    from ..fonts import cjk_font
+    from console.foundation.fonts import cjk_font
 
     return cjk_font() is not None
 
@@ -286,7 +286,7 @@ def _main_imports() -> list[str]:
     # by its name (a package's __main__ is skipped by multiprocessing, and would run here).
     main = getattr(sys.modules.get("__main__"), "__spec__", None)
     name = getattr(main, "name", None)
-    return ["console.cli", *([name] if name and not name.endswith("__main__") else [])]
+    return ["console.operations.cli", *([name] if name and not name.endswith("__main__") else [])]
 
 
 def start_renderer() -> None:

@@ -20,12 +20,17 @@ from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, notifications, roles, scope
-from ..errors import ConsoleError, NotFound
-from ..extensions import db
-from ..models import Region, utcnow
-from . import document, periods, render, schedules
-from .models import BriefingDelivery, BriefingRun, BriefingSchedule
+from console.audit import log as audit
+from console.briefings import document, periods, render, schedules
+from console.briefings.models import BriefingDelivery, BriefingRun, BriefingSchedule
+from console.foundation import clock
+from console.foundation.clock import utcnow
+from console.foundation.errors import ConsoleError, NotFound
+from console.foundation.extensions import db
+from console.notifications import service as notifications
+from console.regions import scope
+from console.regions.models import Region
+from console.security import roles
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +74,7 @@ def reader_scopes(session, schedule: BriefingSchedule) -> dict[int, list]:
     each reader's own scope.  A reader whose scope lies outside the schedule's gets nothing."""
     from flask_appbuilder.security.sqla.models import Role
 
-    from ..security import ConsoleUser
+    from console.security.users import ConsoleUser
 
     users = {}
     if schedule.user_ids:
@@ -272,7 +277,7 @@ def deliver(run_id: int) -> int:
     if run.slot_time is not None and run.schedule is not None:
         readers = reader_scopes(db.session, run.schedule).get(run.region_id, [])
     elif run.requested_by_id:
-        from ..security import ConsoleUser
+        from console.security.users import ConsoleUser
 
         readers = [u for u in [db.session.get(ConsoleUser, run.requested_by_id)] if u]
     else:
@@ -333,7 +338,7 @@ def take_retries(now: dt.datetime | None = None) -> list[int]:
 
 def claim_due_slots(now: dt.datetime | None = None) -> list[int]:
     """Claim the due slot of every enabled schedule; the ids of the runs this process won."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now(dt.UTC)
     grace = float(_cfg("BRIEFING_GRACE_SECONDS", 6 * 3600))
     won = []
     for schedule in db.session.query(BriefingSchedule).filter(BriefingSchedule.enabled.is_(True)):

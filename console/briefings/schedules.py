@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from .. import scope
-from ..errors import ConsoleError, NotFound
-from ..models import Region, utcnow
-from .models import PERIOD_KINDS, RECURRENCES, BriefingSchedule
+from console.briefings.models import PERIOD_KINDS, RECURRENCES, BriefingSchedule
+from console.foundation import clock
+from console.foundation.clock import utcnow
+from console.foundation.errors import ConsoleError, NotFound
+from console.regions import scope
+from console.regions.models import Region
 
 WEEKDAYS = "一二三四五六日"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -49,7 +51,7 @@ def describe(schedule: BriefingSchedule) -> str:
 def next_times(schedule: BriefingSchedule, count: int = 5, now: dt.datetime | None = None) -> list[dt.datetime]:
     """The next ``count`` run times, in the schedule's time zone."""
     trig = trigger(schedule)
-    current = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(schedule.timezone or DEFAULT_TIMEZONE))
+    current = (now or clock.now(dt.UTC)).astimezone(ZoneInfo(schedule.timezone or DEFAULT_TIMEZONE))
     times, previous = [], None
     while len(times) < count:
         fire = trig.get_next_fire_time(previous, current)
@@ -85,7 +87,7 @@ def due_slot(schedule: BriefingSchedule, now: dt.datetime, grace_seconds: float)
 
 def briefing_plugins() -> dict[str, str]:
     """Installed plugins that contribute a briefing section: name -> title."""
-    from ..plugins import registry
+    from console.plugins.manager import registry
 
     reg = registry()
     names = {impl.plugin_name for impl in reg.pm.hook.briefing_sections.get_hookimpls()}
@@ -106,8 +108,8 @@ def validate(session, data: dict, actor_region: Region | None = None) -> dict:
     """Check a submitted schedule; returns the column values or raises ScheduleError."""
     from flask_appbuilder.security.sqla.models import Role
 
-    from .. import plugins
-    from ..security import ConsoleUser
+    from console.plugins import manager as plugins
+    from console.security.users import ConsoleUser
 
     out: dict = {}
     out["name"] = (data.get("name") or "").strip()[:100]
@@ -130,7 +132,7 @@ def validate(session, data: dict, actor_region: Region | None = None) -> dict:
             trig = CronTrigger.from_crontab(expr, timezone=tz)
         except ValueError as exc:
             raise ScheduleError(f"cron 表达式“{expr}”无效（分 时 日 月 周，例如 0 8 1 * *）：{exc}") from None
-        if trig.get_next_fire_time(None, dt.datetime.now(dt.UTC)) is None:
+        if trig.get_next_fire_time(None, clock.now(dt.UTC)) is None:
             raise ScheduleError(f"cron 表达式“{expr}”永远不会触发，请检查日期")
         out["cron"] = expr
     else:

@@ -8,18 +8,36 @@ import io
 import json
 import zoneinfo
 
-from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.security.sqla.models import Role
 
-from .. import scope, timefmt
-from ..errors import ConsoleError
-from ..extensions import db
-from ..models import Region
-from ..security import ConsoleUser
-from . import document, periods, runs, schedules
-from .models import PERIOD_KINDS, RECURRENCES, RUN_STATES, BriefingRun, BriefingSchedule
+from console.briefings import document, periods, runs, schedules
+from console.briefings.models import (
+    PERIOD_KINDS,
+    RECURRENCES,
+    RUN_STATES,
+    BriefingRun,
+    BriefingSchedule,
+)
+from console.foundation import clock
+from console.foundation.errors import ConsoleError
+from console.foundation.extensions import db
+from console.regions import scope
+from console.regions.models import Region
+from console.security.users import ConsoleUser
 
 HISTORY = 50
 
@@ -94,7 +112,7 @@ class BriefingsView(BaseView):
         history = (scope.restrict(db.session.query(BriefingRun), BriefingRun)
                    .order_by(BriefingRun.id.desc()).limit(HISTORY).all())
         return self.render_template("briefings/index.html", items=items, runs=[run_view(r) for r in history],
-                                    states=RUN_STATES, default_period=periods.last_complete("month", timefmt.today()).key,
+                                    states=RUN_STATES, default_period=periods.last_complete("month", clock.today()).key,
                                     **self._choices())
 
     def _schedule_form(self, schedule: BriefingSchedule | None):
@@ -143,7 +161,7 @@ class BriefingsView(BaseView):
     @permission_name("generate")
     def generate_schedule(self, schedule_id):
         schedule = schedules.get(db.session, schedule_id)
-        period = periods.last_complete(schedule.period_kind, timefmt.today())
+        period = periods.last_complete(schedule.period_kind, clock.today())
         run = runs.create(schedule.region, period, sections=schedule.section_names,
                            appendix=schedule.appendix, schedule=schedule, user=g.user)
         return self._start(run)
@@ -156,7 +174,7 @@ class BriefingsView(BaseView):
             region = db.session.get(Region, int(request.form.get("region_id") or 0))
             if region is None:
                 raise ConsoleError("请选择简报范围")
-            period = periods.parse(request.form.get("period", ""), today=timefmt.today())
+            period = periods.parse(request.form.get("period", ""), today=clock.today())
             sections = request.form.getlist("sections") or None
             run = runs.create(region, period, sections=sections, appendix=bool(request.form.get("appendix")),
                               user=g.user)
@@ -184,7 +202,7 @@ class BriefingsView(BaseView):
     @permission_name("list")
     def run(self, run_id):
         run = self._run_or_404(run_id)
-        from .models import BriefingDelivery
+        from console.briefings.models import BriefingDelivery
 
         readers = (db.session.query(ConsoleUser.username, BriefingDelivery.delivered_at)
                    .join(BriefingDelivery, BriefingDelivery.user_id == ConsoleUser.id)
@@ -209,7 +227,7 @@ class BriefingsView(BaseView):
             region = db.session.get(Region, int(request.args.get("region_id") or 0))
             if region is None or not scope.contains(region.id):
                 raise ConsoleError("请选择简报范围")
-            period = periods.parse(request.args.get("period", ""), today=timefmt.today())
+            period = periods.parse(request.args.get("period", ""), today=clock.today())
         except (ConsoleError, ValueError) as exc:
             flash(getattr(exc, "message", "参数无效"), "danger")
             return redirect(url_for("BriefingsView.list"))

@@ -81,7 +81,7 @@ def briefing_sections(period, region, appendix):
 
 @hookimpl
 def scheduled_jobs():
-    from console.scheduler import Job
+    from console import Job
 
     from .jobs import remind_overdue, schedule_reinspections
 

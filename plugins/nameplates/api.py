@@ -7,9 +7,13 @@ from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from marshmallow import Schema, ValidationError, fields, validate
 
-from console.errors import ConsoleError, field_errors_text
-from console.extensions import db
-from console.scope import ScopedInterface, ScopedModelRestApi
+from console import (
+    ConsoleError,
+    ScopedInterface,
+    ScopedModelRestApi,
+    db,
+    field_errors_text,
+)
 
 from . import inspections
 from .models import Inspection

@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-from console.briefings import Cell, Chart, Figure, Section, Table
-from console.extensions import db
-from console.scope import WITHIN_ARG
+from console import WITHIN_ARG, Cell, Chart, Figure, Section, Table, db
 
 from . import ledger, rectification, stats
 

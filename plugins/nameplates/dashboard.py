@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from console.dashboard import Card
-from console.extensions import db
+from console import Card, db
 
 from . import stats
 

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert
 
-from console.imports import Column, Importer, RowError, parse_bool, parse_choice, parse_date, parse_int
+from console import (
+    Column,
+    Importer,
+    RowError,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_int,
+)
 
 from .models import CancelledCertificate, WhitelistItem, WhitelistVersion
 from .registers import normalize

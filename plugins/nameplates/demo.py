@@ -14,8 +14,7 @@ import random
 
 from sqlalchemy import func, insert
 
-from console.models import Region
-from console.security import ConsoleUser
+from console import ConsoleUser, Region, clock
 
 from .models import (
     CancelledCertificate,
@@ -59,7 +58,7 @@ def load(session, scale: str = "demo") -> int:
         return 0
     certificates = session.query(CancelledCertificate).order_by(CancelledCertificate.number).limit(10).all()
     users = _user_ids(session)
-    today = dt.date.today()
+    today = clock.today()
     villages = session.query(Region).filter(Region.level == "village").order_by(Region.path).all()
 
     plans = []  # (village, story, [inspection dicts])

@@ -1,6 +1,6 @@
 """Refusals of the nameplates module, each with a message its user can read."""
 
-from console.errors import ConsoleError, NotFound
+from console import ConsoleError, NotFound
 
 
 class NameplatesError(ConsoleError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from console.timefmt import today as local_today
+from console import clock
 
 from .inspections import InspectionInput, PlaqueInput
 from .models import Inspection
@@ -56,7 +56,7 @@ def from_form(form) -> InspectionInput:
 
 def blank(level: str) -> dict:
     return {"client_id": new_client_id(), "village_id": None, "level": level,
-            "inspected_on": local_today().isoformat(), "found": set(), "extra": [],
+            "inspected_on": clock.today().isoformat(), "found": set(), "extra": [],
             "certificates": "", "wall_boards": 0, "wall_boards_ok": True, "wall_boards_note": "",
             "latitude": "", "longitude": "", "responsible_person": "", "note": ""}
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
-from console import roles, scope, timefmt
-from console.models import Region, utcnow
+from console import Region, clock, roles, scope
 
 from . import ledger, photos, rectification, registers
 from .errors import Conflict, Forbidden, NameplatesError, NotFound
@@ -48,7 +47,7 @@ class InspectionInput:
     note: str | None = None
 
 
-today = timefmt.today
+today = clock.today
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -313,7 +312,7 @@ def review(session, inspection_id, user, accept: bool, comment: str | None = Non
         if not accept and not comment:
             raise NameplatesError("退回检查须填写退回意见")
         inspection.reviewer_id = user.id
-        inspection.reviewed_at = utcnow()
+        inspection.reviewed_at = clock.utcnow()
         inspection.review_comment = comment[:500] or None
         if accept:
             inspection.status = "accepted"

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console import notifications
-from console.extensions import db
-from console.timefmt import today as local_today
+from console import clock, db, notifications
 
 from . import rectification
 from .models import Inspection
@@ -18,7 +16,7 @@ def remind_overdue(day: dt.date | None = None) -> int:
     """One notice a day per overdue order to the inspector who found it and to the inspectors
     whose scope covers the village; returns the number of orders reminded about."""
     session = db.session
-    day = day or local_today()
+    day = day or clock.today()
     orders = (
         rectification.overdue_query(session, day)
         .filter((rectification.RectificationOrder.reminded_on.is_(None))

@@ -8,11 +8,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_
 
-from console import regions, scope
-from console.models import Region
-from console.timefmt import today as local_today
+from console import Region, clock, regions, scope
 
-from .models import VILLAGE_STATES, Inspection, RectificationOrder, Reinspection, VillageLedger
+from .models import (
+    VILLAGE_STATES,
+    Inspection,
+    RectificationOrder,
+    Reinspection,
+    VillageLedger,
+)
 
 PAGE_SIZE = 50
 
@@ -103,7 +107,7 @@ class LedgerRow:
 def _query(session, region=None, county_id: int | None = None, status: str | None = None,
            name: str | None = None, day: dt.date | None = None, inspected_from: dt.date | None = None,
            inspected_to: dt.date | None = None):
-    day = day or local_today()
+    day = day or clock.today()
     q = (
         session.query(Region, VillageLedger)
         .outerjoin(VillageLedger, VillageLedger.region_id == Region.id)
@@ -151,7 +155,7 @@ def page(session, *, region=None, number: int = 1, size: int = PAGE_SIZE, day: d
          **filters) -> tuple[list[LedgerRow], int]:
     """One page of the city ledger inside ``region`` and how many villages match in all
     (``filters``: those of ``_query``)."""
-    day = day or local_today()
+    day = day or clock.today()
     q = _query(session, region, day=day, **filters)
     total = q.order_by(None).count()
     number = max(int(number or 1), 1)
@@ -161,7 +165,7 @@ def page(session, *, region=None, number: int = 1, size: int = PAGE_SIZE, day: d
 
 def all_rows(session, *, region=None, day=None, **filters):
     """Every matching village, in chunks, for the export and the briefing's appendix."""
-    day = day or local_today()
+    day = day or clock.today()
     q = _query(session, region, day=day, **filters).order_by(Region.path)
     offset = 0
     while True:

@@ -19,8 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from console.models import Audited, Region, utcnow
-from console.timefmt import today as local_today
+from console import Audited, Region, clock
 
 POSITIONS = {"outside": "门外", "inside": "门内"}
 # What the inspector says must happen to a plaque found on the wall.
@@ -169,7 +168,7 @@ class Inspection(Audited, Model):
     # Filled when the inspection is accepted: no finding at all, and whether it is a rebound.
     compliant: Mapped[bool | None] = mapped_column(Boolean)
     rebound: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     region: Mapped[Region] = relationship(lazy="joined")
     inspector = relationship("ConsoleUser", foreign_keys=[inspector_id], lazy="joined")
@@ -287,7 +286,7 @@ class RectificationOrder(Audited, Model):
         return ORDER_STATES.get(self.status, self.status)
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
-        today = today or local_today()
+        today = today or clock.today()
         return self.status != "closed" and self.deadline < today
 
     @property
@@ -312,7 +311,7 @@ class Reinspection(Audited, Model):
     due_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
     done_inspection_id: Mapped[int | None] = mapped_column(ForeignKey("nameplates_inspection.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     region: Mapped[Region] = relationship(lazy="joined")
 
@@ -342,7 +341,7 @@ class VillageLedger(Model):
     rebounds: Mapped[int] = mapped_column(Integer, default=0)
     # The earliest deadline among open orders: "overdue" is then next_deadline < today.
     next_deadline: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow, onupdate=clock.utcnow)
 
     region: Mapped[Region] = relationship(lazy="joined")
 

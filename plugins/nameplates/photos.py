@@ -6,8 +6,7 @@ record they belong to, or not at all.
 
 from __future__ import annotations
 
-from console import attachments
-from console.attachments import FileTooLarge
+from console import FileTooLarge, attachments
 
 from .errors import NameplatesError
 from .registers import setting

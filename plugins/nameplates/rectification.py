@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console import notifications, scope, timefmt
+from console import clock, notifications, scope
 
 from . import ledger, photos, registers
 from .errors import Forbidden, NameplatesError, NotFound
 from .models import Inspection, RectificationOrder, Reinspection
 
-
-today = timefmt.today
+today = clock.today
 
 
 def findings(inspection: Inspection) -> list[tuple[str, str]]:

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 
-from console import scope
-from console.models import Region
-from console.timefmt import today as local_today
+from console import Region, clock, scope
 
 from .models import Inspection, RectificationOrder
 
@@ -53,7 +51,7 @@ def open_orders(session, region) -> int:
 
 
 def overdue_orders(session, region, day: dt.date | None = None) -> int:
-    day = day or local_today()
+    day = day or clock.today()
     return _orders(session, region).filter(RectificationOrder.deadline < day).scalar() or 0
 
 
@@ -109,5 +107,5 @@ def _county_of(session, region: Region) -> Region:
 
 
 def year_span(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    day = day or local_today()
+    day = day or clock.today()
     return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)

@@ -80,7 +80,7 @@ def briefing_sections(period, region, appendix):
 
 @hookimpl
 def scheduled_jobs():
-    from console.scheduler import Job
+    from console import Job
 
     from .reminders import run_daily
 

@@ -6,7 +6,7 @@ who may see it, never through the API.
 
 from __future__ import annotations
 
-from console.scope import ScopedInterface, ScopedModelRestApi
+from console import ScopedInterface, ScopedModelRestApi
 
 from .models import Certificate, Person, Registration
 

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from console.briefings import Cell, Chart, Figure, Section, Table
-from console.extensions import db
-from console.models import Region
-from console.scope import WITHIN_ARG
+from console import WITHIN_ARG, Cell, Chart, Figure, Region, Section, Table, db
 
 from . import stats
 

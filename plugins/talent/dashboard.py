@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.dashboard import Card
+from console import Card
 
 from . import services, stats
 

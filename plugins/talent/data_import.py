@@ -12,8 +12,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import insert
 
-from console.imports import Column, Importer, RowError, parse_bool, parse_date, parse_int
-from console.models import Region, utcnow
+from console import (
+    Column,
+    Importer,
+    Region,
+    RowError,
+    clock,
+    parse_bool,
+    parse_date,
+    parse_int,
+)
 
 from . import idnumber, services
 from .errors import TalentError
@@ -82,7 +90,7 @@ def _validate_person(row: dict, ctx: _Ctx) -> dict:
 
 
 def _write_people(session, rows, ctx) -> int:
-    now = utcnow()
+    now = clock.utcnow()
     session.execute(insert(Person.__table__), [{**r, "created_at": now} for r in rows])
     return len(rows)
 

@@ -13,7 +13,7 @@ import random
 
 from sqlalchemy import insert
 
-from console.models import Region
+from console import Region
 
 from . import idnumber, services
 from .models import (

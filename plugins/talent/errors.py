@@ -1,6 +1,6 @@
 """Refusals of the talent module, each with a message its user can read."""
 
-from console.errors import ConsoleError, NotFound
+from console import ConsoleError, NotFound
 
 
 class TalentError(ConsoleError):

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask_appbuilder.urltools import get_filter_args
 
-from console import exports
-from console.extensions import db
+from console import db, exports
 
 from . import idnumber, services
 from .models import Person

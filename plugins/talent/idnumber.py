@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from console import clock
+
 from .errors import TalentError
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -55,7 +57,7 @@ def validate(raw, today: dt.date | None = None) -> str:
     if not _SHAPE.match(number):
         raise TalentError("身份证号格式不正确：前 17 位须为数字，最后一位为数字或 X")
     born = birth_date(number)
-    today = today or dt.date.today()
+    today = today or clock.today()
     if born is None:
         raise TalentError("身份证号中的出生日期不存在")
     if born > today or born.year < today.year - 120:

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from console.models import Audited, Region, utcnow
+from console import Audited, Region, clock
 
 # The workflow is enforced by the server (services.TRANSITIONS), so it is code, not a setting.
 UNAPPLIED, PENDING, FIRST_OK, FIRST_NO, FINAL_OK, FINAL_NO, ISSUED = (
@@ -46,7 +46,7 @@ class Person(Audited, Model):
     community_worker: Mapped[bool] = mapped_column(Boolean, default=False)
     contact: Mapped[str | None] = mapped_column(String(100))
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     region: Mapped[Region] = relationship(lazy="joined")
     certificates: Mapped[list[Certificate]] = relationship(back_populates="person",

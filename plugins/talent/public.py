@@ -17,7 +17,7 @@ import qrcode.image.svg
 from flask import Response, render_template, url_for
 from flask_appbuilder import BaseView, expose
 
-from console.extensions import db
+from console import db
 
 from . import idnumber, services
 from .models import ISSUED, Certificate

@@ -17,11 +17,10 @@ import logging
 
 from flask import url_for
 
-from console import notifications, roles
-from console.extensions import db
+from console import db, notifications, roles
 
 from . import services, stats
-from .models import Reminder, Registration
+from .models import Registration, Reminder
 
 log = logging.getLogger(__name__)
 

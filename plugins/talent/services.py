@@ -10,9 +10,7 @@ import secrets
 
 from flask import current_app, has_request_context
 
-from console import audit, plugin_settings, scope, timefmt
-from console.extensions import db
-from console.models import Region
+from console import Region, audit, clock, db, plugin_settings, scope
 
 from . import idnumber
 from .errors import NotFound, TalentError
@@ -96,7 +94,7 @@ def reminder_days() -> list[int]:
     return sorted(days)
 
 
-today = timefmt.today
+today = clock.today
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

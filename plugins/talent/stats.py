@@ -9,9 +9,7 @@ from collections import defaultdict
 from sqlalchemy import Date, and_, column, func, text
 from sqlalchemy.orm import aliased
 
-from console import scope
-from console.extensions import db
-from console.models import Region
+from console import Region, db, scope
 
 from . import services
 from .models import ISSUED, Certificate, EducationEntry, Person, Registration

@@ -11,10 +11,14 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterIn
 from flask_appbuilder.security.decorators import permission_name
 
-from console import attachments, scope
-from console.errors import ConsoleError
-from console.extensions import db
-from console.scope import ScopedInterface, ScopedModelView
+from console import (
+    ConsoleError,
+    ScopedInterface,
+    ScopedModelView,
+    attachments,
+    db,
+    scope,
+)
 
 from . import forms, services, stats
 from .errors import TalentError
@@ -510,7 +514,7 @@ class TalentExpiringView(BaseView):
 def _expiring_filters():
     """The region (``county``: one inside the user's scope) and the day (``on``, default today)
     the expiry page counts from: a briefing links here with the numbers of its period."""
-    from console.models import Region
+    from console import Region
 
     region = scope.current_region()
     county = db.session.get(Region, request.args.get("county", type=int) or 0)

@@ -74,7 +74,7 @@ def briefing_sections(period, region):
 
 @hookimpl
 def scheduled_jobs():
-    from console.scheduler import Job
+    from console import Job
 
     from .services.reminders import daily_job
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-from console.briefings import Cell, Chart, Figure, Section, Table
-from console.extensions import db
+from console import Cell, Chart, Figure, Section, Table, db
 
 from .services import stats
 

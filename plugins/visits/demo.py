@@ -10,16 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from console.demo import COUNTIES
-from console.models import Region, utcnow
-from console.security import ConsoleUser
 from sqlalchemy import func, insert, select
+
+from console import ConsoleUser, Region, clock, geography
 
 from . import creditcode
 from .models import Department, Enterprise, Problem, ProblemStep, ServiceTeam, Visit
 from .services.common import today
-from .services.problems import (ASSIGNED, CLOSED, CONFIRMING, FAIRLY_SATISFIED, IN_PROGRESS, NEW,
-                                SATISFIED)
+from .services.problems import (
+    ASSIGNED,
+    CLOSED,
+    CONFIRMING,
+    FAIRLY_SATISFIED,
+    IN_PROGRESS,
+    NEW,
+    SATISFIED,
+)
 
 DEMO_ENTERPRISES = 3000
 CITY_ENTERPRISES = 432_000
@@ -72,7 +78,7 @@ def _regions(session):
 
 def _weights():
     # Enterprises spread like townships do: a county's share of the 150.
-    return [(code, townships) for code, _name_, townships, _s, _x in COUNTIES]
+    return [(code, townships) for code, _name_, townships, _s, _x in geography.COUNTIES]
 
 
 def _enterprise_rows(session, start: int, stop: int, counties, townships, settings_lists):
@@ -82,7 +88,7 @@ def _enterprise_rows(session, start: int, stop: int, counties, townships, settin
     weights = _weights()
     codes = [c for c, _ in weights]
     cum = [w for _, w in weights]
-    now = utcnow()
+    now = clock.utcnow()
     for block in range(start // 1000, (stop + 999) // 1000):
         rng = random.Random(f"visits-enterprises-{block}")
         for index in range(block * 1000, min(block * 1000 + 1000, stop)):
@@ -168,7 +174,7 @@ def _visits_and_problems(session, counties):
             region_id=region_id, county_id=county_id, visit_date=min(day, end),
             send_items="、".join(sorted(rng.sample(sends, rng.randint(1, 3)), key=sends.index)),
             enter_target=rng.choice(enters), notes="了解企业生产经营情况，宣讲惠企政策。",
-            created_at=utcnow()))
+            created_at=clock.utcnow()))
     session.add_all(visits)
     session.flush()
     in_2025 = [v for v in visits if v.visit_date.year == 2025]
@@ -183,7 +189,7 @@ def _visits_and_problems(session, counties):
                     county_id=v.county_id, category=category,
                     description=_PROBLEMS[category].format(n=rng.randint(10, 80)),
                     department_id=None if status == NEW else dept.id, due_date=due, raised_on=raised,
-                    status=status, reopen_count=0, created_at=utcnow())
+                    status=status, reopen_count=0, created_at=clock.utcnow())
         steps = [ProblemStep(region_id=v.region_id, from_status=None, to_status=NEW, username="演示数据",
                              at=dt.datetime.combine(raised, dt.time(10)))]
         if status != NEW:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from console import scope
-from console.imports import Column, Importer, RowError, insert_rows
-from console.models import Region, utcnow
+from console import Column, Importer, Region, RowError, clock, insert_rows, scope
 
 from . import creditcode
 from .models import Enterprise
@@ -46,7 +44,7 @@ class _Context:
     scope_path: str | None
     seen: dict[str, int] = field(default_factory=dict)  # code -> row number in this file
     # The rows of one import are created at one moment (and a clock read per row is not free).
-    now: dt.datetime = field(default_factory=utcnow)
+    now: dt.datetime = field(default_factory=clock.utcnow)
 
 
 def prepare(session) -> _Context:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console.models import Audited, Region, utcnow
-from console.security import ConsoleUser
 from flask_appbuilder import Model
 from sqlalchemy import (
     Column,
@@ -26,6 +24,8 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from console import Audited, ConsoleUser, Region, clock
 
 team_member = Table(
     "visits_team_member",
@@ -69,7 +69,7 @@ class Enterprise(Audited, Model):
     address: Mapped[str | None] = mapped_column(String(200))
     contact_person: Mapped[str | None] = mapped_column(String(50))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     region: Mapped[Region] = relationship(foreign_keys=[region_id], lazy="joined")
     county: Mapped[Region] = relationship(foreign_keys=[county_id], lazy="joined")
@@ -138,7 +138,7 @@ class Visit(Audited, Model):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     created_by_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")
     team: Mapped[ServiceTeam | None] = relationship(lazy="joined")
@@ -185,8 +185,8 @@ class Problem(Audited, Model):
     closed_by_id: Mapped[int | None] = mapped_column(Integer)
     closed_by_name: Mapped[str | None] = mapped_column(String(128))
     created_by_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, onupdate=clock.utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")
@@ -219,6 +219,6 @@ class ProblemStep(Audited, Model):
     note: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(Integer)
     username: Mapped[str | None] = mapped_column(String(128))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     problem: Mapped[Problem] = relationship(back_populates="steps")

@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from console.extensions import db
+from console.foundation.extensions import db
 
 from .conftest import ZHAOYANG, Browser
+from console import clock
 
 # The heavy part of the campaign: `make stress` (CI runs it after `make test`).
 pytestmark = pytest.mark.stress
@@ -28,7 +29,7 @@ LOCKED = ("database is locked", "locked", "OperationalError", "Traceback")
 
 
 def _village_id(app) -> int:
-    from console.models import Region
+    from console.regions.models import Region
 
     with app.app_context():
         county = db.session.query(Region).filter_by(code=ZHAOYANG).one()
@@ -38,7 +39,7 @@ def _village_id(app) -> int:
 
 def _inspection_form(client_id: str, village_id: int, token: str, n: int) -> dict:
     return {"csrf_token": token, "client_id": client_id, "village_id": str(village_id), "level": "乡镇全面复核",
-            "inspected_on": dt.date.today().isoformat(), "found": ["村党组织|outside", "村民委员会|outside"],
+            "inspected_on": clock.today().isoformat(), "found": ["村党组织|outside", "村民委员会|outside"],
             "extra_name": [f"临时挂牌{n}"], "extra_position": ["outside"], "extra_action": ["remove"],
             "wall_boards": "2", "wall_boards_ok": "1", "note": f"并发提交 {n}"}
 
@@ -130,7 +131,7 @@ def test_a_stale_edit_is_refused_with_a_message_and_loses_nothing(app, server4):
     problem_id, version, _ = _problem(app)
     first, second = Browser(server4.url).login("admin"), Browser(server4.url).login("admin")
     token1, token2 = first.csrf(f"/visits/problems/edit/{problem_id}"), second.csrf(f"/visits/problems/edit/{problem_id}")
-    form = {"category": "融资信贷", "due_date": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+    form = {"category": "融资信贷", "due_date": (clock.today() + dt.timedelta(days=10)).isoformat(),
             "version": str(version)}
     status, _, _ = first.request(f"/visits/problems/edit/{problem_id}",
                                  {**form, "csrf_token": token1, "description": "第一位的修改"})

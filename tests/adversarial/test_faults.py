@@ -21,10 +21,11 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from console.extensions import db
+from console.foundation.extensions import db
 from tests.conftest import BACKEND
 
 from .conftest import CHINESE, ZHAOYANG, Browser, login, multipart, start_server, stop_server
+from console import clock
 
 # The heavy part of the campaign: `make stress` (CI runs it after `make test`).
 pytestmark = pytest.mark.stress
@@ -148,13 +149,13 @@ def _renderers() -> list[int]:
 
 
 def test_a_killed_renderer_fails_the_run_truthfully_and_the_next_run_succeeds(make_app):
-    from console import plugins
+    from console.plugins import manager as plugins
     from console.briefings import periods, runs
     from console.briefings.models import BriefingRun
     from tests.visits.conftest import World
 
     app = make_app(BRIEFING_HEARTBEAT_SECONDS=1, BRIEFING_RUN_INLINE=True)
-    month = periods.last_complete("month", dt.date.today())
+    month = periods.last_complete("month", clock.today())
     with app.app_context():
         plugins.set_enabled("visits", True)
         world = World(app)
@@ -243,7 +244,8 @@ def test_a_full_disk_refuses_the_inspection_in_chinese_and_nothing_is_half_writt
         app, database_url, make_app, tiny_disk):
     from plugins.nameplates.models import Inspection
 
-    from console.models import Attachment, Region
+    from console.files.models import Attachment
+    from console.regions.models import Region
 
     source = Path(sa.engine.make_url(database_url).database)
     with app.app_context():
@@ -267,7 +269,7 @@ def test_a_full_disk_refuses_the_inspection_in_chinese_and_nothing_is_half_writt
     def submit():
         return client.post("/nameplates/inspections/new", content_type="multipart/form-data", data={
             "client_id": str(uuid.uuid4()), "village_id": str(village), "level": "乡镇全面复核",
-            "inspected_on": dt.date.today().isoformat(), "found": ["村党组织|outside"],
+            "inspected_on": clock.today().isoformat(), "found": ["村党组织|outside"],
             "wall_boards": "0", "wall_boards_ok": "1",
             "photos": [(io.BytesIO(_noise_jpeg()), "现场.jpg"), (io.BytesIO(_noise_jpeg()), "门牌.jpg")]})
 

@@ -14,9 +14,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from console.extensions import db
+from console.foundation.extensions import db
 
 from .conftest import login
+from console import clock
 
 # The last part of an endpoint that answers a form.
 FORM_ENDPOINTS = {"add", "edit", "new", "update", "settings", "this_form_post", "act", "transition",
@@ -37,7 +38,7 @@ def _valid(field) -> str:
     if field["kind"] == "select":
         return next((o for o in field["options"] if o), "")
     if field["date"]:
-        return dt.date.today().isoformat()
+        return clock.today().isoformat()
     return field["value"] or ("测试" if _is_text(field) else "1")
 
 
@@ -96,8 +97,8 @@ def _fields(html: str) -> dict[str, dict]:
 
 def _record_ids(app) -> dict[str, str]:
     """One record per kind, for the edit forms and the forms on a record's page."""
-    from console.models import Region
-    from console.security import ConsoleUser
+    from console.regions.models import Region
+    from console.security.users import ConsoleUser
     from plugins.nameplates.models import Inspection, RectificationOrder
     from plugins.visits.models import Enterprise, Problem
 
@@ -196,7 +197,7 @@ def test_every_form_refuses_invalid_values_in_chinese_and_never_answers_500(demo
 @pytest.mark.parametrize(("day", "words"), [("2999-01-01", "不能晚于今天"), ("1999-01-01", "检查日期不正确"),
                                          ("01/02/2025", "格式不正确")])
 def test_the_inspection_form_refuses_a_bad_date_in_chinese_and_writes_nothing(app, day, words):
-    from console.models import Region
+    from console.regions.models import Region
     from plugins.nameplates.models import Inspection
 
     from .conftest import ZHAOYANG

@@ -1,7 +1,7 @@
 """Every importer under hostile files: random bytes, wrong encodings, wrong columns, huge cells,
 formula cells.
 
-The property, for each importer the console offers (``console.imports.available()``): a file is
+The property, for each importer the console offers (``console.imports.pipeline.available()``): a file is
 either refused (``ImportRefused``, a Chinese message) or imported to a result that says what
 happened row by row; never an internal failure, and whenever the result is not "succeeded"
 the database is exactly as it was.  Formula text that an import accepts comes out of every
@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from console import imports
-from console.extensions import db
+from console.imports import pipeline as imports
+from console.foundation.extensions import db
 
 from .conftest import CHINESE, login
 

@@ -18,11 +18,12 @@ import zlib
 import pytest
 from PIL import Image
 
-from console import attachments
-from console.extensions import db
-from console.models import Attachment
+from console.files import attachments
+from console.foundation.extensions import db
+from console.files.models import Attachment
 
 from .conftest import CHINESE, ZHAOYANG, login
+from console import clock
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -130,12 +131,12 @@ def instance_files(app):
 
 def _nameplates_form(village_id: int) -> dict:
     return {"client_id": str(uuid.uuid4()), "village_id": str(village_id), "level": "乡镇全面复核",
-            "inspected_on": dt.date.today().isoformat(), "found": ["村党组织|outside"],
+            "inspected_on": clock.today().isoformat(), "found": ["村党组织|outside"],
             "wall_boards": "0", "wall_boards_ok": "1"}
 
 
 def _village(code: str):
-    from console.models import Region
+    from console.regions.models import Region
 
     county = db.session.query(Region).filter_by(code=code).one()
     return (db.session.query(Region).filter(Region.level == "village", Region.path.startswith(county.path))
@@ -175,7 +176,7 @@ def test_a_hostile_photo_on_the_visit_form_is_refused_and_nothing_is_written(
     files_before = instance_files()
     client = app.test_client()
     login(client, "admin")
-    data = {"visit_date": dt.date.today().isoformat(), "send_items": ["送政策"], "enter_target": "进企业",
+    data = {"visit_date": clock.today().isoformat(), "send_items": ["送政策"], "enter_target": "进企业",
             "team_id": str(team_id), "notes": "走访", "photos": [(io.BytesIO(content), name)]}
     response = client.post(f"/visits/visits/add?enterprise={enterprise_id}", data=data,
                            content_type="multipart/form-data")
@@ -203,7 +204,7 @@ def test_a_hostile_proof_on_the_education_form_is_refused_and_nothing_is_written
     client = app.test_client()
     login(client, "admin")
     data = {"person": str(person_id), "source": "集中培训", "title": "督导", "hours": "6",
-            "taken_on": dt.date.today().isoformat(), "proof": (io.BytesIO(content), name)}
+            "taken_on": clock.today().isoformat(), "proof": (io.BytesIO(content), name)}
     response = client.post("/talenteducationview/add", data=data, content_type="multipart/form-data",
                            follow_redirects=True)
     page = _page_message(response)

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from tests.visits.conftest import ZHAOYANG, ZHENXIONG, World
+from console import clock
 
 __all__ = ["ZHAOYANG", "ZHENXIONG"]
 
@@ -24,7 +25,7 @@ def app(make_app):
 @pytest.fixture
 def world(app):
     with app.app_context():
-        from console import plugins
+        from console.plugins import manager as plugins
 
         plugins.set_enabled("visits", True)
         yield World(app)
@@ -35,7 +36,7 @@ def month():
     """A complete month just behind us: the period the tests' briefings cover."""
     from console.briefings import periods
 
-    return periods.last_complete("month", dt.date.today())
+    return periods.last_complete("month", clock.today())
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import pytest
 
 from console.briefings import document, runs, schedules
 from console.briefings.models import BriefingRun
-from console.models import Region, utcnow
+from console.regions.models import Region
+from console.foundation.clock import utcnow
 
 from .conftest import ZHAOYANG, pdf_text, requires_poppler
 
@@ -20,7 +21,7 @@ TOFU = re.compile("[\u25a1\ufffd\u3013]")
 
 @pytest.fixture
 def modules(world):
-    from console import plugins
+    from console.plugins import manager as plugins
     from plugins.nameplates import demo
 
     for name in ("nameplates", "talent"):

@@ -77,7 +77,7 @@ def test_cli_runs_a_schedule_for_its_readers(world, activity, app):
 def test_the_scheduler_runs_the_briefing_minute(world, app):
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from console import scheduler
+    from console.operations import scheduler
 
     schedule = schedules.save(world.session, {
         "name": "每分钟", "recurrence": "cron", "cron": "* * * * *", "period_kind": "day",

@@ -8,10 +8,10 @@ import datetime as dt
 
 import pytest
 
-from console import notifications
+from console.notifications import service as notifications
 from console.briefings import runs, schedules
 from console.briefings.models import BriefingDelivery
-from console.models import Notification
+from console.notifications.models import Notification
 from tests.test_notifications import smtp  # noqa: F401 - the real SMTP receiver fixture
 
 SLOT = dt.datetime(2025, 12, 10, 0, 0)
@@ -93,7 +93,7 @@ def test_without_mail_server_only_the_inbox_gets_it(make_app, smtp):  # noqa: F8
 
     app = make_app(BRIEFING_HEARTBEAT_SECONDS=1, BASE_URL="https://jiceng.example.cn")
     with app.app_context():
-        from console import plugins
+        from console.plugins import manager as plugins
 
         plugins.set_enabled("visits", True)
         world = World(app)

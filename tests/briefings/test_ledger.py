@@ -19,8 +19,8 @@ STATES = ["合格", "整改中", "反弹待复查·需再次检查的很长的�
 
 def _snapshot(app, rows):
     with app.app_context():
-        from console.extensions import db
-        from console.models import Region
+        from console.foundation.extensions import db
+        from console.regions.models import Region
 
         city = db.session.query(Region).filter_by(level="city").one()
         snapshot = document.gather(city, periods.parse("2025-12"), [])

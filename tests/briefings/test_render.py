@@ -21,8 +21,8 @@ BASE = "https://jiceng.example.cn/"
 def long_html(app):
     """A city briefing whose appendix has 500 villages (13 pages), each a link."""
     with app.app_context():
-        from console.extensions import db
-        from console.models import Region
+        from console.foundation.extensions import db
+        from console.regions.models import Region
 
         city = db.session.query(Region).filter_by(level="city").one()
         snapshot = document.gather(city, periods.parse("2025-12"), [])

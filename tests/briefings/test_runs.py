@@ -6,10 +6,13 @@ import json
 import threading
 
 
-from console import notifications
+from console import clock
+from console.notifications import service as notifications
 from console.briefings import document, runs, schedules
 from console.briefings.models import BriefingDelivery, BriefingRun
-from console.models import Notification, PluginState, utcnow
+from console.notifications.models import Notification
+from console.plugins.models import PluginState
+from console.foundation.clock import utcnow
 
 from .conftest import ZHENXIONG, pdf_links, pdf_text, requires_poppler
 
@@ -39,7 +42,7 @@ def test_a_slot_is_claimed_once_by_racing_threads(world, app):
     def claim():
         try:
             with app.app_context():
-                from console.extensions import db
+                from console.foundation.extensions import db
 
                 sched = db.session.get(model, schedule_id)
                 barrier.wait()
@@ -77,7 +80,7 @@ def test_states_queued_running_succeeded_seen_by_another_connection(world, activ
     original = runs.render.render_pdf
 
     def watching(html, **kw):
-        from console.extensions import db
+        from console.foundation.extensions import db
 
         with db.engine.connect() as conn:
             seen.append(conn.execute(BriefingRun.__table__.select().where(BriefingRun.id == run.id)).one().state)
@@ -127,9 +130,9 @@ class Broken:
 def test_a_failing_section_is_a_note_and_the_run_partial(make_app, world, activity, month, tmp_path):
     app = make_app(EXTRA_PLUGINS=[Broken()], BASE_URL="https://jiceng.example.cn")
     with app.app_context():
-        from console import plugins
-        from console.extensions import db
-        from console.models import Region
+        from console.plugins import manager as plugins
+        from console.foundation.extensions import db
+        from console.regions.models import Region
 
         plugins.set_enabled("broken", True)
         city = db.session.query(Region).filter_by(code="530600").one()
@@ -143,7 +146,7 @@ def test_a_failing_section_is_a_note_and_the_run_partial(make_app, world, activi
 
 
 def test_a_switched_off_plugin_contributes_nothing(world, activity, month):
-    from console import plugins
+    from console.plugins import manager as plugins
 
     plugins.set_enabled("visits", False)
     snapshot = document.gather(world.region("530600"), month)
@@ -206,7 +209,7 @@ def test_the_render_memory_limit_fails_the_run_with_a_message(world, app, month)
     assert done.state == "failed"
     assert "内存超过上限（60 MB）" in done.error, done.error
     # The limit is on the layout only: the machine's font cache is as it was.
-    from console.fonts import _match
+    from console.foundation.fonts import _match
 
     assert "Noto Sans CJK SC" in _match("Noto Sans CJK SC:lang=zh-cn", "%{family}")
 
@@ -259,7 +262,8 @@ def test_skip_when_the_period_has_no_data(world, month):
 
 SCHEDULER_PROCESS = """
 import os, sys, time
-from console import create_app, scheduler
+from console import create_app
+from console.operations import scheduler
 app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": sys.argv[3], "TESTING": True,
                   "BASE_URL": "https://jiceng.example.cn"})
 open(sys.argv[4], "w").close()
@@ -277,7 +281,7 @@ def test_two_scheduler_processes_make_one_briefing_per_slot(world, activity, dat
 
     from tests.conftest import SECRET_KEY
 
-    local_now = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    local_now = clock.now()
     earlier = local_now - dt.timedelta(minutes=30)
     schedule = _schedule(world, recurrence="daily", time_of_day=f"{earlier:%H:%M}", period_kind="month")
     schedule_id = schedule.id
@@ -329,9 +333,9 @@ class Ledger:
 def test_appendix_ledger_is_printed_at_the_end_with_links(make_app, world, month, tmp_path):
     app = make_app(EXTRA_PLUGINS=[Ledger()], BASE_URL="https://jiceng.example.cn")
     with app.app_context():
-        from console import plugins
-        from console.extensions import db
-        from console.models import Region
+        from console.plugins import manager as plugins
+        from console.foundation.extensions import db
+        from console.regions.models import Region
 
         plugins.set_enabled("ledger", True)
         city = db.session.query(Region).filter_by(code="530600").one()

@@ -71,7 +71,7 @@ def test_bad_schedules_are_refused_in_chinese(world, changes, words):
 
 
 def test_a_switched_off_plugins_section_is_refused(world):
-    from console import plugins
+    from console.plugins import manager as plugins
 
     plugins.set_enabled("visits", False)
     with pytest.raises(ScheduleError, match="模块“三送三进”已停用"):

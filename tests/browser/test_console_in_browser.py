@@ -90,9 +90,9 @@ def test_region_crud_round_trip(page, live_server):
 
 
 def test_on_a_phone_lists_are_cards_and_the_unread_count_stays_in_sight(browser, app, live_server):
-    from console.extensions import db
-    from console.notifications import notify, unread_count
-    from console.security import ConsoleUser
+    from console.foundation.extensions import db
+    from console.notifications.service import notify, unread_count
+    from console.security.users import ConsoleUser
 
     with app.app_context():
         admin = db.session.query(ConsoleUser).filter_by(username="admin").one()

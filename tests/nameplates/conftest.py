@@ -8,6 +8,7 @@ import io
 import uuid
 
 import pytest
+from console import clock
 
 ZHAOYANG = "530602"
 ZHENXIONG = "530627"
@@ -21,21 +22,21 @@ def ctx(app):
 
 @pytest.fixture
 def session(ctx):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     return db.session
 
 
 def user(username):
-    from console.extensions import db
-    from console.security import ConsoleUser
+    from console.foundation.extensions import db
+    from console.security.users import ConsoleUser
 
     return db.session.query(ConsoleUser).filter_by(username=username).one()
 
 
 def village_in(county_code: str, index: int = 0):
-    from console.extensions import db
-    from console.models import Region
+    from console.foundation.extensions import db
+    from console.regions.models import Region
 
     county = db.session.query(Region).filter_by(code=county_code).one()
     return (
@@ -54,7 +55,7 @@ def form(village, *, plaques=(), certificates=(), client_id=None, day=None, leve
         client_id=client_id or str(uuid.uuid4()),
         village_id=village.id,
         level=level,
-        inspected_on=day or dt.date.today(),
+        inspected_on=day or clock.today(),
         plaques=[PlaqueInput(*p) if isinstance(p, tuple) else PlaqueInput(p) for p in plaques],
         certificates=list(certificates),
         **extra,
@@ -65,7 +66,7 @@ CLEAN = [("村党组织", "outside"), ("村民委员会", "outside"), ("综治�
 
 
 def submit(village, inspector="zhaoyang", files=(), **kw):
-    from console.extensions import db
+    from console.foundation.extensions import db
     from plugins.nameplates import inspections
 
     inspection, _ = inspections.submit(db.session, form(village, **kw), user(inspector), files)
@@ -73,7 +74,7 @@ def submit(village, inspector="zhaoyang", files=(), **kw):
 
 
 def accept(inspection, reviewer="nameplates_owner"):
-    from console.extensions import db
+    from console.foundation.extensions import db
     from plugins.nameplates import inspections
 
     return inspections.review(db.session, inspection.id, user(reviewer), True)

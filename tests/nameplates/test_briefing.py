@@ -10,6 +10,7 @@ import re
 import pytest
 
 from .conftest import ZHAOYANG, ZHENXIONG
+from console import clock
 
 # The console's list pages say how many rows match: FAB's lists, the ledger's heading.
 TOTALS = (re.compile(r"记录总数[^0-9]{0,80}?(\d+)", re.S), re.compile(r"共 (\d+) 个村\(社区\)"))
@@ -17,7 +18,7 @@ TOTALS = (re.compile(r"记录总数[^0-9]{0,80}?(\d+)", re.S), re.compile(r"共 
 
 @pytest.fixture
 def demo(ctx, session):
-    from console import plugins
+    from console.plugins import manager as plugins
     from plugins.nameplates import demo
 
     plugins.set_enabled("nameplates", True)
@@ -31,11 +32,11 @@ def _year():
 
     # The demo history lies in the 200 days before today: this year, and last year for a
     # comparison (empty or not, depending on the date).
-    return parse(str((dt.date.today() - dt.timedelta(days=3)).year))
+    return parse(str((clock.today() - dt.timedelta(days=3)).year))
 
 
 def _region(session, code=None):
-    from console.models import Region
+    from console.regions.models import Region
 
     if code is None:
         return session.query(Region).filter_by(level="city").one()
@@ -43,7 +44,7 @@ def _region(session, code=None):
 
 
 def _within(session, region):
-    from console.models import Region
+    from console.regions.models import Region
 
     return session.query(Region.id).filter(Region.path.startswith(region.path))
 
@@ -64,7 +65,7 @@ def _expected(session, region, period):
         "检查村(社区)": len({i.region_id for i in accepted}),
         "合规率": (sum(1 for i in latest.values() if i.compliant) / len(latest)) if latest else None,
         "未销号整改": sum(1 for o in orders if o.status != "closed"),
-        "逾期整改": sum(1 for o in orders if o.status != "closed" and o.deadline < min(period.end, dt.date.today())),
+        "逾期整改": sum(1 for o in orders if o.status != "closed" and o.deadline < min(period.end, clock.today())),
         "倒查反弹": sum(1 for i in accepted if i.rebound),
     }
 
@@ -134,7 +135,7 @@ def test_every_linked_number_lists_exactly_that_many_rows(demo, client, auth, wh
 
 
 def test_the_ledger_appendix_only_when_asked_for(demo):
-    from console.models import Region
+    from console.regions.models import Region
     from plugins.nameplates.models import VillageLedger
 
     period = _year()
@@ -159,7 +160,7 @@ def test_the_ledger_appendix_only_when_asked_for(demo):
 
 
 def test_the_ledgers_date_filter_explains_a_bad_date(ctx, client, auth):
-    from console import plugins
+    from console.plugins import manager as plugins
 
     plugins.set_enabled("nameplates", True)
     auth.login("admin")

@@ -11,12 +11,13 @@ import pytest
 from tests.conftest import BACKEND
 
 from .conftest import CLEAN, ZHAOYANG, ZHENXIONG, accept, form, submit, user, village_in
+from console import clock
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def test_plugin_info_declares_the_settings_with_their_defaults(ctx):
-    from console import plugin_settings
+    from console.plugins import settings as plugin_settings
 
     values = plugin_settings.values("nameplates")
     assert values["levels"] == ["村自查", "乡镇全面复核", "县级二次复核", "县级随机抽查"]
@@ -38,7 +39,7 @@ def test_the_registers_are_seeded(session):
 
 
 def test_dashboard_cards_count_only_the_users_region(session):
-    from console.models import Region
+    from console.regions.models import Region
     from plugins.nameplates.dashboard import cards
 
     accept(submit(village_in(ZHAOYANG), plaques=CLEAN))
@@ -51,7 +52,7 @@ def test_dashboard_cards_count_only_the_users_region(session):
 
 
 def test_the_counting_functions_by_county(session):
-    from console.models import Region
+    from console.regions.models import Region
     from plugins.nameplates import stats
 
     village = village_in(ZHAOYANG)
@@ -72,7 +73,7 @@ def test_the_counting_functions_by_county(session):
 
 
 def test_the_overdue_reminder_notifies_once_a_day(session):
-    from console.models import Notification
+    from console.notifications.models import Notification
     from plugins.nameplates import jobs
     from plugins.nameplates.models import RectificationOrder
 
@@ -97,7 +98,7 @@ def test_the_scheduled_jobs_are_declared(ctx):
 
 
 def test_cancelled_certificates_import_from_csv_all_or_nothing(session, tmp_path):
-    from console import imports
+    from console.imports import pipeline as imports
     from plugins.nameplates.data_import import certificate_importer
     from plugins.nameplates.models import CancelledCertificate
 
@@ -117,7 +118,7 @@ def test_cancelled_certificates_import_from_csv_all_or_nothing(session, tmp_path
 def test_whitelist_plaques_import_into_a_new_version(session, tmp_path):
     from openpyxl import Workbook
 
-    from console import imports
+    from console.imports import pipeline as imports
     from plugins.nameplates import registers
     from plugins.nameplates.data_import import whitelist_importer
 
@@ -150,7 +151,7 @@ def test_demo_data_covers_every_village_with_a_realistic_mix_and_runs_once(sessi
     assert demo.load(session) == 0
     assert session.query(Inspection).count() == added
     # deterministic: the same village always gets the same story
-    first = {(i.region_id, i.inspected_on - dt.date.today()) for i in session.query(Inspection)}
+    first = {(i.region_id, i.inspected_on - clock.today()) for i in session.query(Inspection)}
     session.query(VillageLedger).delete()
     for model in ("Reinspection", "RectificationOrder", "PlaqueFinding", "CertificateFinding", "Inspection"):
         from plugins.nameplates import models
@@ -158,7 +159,7 @@ def test_demo_data_covers_every_village_with_a_realistic_mix_and_runs_once(sessi
         session.query(getattr(models, model)).delete()
     session.commit()
     demo.load(session)
-    again = {(i.region_id, i.inspected_on - dt.date.today()) for i in session.query(Inspection)}
+    again = {(i.region_id, i.inspected_on - clock.today()) for i in session.query(Inspection)}
     assert again == first
 
 
@@ -166,7 +167,7 @@ def test_demo_data_covers_every_village_with_a_realistic_mix_and_runs_once(sessi
                     "transactions this race needs cannot overlap there; tests/adversarial covers SQLite "
                     "through gunicorn")
 def test_two_concurrent_submissions_of_one_form_make_one_inspection(app):
-    from console.extensions import db
+    from console.foundation.extensions import db
     from plugins.nameplates import inspections
     from plugins.nameplates.models import Inspection
 

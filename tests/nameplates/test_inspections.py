@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from .conftest import CLEAN, ZHAOYANG, ZHENXIONG, accept, form, jpeg, submit, upload, user, village_in
+from console import clock
 
 
 def test_plaques_are_checked_against_the_whitelist_version_in_force(session):
@@ -27,9 +28,9 @@ def test_plaques_are_checked_against_the_whitelist_version_in_force(session):
 def test_a_newer_whitelist_version_applies_from_its_date(session):
     from plugins.nameplates import registers
 
-    registers.add_version(session, dt.date.today(), [("村党组织", "outside"), ("老年人协会", "inside")])
+    registers.add_version(session, clock.today(), [("村党组织", "outside"), ("老年人协会", "inside")])
     session.commit()
-    old = submit(village_in(ZHAOYANG), plaques=[("老年人协会", "inside")], day=dt.date.today() - dt.timedelta(days=1))
+    old = submit(village_in(ZHAOYANG), plaques=[("老年人协会", "inside")], day=clock.today() - dt.timedelta(days=1))
     new = submit(village_in(ZHAOYANG, 1), plaques=[("老年人协会", "inside")])
     assert not old.plaques[0].on_whitelist and old.whitelist_version.number == 1
     assert new.plaques[0].on_whitelist and new.whitelist_version.number == 2
@@ -65,12 +66,12 @@ def test_an_inspection_dated_in_the_future_is_refused(session):
     from plugins.nameplates.models import Inspection
 
     with pytest.raises(NameplatesError, match="不能晚于今天"):
-        submit(village_in(ZHAOYANG), plaques=CLEAN, day=dt.date.today() + dt.timedelta(days=1))
+        submit(village_in(ZHAOYANG), plaques=CLEAN, day=clock.today() + dt.timedelta(days=1))
     assert session.query(Inspection).count() == 0
 
 
 def test_an_inspector_cannot_create_one_outside_their_county(session):
-    from console.errors import NotFound
+    from console.foundation.errors import NotFound
     from plugins.nameplates.models import Inspection
 
     with pytest.raises(NotFound):
@@ -79,8 +80,8 @@ def test_an_inspector_cannot_create_one_outside_their_county(session):
 
 
 def test_a_photo_that_is_not_an_image_is_refused_and_nothing_is_written(session):
-    from console.attachments import NotAnImage
-    from console.models import Attachment
+    from console.files.attachments import NotAnImage
+    from console.files.models import Attachment
     from plugins.nameplates.models import Inspection, PlaqueFinding
 
     with pytest.raises(NotAnImage, match="坏照片.jpg"):
@@ -99,8 +100,8 @@ def test_photos_are_saved_with_the_inspection(session):
 
 
 def test_a_photo_over_the_size_limit_is_refused(session):
-    from console import plugin_settings
-    from console.attachments import FileTooLarge
+    from console.plugins import settings as plugin_settings
+    from console.files.attachments import FileTooLarge
     from plugins.nameplates.models import Inspection
 
     plugin_settings.save("nameplates", {**plugin_settings.values("nameplates"), "photo_max_mb": "1",
@@ -157,7 +158,7 @@ def test_an_accepted_inspection_can_no_longer_be_edited(session):
 
 
 def test_a_reviewer_of_another_county_cannot_review(session):
-    from console.errors import NotFound
+    from console.foundation.errors import NotFound
     from plugins.nameplates import inspections
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN)

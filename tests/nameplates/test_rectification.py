@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 
 from .conftest import CLEAN, ZHAOYANG, accept, jpeg, submit, user, village_in
+from console import clock
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def _ledger(session, village):
@@ -49,7 +50,7 @@ def test_each_finding_opens_an_order_with_the_deadline_of_its_type(session):
 
 
 def test_deadlines_follow_the_settings(session):
-    from console import plugin_settings
+    from console.plugins import settings as plugin_settings
 
     values = plugin_settings.values("nameplates")
     values = {k: "\n".join(v) if isinstance(v, list) else v for k, v in values.items()}
@@ -130,7 +131,7 @@ def test_a_clean_village_showing_a_removed_plaque_again_is_a_rebound(session):
     assert "计划生育协会" in scheduled.reason
     entry = _ledger(session, village)
     assert (entry.status, entry.rebounds) == ("rebound", 1)
-    from console.models import Notification
+    from console.notifications.models import Notification
 
     told = session.query(Notification).filter_by(source="nameplates").all()
     assert {n.user_id for n in told} == {user("zhaoyang").id}

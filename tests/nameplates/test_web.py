@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from .conftest import CLEAN, ZHAOYANG, ZHENXIONG, accept, jpeg, submit, village_in, xlsx_rows
+from console import clock
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def zhenxiong_record(app):
     with app.app_context():
         village = village_in(ZHENXIONG)
         inspection = accept(submit(village, inspector="zhenxiong", plaques=[("老年人协会", "outside")]))
-        from console.extensions import db
+        from console.foundation.extensions import db
         from plugins.nameplates.models import RectificationOrder
 
         order = db.session.query(RectificationOrder).filter_by(inspection_id=inspection.id).one()
@@ -26,7 +27,7 @@ def zhenxiong_record(app):
 
 def _form(village_id, **extra):
     data = {"client_id": str(uuid.uuid4()), "village_id": str(village_id), "level": "村自查",
-            "inspected_on": __import__("datetime").date.today().isoformat(),
+            "inspected_on": clock.today().isoformat(),
             "found": ["村党组织|outside", "综治中心|inside"], "extra_name": ["老年人协会"],
             "extra_position": ["outside"], "extra_action": ["remove"], "certificates": "亲属关系证明",
             "wall_boards": "5", "wall_boards_ok": "1"}
@@ -57,7 +58,7 @@ def test_the_home_county_inspector_sees_the_same_records(client, auth, zhenxiong
 
 
 def test_an_inspection_cannot_be_created_for_a_village_outside_scope(app, client, auth):
-    from console.extensions import db
+    from console.foundation.extensions import db
     from plugins.nameplates.models import Inspection
 
     auth.login("zhaoyang")
@@ -68,14 +69,14 @@ def test_an_inspection_cannot_be_created_for_a_village_outside_scope(app, client
     assert "不在您的管辖范围内" in response.get_data(as_text=True)
     api = client.post("/api/v1/nameplates_inspections/", json={
         "client_id": str(uuid.uuid4()), "village_id": other, "level": "村自查",
-        "inspected_on": __import__("datetime").date.today().isoformat()})
+        "inspected_on": clock.today().isoformat()})
     assert api.status_code == 404
     with app.app_context():
         assert db.session.query(Inspection).count() == 0
 
 
 def test_the_form_records_an_inspection_and_a_resubmission_does_not_duplicate_it(app, client, auth):
-    from console.extensions import db
+    from console.foundation.extensions import db
     from plugins.nameplates.models import Inspection
 
     auth.login("zhaoyang")
@@ -96,8 +97,8 @@ def test_the_form_records_an_inspection_and_a_resubmission_does_not_duplicate_it
 
 
 def test_a_photo_that_is_not_an_image_is_refused_by_the_form_and_nothing_is_written(app, client, auth):
-    from console.extensions import db
-    from console.models import Attachment
+    from console.foundation.extensions import db
+    from console.files.models import Attachment
     from plugins.nameplates.models import Inspection
 
     auth.login("zhaoyang")
@@ -121,7 +122,7 @@ def test_a_future_date_is_refused_by_the_form(app, client, auth):
     auth.login("zhaoyang")
     with app.app_context():
         village = village_in(ZHAOYANG).id
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
     response = client.post("/nameplates/inspections/new", data=_form(village, inspected_on=tomorrow))
     assert response.status_code == 400
     assert "检查日期不能晚于今天" in response.get_data(as_text=True)
@@ -148,7 +149,7 @@ def test_the_api_submission_is_idempotent(app, client, auth):
     with app.app_context():
         village = village_in(ZHAOYANG).id
     body = {"client_id": str(uuid.uuid4()), "village_id": village, "level": "村自查",
-            "inspected_on": __import__("datetime").date.today().isoformat(),
+            "inspected_on": clock.today().isoformat(),
             "plaques": [{"name": "村党组织", "position": "outside"}, {"name": "老年人协会", "position": "inside"}],
             "certificates": ["亲属关系证明"]}
     first = client.post("/api/v1/nameplates_inspections/", json=body)
@@ -235,7 +236,7 @@ def test_the_inspector_reads_registers_but_cannot_change_them(client, auth):
 
 
 def test_inspection_photos_are_served_only_inside_the_scope(app, client, auth):
-    from console.extensions import db
+    from console.foundation.extensions import db
     from plugins.nameplates import photos
 
     with app.app_context():
@@ -260,7 +261,7 @@ def test_reviewers_find_the_inspections_waiting_for_review(app, client, auth):
 
 
 def test_a_returned_inspection_is_corrected_through_the_form(app, client, auth):
-    from console.extensions import db
+    from console.foundation.extensions import db
     from plugins.nameplates import inspections
     from plugins.nameplates.models import Inspection
 
@@ -286,12 +287,12 @@ def test_a_returned_inspection_is_corrected_through_the_form(app, client, auth):
 def test_the_owner_issues_a_new_whitelist_version_through_the_register_pages(app, client, auth):
     import datetime as dt
 
-    from console.extensions import db
+    from console.foundation.extensions import db
     from plugins.nameplates import registers
     from plugins.nameplates.models import WhitelistVersion
 
     auth.login("nameplates_owner")
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     added = client.post("/nameplates/whitelist/add", data={"number": "2", "effective_on": today, "note": "新方案"})
     assert added.status_code == 302
     with app.app_context():
@@ -300,7 +301,7 @@ def test_the_owner_issues_a_new_whitelist_version_through_the_register_pages(app
                        data={"version": str(version_id), "name": " 村 党组织 ", "position": "outside", "sort": "1"})
     assert item.status_code == 302
     with app.app_context():
-        version = registers.version_on(db.session, dt.date.today())
+        version = registers.version_on(db.session, clock.today())
         assert version.number == 2 and [(i.name, i.position) for i in version.items] == [("村党组织", "outside")]
 
 
@@ -311,7 +312,7 @@ def test_the_ledger_page_counts_by_county_once_until_a_record_changes(app, clien
 
     from sqlalchemy import event
 
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     def zhaoyang_inspected(page):
         row = re.search(r'>昭阳区</a></td><td>\d+</td><td>(\d+)</td>', page)

@@ -10,7 +10,7 @@ from tests.security import records
 @pytest.fixture
 def world(app):
     """Records of every module in both counties; {"zhaoyang": ids, "zhenxiong": ids}."""
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with app.app_context():
         built = {"zhaoyang": records.build(records.ZHAOYANG, 1), "zhenxiong": records.build(records.ZHENXIONG, 2)}
@@ -19,7 +19,7 @@ def world(app):
             built[name]["user"] = records.user(name).id
         db.session.remove()
     # The scheduler's heartbeat, so /health answers as on a running console.
-    from console import scheduler
+    from console.operations import scheduler
 
     scheduler.beat(app)
     # For the matrix: an action each model view really has (its first), run on row 1.

@@ -9,13 +9,14 @@ import io
 import uuid
 
 import sqlalchemy as sa
+from console import clock
 
 ZHAOYANG = "530602"
 ZHENXIONG = "530627"
 COUNTIES = {"zhaoyang": ZHAOYANG, "zhenxiong": ZHENXIONG}
 #: Each county's inspector, who submits that county's inspections.
 INSPECTORS = {ZHAOYANG: "zhaoyang", ZHENXIONG: "zhenxiong"}
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def snapshot(url: str) -> dict[str, list[dict]]:
@@ -43,19 +44,19 @@ def jpeg(width: int = 64, height: int = 48, colour=(200, 30, 30)) -> bytes:
 
 
 def _session():
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     return db.session
 
 
 def region(code: str):
-    from console.models import Region
+    from console.regions.models import Region
 
     return _session().query(Region).filter_by(code=code).one()
 
 
 def village_in(county_code: str, index: int = 0):
-    from console.models import Region
+    from console.regions.models import Region
 
     county = region(county_code)
     return (_session().query(Region)
@@ -64,14 +65,14 @@ def village_in(county_code: str, index: int = 0):
 
 
 def township_in(county_code: str):
-    from console.models import Region
+    from console.regions.models import Region
 
     return (_session().query(Region).filter_by(parent_id=region(county_code).id)
             .order_by(Region.code).first())
 
 
 def user(username: str):
-    from console.security import ConsoleUser
+    from console.security.users import ConsoleUser
 
     return _session().query(ConsoleUser).filter_by(username=username).one()
 
@@ -143,7 +144,7 @@ def _nameplates(county_code: str) -> dict[str, int]:
     order = session.query(RectificationOrder).filter_by(inspection_id=found.id).first()
     reinspection = rectification.schedule_reinspection(session, found, "安全测试复查")
     session.commit()
-    from console.models import Attachment
+    from console.files.models import Attachment
 
     photo = session.query(Attachment).filter_by(owner="nameplates.inspection", owner_id=pending.id).one()
     ids = {"inspection": found.id, "pending_inspection": pending.id, "attachment": photo.id,
@@ -190,7 +191,8 @@ def _example(county_code: str) -> dict[str, int]:
 
 
 def _core(county_code: str) -> dict[str, int]:
-    from console import imports, notifications
+    from console.imports import pipeline as imports
+    from console.notifications import service as notifications
     from console.briefings import periods, runs, schedules
 
     session = _session()

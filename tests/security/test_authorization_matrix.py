@@ -136,7 +136,7 @@ def _views(app) -> dict[str, object]:
 def _first_id(model) -> int:
     from sqlalchemy import inspect as sa_inspect
 
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     key = sa_inspect(model).primary_key[0]
     return db.session.query(key).order_by(key).limit(1).scalar() or 0
@@ -403,7 +403,7 @@ def test_records_outside_an_inspectors_region_are_not_found(app, world, database
         from plugins.talent.models import Person
         from plugins.visits.models import Enterprise
 
-        from console.extensions import db
+        from console.foundation.extensions import db
 
         theirs = [db.session.get(Enterprise, world[other]["enterprise"]).name,
                   db.session.get(Person, world[other]["person"]).name]
@@ -421,7 +421,7 @@ OWNERS = {"visits": "visits_owner", "nameplates": "nameplates_owner", "talent": 
 
 
 def test_a_module_owner_cannot_switch_or_configure_another_plugin(app, database_url):
-    from console.plugins import registry
+    from console.plugins.manager import registry
 
     with app.app_context():
         settings = {name: [s.key for s in info.settings] for name, info in registry().infos.items()}
@@ -445,7 +445,7 @@ def test_a_module_owner_cannot_switch_or_configure_another_plugin(app, database_
     _login(client, "example_owner")
     client.post("/console/plugins/example/switch", data={"enabled": "0"})
     with app.app_context():
-        from console.plugins import states
+        from console.plugins.manager import states
 
         assert states()["example"] is False
     client.post("/console/plugins/example/switch", data={"enabled": "1"})
@@ -454,7 +454,7 @@ def test_a_module_owner_cannot_switch_or_configure_another_plugin(app, database_
 
 
 def test_an_inspector_cannot_review_their_own_inspection(app, world):
-    from console.extensions import db
+    from console.foundation.extensions import db
     from plugins.nameplates.models import Inspection
 
     pending = world["zhaoyang"]["pending_inspection"]
@@ -475,8 +475,8 @@ def test_an_inspector_cannot_review_their_own_inspection(app, world):
 
 
 def test_nobody_can_alter_the_audit_log(app, world, database_url):
-    from console.extensions import db
-    from console.models import AuditLog
+    from console.foundation.extensions import db
+    from console.audit.models import AuditLog
 
     with app.app_context():
         # No view or API offers more than reading it.

@@ -19,8 +19,8 @@ from tests.security.records import snapshot
 
 
 def _populate(app):
-    from console import plugins
-    from console.extensions import db
+    from console.plugins import manager as plugins
+    from console.foundation.extensions import db
 
     with app.app_context():
         records.build(records.ZHAOYANG, 1)
@@ -31,9 +31,11 @@ def _populate(app):
 
 def _mutate(app):
     """Changes of every kind made after the backup, which a restore has to undo."""
-    from console import attachments, plugins
-    from console.extensions import db
-    from console.models import Attachment, Region
+    from console.files import attachments
+    from console.plugins import manager as plugins
+    from console.foundation.extensions import db
+    from console.files.models import Attachment
+    from console.regions.models import Region
 
     with app.app_context():
         plugins.set_enabled("example", True)
@@ -109,7 +111,7 @@ def test_round_trip_restores_every_row_of_every_table(app, runner, populated, tm
     assert snapshot(populated) == before
     # Sequences came back too: new records get ids of their own.
     with app.app_context():
-        from console.extensions import db
+        from console.foundation.extensions import db
 
         records.build(records.ZHAOYANG, 4)
         db.session.remove()
@@ -144,7 +146,7 @@ def test_a_write_in_progress_is_not_in_the_backup_and_does_not_block_it(app, run
 
 
 def test_the_manifest_says_where_the_backup_came_from(app, runner, populated, tmp_path):
-    from console import schema
+    from console.database import schema
 
     file = tmp_path / "b.tar.gz"
     _ok(runner.invoke(args=["backup", str(file)]))
@@ -164,7 +166,7 @@ def test_the_manifest_says_where_the_backup_came_from(app, runner, populated, tm
 
 def _rewrite(source: Path, target: Path, corrupt: bool = False, **changes) -> Path:
     """A copy of a backup with manifest fields changed (or its dump damaged)."""
-    from console.backup import DUMPS
+    from console.operations.backup import DUMPS
 
     with tarfile.open(source) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
@@ -220,7 +222,7 @@ def test_a_damaged_backup_is_refused(runner, populated, backup_file, tmp_path):
 
 
 def test_a_database_in_use_is_refused_unless_forced(app, runner, populated, backup_file):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with app.app_context():
         db.session.execute(sa.text("UPDATE region SET name = '使用中' WHERE code = :c"), {"c": records.ZHAOYANG})
@@ -266,7 +268,7 @@ def test_backup_never_overwrites_a_file(runner, populated, backup_file):
 
 
 def test_restore_asks_first_and_a_no_changes_nothing(runner, populated, backup_file, app):
-    from console.extensions import db
+    from console.foundation.extensions import db
 
     with app.app_context():
         db.session.execute(sa.text("UPDATE region SET name = '未恢复' WHERE code = :c"), {"c": records.ZHAOYANG})

@@ -168,8 +168,8 @@ def test_a_new_password_ends_the_other_sessions_but_keeps_the_one_that_set_it(ap
 
 
 def test_a_password_reset_by_an_admin_ends_the_users_sessions(app, client, auth):
-    from console.extensions import db
-    from console.security import ConsoleUser
+    from console.foundation.extensions import db
+    from console.security.users import ConsoleUser
 
     user_device = app.test_client()
     user_device.post("/login/", data={"username": "zhaoyang", "password": DEMO_PASSWORD})
@@ -227,8 +227,8 @@ def test_logging_out_in_the_browser_also_ends_the_users_api_tokens(app, client, 
 
 
 def test_a_new_password_or_a_disabled_account_ends_the_api_tokens(app, client):
-    from console.extensions import db
-    from console.security import ConsoleUser
+    from console.foundation.extensions import db
+    from console.security.users import ConsoleUser
 
     access, _ = _api_tokens(app, "zhaoyang")
     theirs, _ = _api_tokens(app, "zhenxiong")
@@ -257,8 +257,8 @@ def _assert_modern(hashed: str) -> None:
 
 
 def test_stored_passwords_are_hashed_with_scrypt(app):
-    from console.security import ConsoleUser
-    from console.extensions import db
+    from console.security.users import ConsoleUser
+    from console.foundation.extensions import db
 
     with app.app_context():
         hashes = [u.password for u in db.session.query(ConsoleUser)]
@@ -269,8 +269,8 @@ def test_stored_passwords_are_hashed_with_scrypt(app):
 
 
 def test_a_password_set_in_the_console_is_hashed_with_scrypt(app, client, auth):
-    from console.extensions import db
-    from console.security import ConsoleUser
+    from console.foundation.extensions import db
+    from console.security.users import ConsoleUser
 
     auth.login()
     with app.app_context():

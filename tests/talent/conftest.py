@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from console.extensions import db
-from console.models import Region
+from console.foundation.extensions import db
+from console.regions.models import Region
 from plugins.talent import idnumber, services
 
 TODAY = dt.date(2026, 6, 1)

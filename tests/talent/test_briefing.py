@@ -9,15 +9,16 @@ from collections import defaultdict
 
 import pytest
 
-from console.extensions import db
-from console.models import Region
+from console.foundation.extensions import db
+from console.regions.models import Region
+from console import clock
 
 ZHAOYANG, ZHENXIONG = "530602", "530627"
 
 
 @pytest.fixture
 def demo(ctx):
-    from console import plugins
+    from console.plugins import manager as plugins
     from plugins.talent import demo
 
     plugins.set_enabled("talent", True)
@@ -29,7 +30,7 @@ def demo(ctx):
 def _month():
     from console.briefings import periods
 
-    return periods.last_complete("month", dt.date.today())
+    return periods.last_complete("month", clock.today())
 
 
 def _region(code=None) -> Region:

@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
-from console import plugin_settings
-from console.extensions import db
-from console.models import Region
+from console.plugins import settings as plugin_settings
+from console.foundation.extensions import db
+from console.regions.models import Region
 from plugins.talent import demo, services, stats
 from plugins.talent.models import ISSUED, Certificate, EducationEntry, Person, Registration
 

@@ -2,9 +2,9 @@
 
 import time
 
-from console import plugin_settings, plugins
-from console.extensions import db
-from console.models import Region
+from console.plugins import settings as plugin_settings, manager as plugins
+from console.foundation.extensions import db
+from console.regions.models import Region
 from plugins.talent import dashboard, demo, idnumber, services
 from plugins.talent.models import Certificate, Person, Registration
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from console.extensions import db
-from console.models import AuditLog
+from console.foundation.extensions import db
+from console.audit.models import AuditLog
 from plugins.talent import idnumber, services
 from plugins.talent.errors import TalentError
 from plugins.talent.models import Person

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from openpyxl import Workbook
 
-from console import imports
-from console.extensions import db
+from console.imports import pipeline as imports
+from console.foundation.extensions import db
 from plugins.talent import idnumber
 from plugins.talent.models import Certificate, EducationEntry, Person
 

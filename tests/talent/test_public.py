@@ -5,8 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from console import plugins
-from console.extensions import db
+from console.plugins import manager as plugins
+from console.foundation.extensions import db
 from plugins.talent import services
 from plugins.talent.models import Certificate
 

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from console.extensions import db
-from console.models import Notification
-from console.security import ConsoleUser
+from console.foundation.extensions import db
+from console.notifications.models import Notification
+from console.security.users import ConsoleUser
 from plugins.talent import reminders
 from plugins.talent.models import Registration, Reminder
 
@@ -67,7 +67,7 @@ def test_a_missed_week_sends_only_the_current_threshold(app, workers):
 
 
 def test_the_job_is_declared_for_the_scheduler(app):
-    from console import scheduler
+    from console.operations import scheduler
 
     with app.app_context():
         jobs = {f"{p}.{j.id}": j for p, j in scheduler.jobs(app)}

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from console import plugin_settings
-from console.extensions import db
+from console.plugins import settings as plugin_settings
+from console.foundation.extensions import db
 from plugins.talent import services, stats
 from plugins.talent.errors import TalentError
 from plugins.talent.models import Certificate, EducationEntry, Registration

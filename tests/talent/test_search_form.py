@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from console.extensions import db
-from console.models import Region
+from console.foundation.extensions import db
+from console.regions.models import Region
 
 from .conftest import village_in
 

@@ -5,8 +5,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from console.extensions import db
-from console.models import AuditLog
+from console.foundation.extensions import db
+from console.audit.models import AuditLog
 from plugins.talent.models import Person, Registration
 
 from .conftest import make_id, village_in
@@ -175,7 +175,7 @@ def _png() -> bytes:
 
 
 def test_education_with_proof_through_the_form(app, client, auth, workers):
-    from console import attachments
+    from console.files import attachments
     from plugins.talent.models import EducationEntry
 
     auth.login("zhaoyang")
@@ -198,7 +198,7 @@ def test_education_with_proof_through_the_form(app, client, auth, workers):
 
 
 def attachments_url(app, file_id):
-    from console import attachments
+    from console.files import attachments
 
     with app.test_request_context():
         return attachments.url(file_id, download=True)

@@ -22,25 +22,25 @@ class World:
     """Access to the app's session, users and regions, and builders through the services."""
 
     def __init__(self, app):
-        from console.extensions import db
+        from console.foundation.extensions import db
 
         self.app = app
         self.db = db
         self.session = db.session
 
     def region(self, code):
-        from console.models import Region
+        from console.regions.models import Region
 
         return self.session.query(Region).filter_by(code=code).one()
 
     def township(self, county_code):
-        from console.models import Region
+        from console.regions.models import Region
 
         return (self.session.query(Region).filter_by(parent_id=self.region(county_code).id)
                 .order_by(Region.code).first())
 
     def user(self, username):
-        from console.security import ConsoleUser
+        from console.security.users import ConsoleUser
 
         return self.session.query(ConsoleUser).filter_by(username=username).one()
 

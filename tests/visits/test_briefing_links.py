@@ -44,7 +44,7 @@ def demo(world):
 
 @pytest.mark.parametrize("who, period", [("admin", "2025"), ("zhaoyang", "2025-11")])
 def test_every_linked_number_lists_exactly_that_many_rows(demo, client, auth, who, period):
-    from console.models import Region
+    from console.regions.models import Region
     from plugins.visits.briefing import sections
 
     region = (demo.region(ZHAOYANG) if who == "zhaoyang"

@@ -4,7 +4,7 @@ import io
 
 from openpyxl import Workbook, load_workbook
 
-from console import imports
+from console.imports import pipeline as imports
 from plugins.visits.importer import enterprise_importer
 from plugins.visits.models import Enterprise, Problem
 from plugins.visits.services import problems as P
@@ -59,7 +59,7 @@ def test_bad_rows_are_reported_with_row_and_column_and_nothing_is_written(world,
 
 
 def test_reminders_notify_department_members_once_a_day(world, days):
-    from console.models import Notification
+    from console.notifications.models import Notification
     from plugins.visits.services.reminders import send_reminders
 
     department = world.department(members=["zhaoyang"])

@@ -13,8 +13,9 @@ import pytest
 import prison
 from sqlalchemy import event, text
 
-from console import imports, paging
-from console.extensions import db
+from console.imports import pipeline as imports
+from console.database import paging
+from console.foundation.extensions import db
 from plugins.visits.importer import enterprise_importer
 from plugins.visits.models import Enterprise
 from tests.visits.conftest import ZHAOYANG, ZHENXIONG, World, code_for

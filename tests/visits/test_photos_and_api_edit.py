@@ -34,7 +34,7 @@ def _visit_with_photos(world, county=None, n=2, number=700):
 
 
 def _photo_ids(world, visit_id):
-    from console.models import Attachment
+    from console.files.models import Attachment
 
     world.session.expire_all()
     return [a.id for a in world.session.query(Attachment).filter_by(owner="visits.visit", owner_id=visit_id)
@@ -45,7 +45,7 @@ def _photo_ids(world, visit_id):
 
 
 def test_the_inspector_removes_one_photo_and_the_log_says_so(client, auth, world):
-    from console.models import AuditLog
+    from console.audit.models import AuditLog
 
     visit, photos = _visit_with_photos(world)
     auth.login("zhaoyang")
@@ -128,7 +128,7 @@ def _put(client, headers, pk, body):
 
 
 def test_put_edits_the_content_and_moves_through_the_workflow(client, world, problem, days):
-    from console.models import AuditLog
+    from console.audit.models import AuditLog
     from plugins.visits.models import Problem
 
     headers = _jwt(client, "zhaoyang")

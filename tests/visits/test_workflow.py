@@ -2,7 +2,7 @@
 
 import pytest
 
-from console.models import AuditLog
+from console.audit.models import AuditLog
 from plugins.visits.services import StaleEdit, VisitsError
 from plugins.visits.services import problems as P
 from plugins.visits.services import visits as V  # noqa: F401

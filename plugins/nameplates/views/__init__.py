@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from console import attachments, scope
-from console.extensions import db
+from console import db
 
 from .. import photos
 from ..api import NameplatesInspectionApi

@@ -7,11 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import permission_name
 
-from console import scope
-from console.errors import ConsoleError
-from console.extensions import db
-from console.models import Region
-from console.scope import ScopedInterface, ScopedModelView
+from console import ConsoleError, Region, ScopedInterface, ScopedModelView, db, scope
 
 from .. import forms, inspections, photos, registers
 from ..models import Inspection, RectificationOrder

@@ -9,10 +9,7 @@ from flask import flash, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from console import exports, regions, scope
-from console.errors import NotFound
-from console.extensions import db
-from console.models import Region
+from console import NotFound, Region, clock, db, exports, regions, scope
 
 from .. import ledger, photos, stats
 from .common import TEMPLATES
@@ -67,7 +64,7 @@ class NameplatesLedgerView(BaseView):
         rows = (ledger.export_values(row)
                 for row in ledger.all_rows(db.session, region=scope.current_region(), **_filters()))
         columns = [(header, itemgetter(i)) for i, header in enumerate(ledger.EXPORT_HEADERS)]
-        name = f"村级挂牌台账-{dt.date.today().isoformat()}.xlsx"
+        name = f"村级挂牌台账-{clock.today().isoformat()}.xlsx"
         return exports.stream_xlsx(rows, columns, name, sheet_title="挂牌台账")
 
     @expose("/village/<int:ident>")
@@ -78,7 +75,7 @@ class NameplatesLedgerView(BaseView):
         if village is None or village.level != "village" or not scope.contains(village.id):
             raise NotFound("记录不存在，或不在您的管辖范围内")
         detail = ledger.village_detail(db.session, village)
-        return self.render_template("nameplates/village.html", village=village, today=dt.date.today(),
+        return self.render_template("nameplates/village.html", village=village, today=clock.today(),
                                     photo_count=lambda i: len(photos.of(db.session, photos.INSPECTION, i.id)),
                                     **detail)
 
@@ -89,14 +86,14 @@ def _summary(region, start: dt.date, end: dt.date) -> tuple:
     The counties as plain values: what is kept outlives this request's session."""
     from dataclasses import replace
 
-    from console import timefmt, worker_cache
+    from console import cached, clock
 
     def count():
         return tuple(replace(r, county=regions.County(r.county.id, r.county.code, r.county.name, r.county.path))
                      for r in stats.by_county(db.session, region, start, end))
 
-    key = f"nameplates:by_county:{region.id if region else ''}:{start}:{end}:{timefmt.today()}"
-    return worker_cache.cached(key, count, data=True)
+    key = f"nameplates:by_county:{region.id if region else ''}:{start}:{end}:{clock.today()}"
+    return cached(key, count, data=True)
 
 
 def _county_scope():

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from console.errors import ConsoleError
-from console.extensions import db
-from console.scope import ScopedInterface, ScopedModelView
+from console import ConsoleError, ScopedInterface, ScopedModelView, clock, db
 
 from .. import photos, rectification
 from ..models import RectificationOrder, Reinspection
@@ -31,7 +27,7 @@ class NameplatesOrderView(BaseView):
     def detail(self, ident):
         order = rectification.get(db.session, ident, me())
         return self.render_template(
-            "nameplates/order.html", order=order, today=dt.date.today().isoformat(),
+            "nameplates/order.html", order=order, today=clock.today().isoformat(),
             before=photos.of(db.session, photos.ORDER_BEFORE, order.id),
             after=photos.of(db.session, photos.ORDER_AFTER, order.id),
             inspection_photos=photos.of(db.session, photos.INSPECTION, order.inspection_id),

@@ -7,11 +7,18 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms import SelectField
 
-from console.extensions import db
+from console import db
 
 from .. import registers
 from ..errors import NameplatesError
-from ..models import DUTY_LISTS, POSITIONS, CancelledCertificate, DutyItem, WhitelistItem, WhitelistVersion
+from ..models import (
+    DUTY_LISTS,
+    POSITIONS,
+    CancelledCertificate,
+    DutyItem,
+    WhitelistItem,
+    WhitelistVersion,
+)
 
 
 class NameplatesWhitelistItemView(ModelView):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console import plugin_settings, timefmt
-from console.errors import ConsoleError, OutOfScope
-from console.models import Region
+from console import ConsoleError, OutOfScope, Region, clock, plugin_settings
 
 NAME = "visits"
 
@@ -27,7 +25,7 @@ def setting(key: str):
     return plugin_settings.get(NAME, key)
 
 
-today = timefmt.today  # where the console is used, not on the server's clock
+today = clock.today  # where the console is used, not on the server's clock
 
 
 def county_of(region: Region) -> Region:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from console import scope
-from console.models import Region
 from sqlalchemy import or_, select
+
+from console import Region, scope
 
 from .. import creditcode
 from ..models import Enterprise, Problem, Visit

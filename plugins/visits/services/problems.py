@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console import scope
-from console.models import utcnow
-from console.timefmt import day_start
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import object_session
 
-from ..models import Department, Enterprise, Problem, ProblemStep, Visit, department_member
+from console import clock, scope
+
+from ..models import (
+    Department,
+    Enterprise,
+    Problem,
+    ProblemStep,
+    Visit,
+    department_member,
+)
 from .common import StaleEdit, VisitsError, get_scoped, parse_date, setting, text, today
 
 NEW, ASSIGNED, IN_PROGRESS, CONFIRMING, CLOSED, RETURNED, DUPLICATE = (
@@ -145,7 +151,7 @@ def _step(problem: Problem, before: str | None, after: str, user, note: str | No
     problem.steps.append(ProblemStep(
         region_id=problem.region_id, from_status=before, to_status=after, note=note,
         user_id=getattr(user, "id", None), username=getattr(user, "username", None) or "系统",
-        at=utcnow()))
+        at=clock.utcnow()))
 
 
 def transition(problem: Problem, to_status: str, user, note: str | None = None, *, version=None,
@@ -180,7 +186,7 @@ def transition(problem: Problem, to_status: str, user, note: str | None = None, 
     elif to_status == CLOSED:
         if problem.satisfaction not in (SATISFIED, FAIRLY_SATISFIED):
             raise VisitsError("企业评价为“满意”或“基本满意”后才能销号办结")
-        problem.closed_at = utcnow()
+        problem.closed_at = clock.utcnow()
         problem.closed_by_id = getattr(user, "id", None)
         problem.closed_by_name = getattr(user, "username", None) or "系统"
     elif to_status in (RETURNED, DUPLICATE) and not note:
@@ -242,9 +248,9 @@ def closed_between(start: dt.date | None = None, end: dt.date | None = None):
     in January."""
     clauses = [Problem.status == CLOSED]
     if start:
-        clauses.append(Problem.closed_at >= day_start(start))
+        clauses.append(Problem.closed_at >= clock.day_start(start))
     if end:
-        clauses.append(Problem.closed_at < day_start(end))
+        clauses.append(Problem.closed_at < clock.day_start(end))
     return and_(*clauses)
 
 
@@ -316,7 +322,7 @@ def search(session, *, status=None, county_id=None, department_id=None, category
 def visible_departments(session) -> list[Department]:
     """Departments a problem of the user's scope can be assigned to: the scope's own and those
     above it (a county problem may go to a city department)."""
-    from console.models import Region
+    from console import Region
 
     region = scope.current_region()
     query = session.query(Department).join(Region, Department.region_id == Region.id)

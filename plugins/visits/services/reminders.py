@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from console.models import Notification
 from flask import current_app
+
+from console.notifications.models import (
+    Notification,  # moved to the core's remind-once next
+)
 
 from ..models import Problem
 from .common import setting, today
@@ -67,7 +70,7 @@ def send_reminders(session, as_of: dt.date | None = None) -> int:
 
 def daily_job() -> None:
     """The scheduler's entry: runs in an app context."""
-    from console.extensions import db
+    from console import db
 
     send_reminders(db.session)
     db.session.commit()

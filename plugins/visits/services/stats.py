@@ -10,13 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from console import scope
-from console.models import Region
 from sqlalchemy import func
+
+from console import Region, scope
 
 from ..models import Enterprise, Problem, Visit
 from .common import today
-from .problems import CLOSED, DISSATISFIED, OPEN, SATISFACTION, closed_between, overdue_clause
+from .problems import (
+    CLOSED,
+    DISSATISFIED,
+    OPEN,
+    SATISFACTION,
+    closed_between,
+    overdue_clause,
+)
 
 
 def _scoped(session, model, region, *columns):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from console import scope
-from console.models import Region
+from console import Region, scope
 
 from ..models import Enterprise, ServiceTeam, Visit
 from .common import VisitsError, get_scoped, parse_date, setting, text, today

@@ -7,7 +7,7 @@ LABEL = "三送三进"
 
 
 def register(appbuilder) -> None:
-    from console.extensions import db
+    from console import db
     from console import attachments
     from flask import current_app
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from console.models import Region
-from console.scope import ScopedInterface, ScopedModelView, current_region
 from flask_appbuilder.models.filters import BaseFilter
+
+from console import Region, ScopedInterface, ScopedModelView, current_region
 
 from ..models import Department, ServiceTeam
 from .common import TEMPLATES

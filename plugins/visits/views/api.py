@@ -6,14 +6,12 @@ functions as the pages, and a refusal is answered with its status and Chinese me
 
 from __future__ import annotations
 
-from console.errors import ConsoleError
-from console.extensions import db
-from console.scope import ScopedInterface, ScopedModelRestApi
 from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
-
 from marshmallow import Schema, fields
+
+from console import ConsoleError, ScopedInterface, ScopedModelRestApi, db
 
 from ..models import Enterprise, Problem, Visit
 from ..services import VisitsError

@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from console import paging, regions, scope
-from console.extensions import db
-from console.models import Region
 from flask import flash, request
+
+from console import Region, count_rows, db, page_rows, regions, scope
 
 TEMPLATES = str(Path(__file__).resolve().parent.parent / "templates")
 PAGE_SIZE = 25
@@ -16,7 +15,7 @@ PAGE_SIZE = 25
 
 class Page:
     """One page of a query: its rows, the total and links to its neighbours.  The query's
-    order must end with its primary key (``console.paging.page_rows``)."""
+    order must end with its primary key (``console.page_rows``)."""
 
     def __init__(self, query, size: int = PAGE_SIZE):
         try:
@@ -24,10 +23,10 @@ class Page:
         except ValueError:
             self.number = 1
         self.size = size
-        self.total = paging.count_rows(query)
+        self.total = count_rows(query)
         self.pages = max(math.ceil(self.total / size), 1)
         self.number = min(self.number, self.pages)
-        self.items = paging.page_rows(query, size, (self.number - 1) * size)
+        self.items = page_rows(query, size, (self.number - 1) * size)
 
     def args(self, number: int) -> dict:
         out = request.args.to_dict()

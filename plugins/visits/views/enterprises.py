@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from console.extensions import db
-from console.scope import ScopedInterface, ScopedModelView
 from flask import redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
+
+from console import ScopedInterface, ScopedModelView, db
 
 from ..models import Enterprise
 from ..services import VisitsError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.exports import query_rows, stream_xlsx
+from console import query_rows, stream_xlsx
 
 from ..services.common import today
 from ..services.problems import is_overdue

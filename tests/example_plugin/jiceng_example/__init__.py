@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console import PluginInfo, Setting, hookimpl
-from console.dashboard import Card
-from console.extensions import db
-from console.models import Audited, Region
-from console.scope import ScopedInterface, ScopedModelView, restrict
+from console import Card
+from console import db
+from console import Audited, Region
+from console import ScopedInterface, ScopedModelView, restrict
 from flask_appbuilder import Model
 
 NAME = "example"

@@ -3,11 +3,10 @@
 Revision ID: 0001_nameplates
 Revises:
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from plugins.nameplates import seeds
-
 
 revision = '0001_nameplates'
 down_revision = None

@@ -1,8 +1,7 @@
 """talent tables: people, certificates, registrations, continuing education, supervision and
 reminders sent."""
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0001_talent"
 down_revision = None

@@ -4,9 +4,8 @@ Revision ID: 0001_visits
 Revises: 
 Create Date: 2026-11-26 18:40:58.743208
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001_visits'
 down_revision = None

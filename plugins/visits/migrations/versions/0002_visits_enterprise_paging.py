@@ -11,7 +11,6 @@ the rowid; the same indexes there keep one set of migrations.
 """
 from alembic import op
 
-
 revision = '0002_visits'
 down_revision = '0001_visits'
 branch_labels = None

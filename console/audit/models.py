@@ -1,0 +1,68 @@
+"""The audit log's table and the marker of audited models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from console.foundation.clock import utcnow
+
+ACTIONS = {
+    "insert": "新增", "update": "修改", "delete": "删除", "login": "登录成功",
+    "login_failed": "登录失败", "plugin_enable": "启用插件", "plugin_disable": "停用插件",
+    "settings": "修改设置", "password_reset": "重置密码", "import": "导入",
+}
+
+# Flask-AppBuilder's own models, which cannot carry the marker attributes.
+FAB_TITLES = {"ab_user": "用户", "ab_role": "角色"}
+
+
+def entity_titles() -> dict[str, str]:
+    """Table name -> what its rows are called, for the log's pages."""
+    titles = dict(FAB_TITLES, plugin="插件")
+    for mapper in Model.registry.mappers:
+        title = getattr(mapper.class_, "__audit_title__", None)
+        if title and hasattr(mapper.class_, "__table__"):
+            titles[mapper.class_.__table__.name] = title
+    return titles
+
+
+class Audited:
+    """Marker: inserts, updates and deletes of this model are written to the audit log."""
+
+    # Columns whose values never reach the audit log (personal data, secrets).
+    __audit_masked__: tuple[str, ...] = ()
+    # What a row is, in words a user reads in the log (the table name otherwise).
+    __audit_title__: str | None = None
+
+
+class AuditLog(Model):
+    """Append-only: written in the same transaction as the change it records."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    username: Mapped[str | None] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    entity: Mapped[str | None] = mapped_column(String(64), index=True)
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str | None] = mapped_column(String(500))
+    changes: Mapped[str | None] = mapped_column(Text)  # JSON: {field: [before, after]}
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def action_title(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
+    @property
+    def entity_title(self) -> str:
+        return entity_titles().get(self.entity, self.entity or "")

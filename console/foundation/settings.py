@@ -1,0 +1,100 @@
+"""Configuration: defaults from ``config.py``, then ``instance/config.py``, then ``JICENG_*``.
+
+The console's own names (``DATABASE_URL``, ``TIMEZONE`` ...) are translated here into the keys
+Flask, Flask-SQLAlchemy and Flask-AppBuilder read, so that the rest of the code sees one
+finished configuration.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import secrets
+from pathlib import Path
+
+import config as defaults
+
+ENV_PREFIX = "JICENG_"
+
+
+def _parse_env(raw: str, default):
+    """Environment values are strings; give them the type of the default they replace."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, (list, dict, tuple)):
+        return ast.literal_eval(raw)
+    return raw
+
+
+def _secret_key(instance: Path) -> str:
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    # Written with O_EXCL so that two workers starting together agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load(app, overrides: dict | None = None) -> None:
+    """Fill ``app.config`` from defaults, the instance file, the environment and ``overrides``."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    app.config.from_object(defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for name in dir(defaults):
+        if name.isupper() and ENV_PREFIX + name in os.environ:
+            app.config[name] = _parse_env(os.environ[ENV_PREFIX + name], getattr(defaults, name))
+    if overrides:
+        app.config.update(overrides)
+
+    cfg = app.config
+    if not cfg.get("DATABASE_URL"):
+        cfg["DATABASE_URL"] = "sqlite:///" + str(instance / "jiceng.db")
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _secret_key(instance)
+
+    cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    cfg["MAX_CONTENT_LENGTH"] = cfg["MAX_UPLOAD_MB"] * 1024 * 1024
+
+    # Flask-AppBuilder: database auth, our roles, no permission sync in the workers
+    # (several workers syncing at once raced into IntegrityErrors; `jiceng init` syncs).
+    cfg.setdefault("AUTH_TYPE", 1)  # AUTH_DB
+    cfg["AUTH_ROLE_ADMIN"] = "系统管理员"
+    cfg["AUTH_ROLE_PUBLIC"] = "公开访问"
+    cfg.setdefault("FAB_UPDATE_PERMS", False)
+    # The schema belongs to the migrations, never to create_all at start-up.
+    cfg["FAB_CREATE_DB"] = False
+    cfg["FAB_SECURITY_MANAGER_CLASS"] = "console.security.users.ConsoleSecurityManager"
+    cfg["FAB_INDEX_VIEW"] = "console.web.views.HomeView"
+    cfg["FAB_BASE_TEMPLATE"] = "console/base.html"
+    cfg.setdefault("FAB_API_SWAGGER_UI", True)
+    cfg.setdefault("FAB_API_MAX_PAGE_SIZE", 100)
+    cfg.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
+    cfg["LANGUAGES"] = {
+        "zh": {"flag": "cn", "name": "简体中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+    cfg["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).resolve().parent.parent / "translations")
+
+    # Login rate limiting: in memory per process by default, Redis when several hosts share it.
+    cfg["AUTH_RATE_LIMITED"] = True
+    cfg["AUTH_RATE_LIMIT"] = cfg["LOGIN_RATE_LIMIT"]
+    cfg["RATELIMIT_ENABLED"] = cfg.get("RATELIMIT_ENABLED", True)
+    cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
+
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+    cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    cfg.setdefault("WTF_CSRF_ENABLED", True)
+    cfg.setdefault("PERMANENT_SESSION_LIFETIME", 8 * 3600)

@@ -1,0 +1,381 @@
+"""``jiceng``: the console's command line, a Flask CLI group around the app factory.
+
+``jiceng db ...`` (Flask-Migrate) and ``jiceng fab ...`` (Flask-AppBuilder) come with it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from console.audit import log as audit
+
+
+def _create_app():
+    from console.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, set_debug_flag=False)
+def main():
+    """基层治理控制台 命令行工具。"""
+
+
+def register(app) -> None:
+    """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
+    for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group,
+                    import_command, briefing_group, backup_command, restore_command):
+        app.cli.add_command(command)
+    _upgrade_to_all_heads()
+
+
+def _upgrade_to_all_heads() -> None:
+    """Each plugin owns an Alembic branch, so "head" alone is ambiguous: ``jiceng db upgrade``
+    applies every head (the core's and all plugins') unless a revision is named."""
+    from flask_migrate.cli import db as db_group
+
+    for param in db_group.commands["upgrade"].params:
+        if param.name == "revision":
+            param.default = "heads"
+
+
+def _fail(message: str) -> None:
+    click.secho(f"错误：{message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _as_cli_actor():
+    return audit.set_actor(f"命令行:{os.environ.get('USER', 'root')}")
+
+
+# -- init -----------------------------------------------------------------------------------
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """升级数据库、同步角色与权限、创建管理员（可重复运行）。"""
+    from console.database import schema
+    from console.foundation.clock import utcnow
+    from console.foundation.extensions import db
+    from console.plugins.manager import registry
+    from console.plugins.models import PluginState
+    from console.security import roles
+
+    _as_cli_actor()
+    click.echo("升级数据库结构 ...")
+    schema.upgrade()
+    appbuilder = current_app.appbuilder
+    sm = appbuilder.sm
+    click.echo("同步角色与权限 ...")
+    appbuilder.add_permissions(update_perms=True)
+    sm.create_db()
+    for role_name in current_app.config["FAB_ROLES"]:
+        sm.add_role(role_name)
+
+    reg = registry()
+    known = {row.name for row in db.session.query(PluginState)}
+    for name in reg.infos:
+        if name not in known and not schema.plugin_schema_behind(name):
+            # A plugin seen for the first time starts switched on; later switches are kept.
+            db.session.add(PluginState(name=name, enabled=True, changed_by="jiceng init",
+                                       changed_at=utcnow()))
+    db.session.commit()
+
+    username = os.environ.get("JICENG_ADMIN_USER", "admin")
+    if sm.find_user(username=username) is None:
+        password = os.environ.get("JICENG_ADMIN_PASSWORD")
+        generated = not password
+        if generated:
+            password = _generated_password()
+        else:
+            from console.security.passwords import problems
+
+            found = problems(password)
+            if found:
+                _fail("JICENG_ADMIN_PASSWORD 太弱：" + "；".join(found))
+        user = sm.add_user(username, "管理员", "系统", f"{username}@localhost",
+                           sm.find_role(roles.ADMIN), password)
+        if not user:
+            _fail(f"无法创建管理员 {username}")
+        click.echo(f"已创建管理员 {username}")
+        if generated:
+            click.secho(f"管理员初始密码（只显示这一次）：{password}", fg="yellow")
+    else:
+        click.echo(f"管理员 {username} 已存在，未修改")
+    click.echo("初始化完成")
+
+
+def _generated_password() -> str:
+    # Always satisfies the complexity rules: letters of both cases, digits and a symbol.
+    return secrets.token_urlsafe(12) + "aA1!"
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+@click.command("demo")
+@click.option("--scale", type=click.Choice(["demo", "city"]), default="demo", show_default=True,
+              help="demo：演示规模；city：全市规模（用于性能测试）")
+@click.option("--regions-only", is_flag=True, help="只载入行政区划和演示用户，不载入各模块数据")
+@with_appcontext
+def demo_command(scale, regions_only):
+    """载入昭通市演示数据（区划、演示用户、各模块数据；可重复运行）。"""
+    from console.foundation.extensions import db
+    from console.operations import demo
+    from console.plugins import manager as plugins
+    from console.regions import geography
+
+    _as_cli_actor()
+    from console.database import schema
+
+    if not schema.is_current():
+        _fail("数据库结构不是最新，请先运行：jiceng init")
+    added = geography.load_regions(db.session)
+    db.session.commit()
+    click.echo(f"行政区划：新增 {added} 个" if added else "行政区划：已存在，未修改")
+    created = demo.load_users(db.session, current_app.appbuilder.sm)
+    for username, password in created:
+        click.echo(f"演示用户 {username}，初始密码：{password}")
+    if regions_only:
+        return
+    for name, _ in plugins.call("demo_data", session=db.session, scale=scale):
+        db.session.commit()
+        click.echo(f"模块 {plugins.registry().infos[name].title}：演示数据已就绪")
+    db.session.commit()
+    from console.imports.pipeline import refresh_statistics
+
+    refresh_statistics()  # a bulk load: the planner's statistics and PostgreSQL's counts
+
+
+# -- serve and scheduler --------------------------------------------------------------------
+
+
+@click.command("serve")
+@click.option("--port", type=int, default=None, help="端口（默认 JICENG_PORT 或 8080）")
+@click.option("--bind", default=None, help="监听地址（默认 JICENG_BIND 或 127.0.0.1）")
+@click.option("--workers", type=int, default=None, help="gunicorn 工作进程数（默认 JICENG_WORKERS 或 2）")
+@click.option("--no-scheduler", is_flag=True, help="不在本机启动定时任务进程（生产环境由 jiceng scheduler 单独运行）")
+@with_appcontext
+def serve_command(port, bind, workers, no_scheduler):
+    """用 gunicorn 启动控制台（默认同时启动定时任务进程）。"""
+    cfg = current_app.config
+    port = port or cfg["PORT"]
+    bind = bind or cfg["BIND"]
+    workers = workers or cfg["WORKERS"]
+    children = []
+    if not no_scheduler:
+        children.append(subprocess.Popen([sys.executable, "-m", "console", "scheduler"]))
+    gunicorn = subprocess.Popen([
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{bind}:{port}",
+        "--timeout", "120", "--access-logfile", "-",
+        # Several consoles on one host would otherwise share one control socket path.
+        "--no-control-socket", "console.wsgi:app",
+    ])
+    children.append(gunicorn)
+    click.echo(f"控制台已启动：http://{bind}:{port}/ （Ctrl+C 停止）")
+
+    def _stop(signum, frame):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    code = gunicorn.wait()
+    _stop(None, None)
+    for child in children:
+        child.wait()
+    sys.exit(code)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """运行定时任务进程（生产环境中全局只运行一个）。"""
+    from console.operations import scheduler
+
+    app = current_app._get_current_object()
+    sched = scheduler.build(app)
+    from console.briefings.render import start_renderer
+
+    start_renderer()  # the first briefing is laid out by a warm process too
+    click.echo(f"定时任务进程已启动（时区 {app.config['TIMEZONE']}，任务 {len(sched.get_jobs())} 个）")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+# -- plugins --------------------------------------------------------------------------------
+
+STATE_TITLES = {"enabled": "已启用", "disabled": "已停用", "failed": "加载失败"}
+
+
+@click.group("plugins")
+def plugins_group():
+    """查看、启用、停用插件。"""
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list():
+    """列出已安装的插件及其状态。"""
+    from console.plugins import manager as plugins
+
+    rows = plugins.info_rows()
+    if not rows:
+        click.echo("没有安装任何插件")
+    for row in rows:
+        requires = "、".join(row["requires"]) or "无"
+        click.echo(f"{row['name']:<14}{row['title']}  版本 {row['version']}  "
+                   f"{STATE_TITLES[row['state']]}  依赖：{requires}")
+        click.echo(f"{'':<14}钩子：{', '.join(row['hooks'])}")
+        if row["error"]:
+            click.echo(f"{'':<14}错误：{row['error'].strip().splitlines()[-1]}")
+
+
+def _switch(name: str, enabled: bool) -> None:
+    from console.plugins import manager as plugins
+
+    _as_cli_actor()
+    try:
+        plugins.set_enabled(name, enabled)
+    except plugins.PluginError as exc:
+        _fail(exc.message)
+    click.echo(f"已{'启用' if enabled else '停用'}插件 {name}")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@with_appcontext
+def plugins_enable(name):
+    """启用插件 NAME。"""
+    _switch(name, True)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def plugins_disable(name):
+    """停用插件 NAME（数据保留）。"""
+    _switch(name, False)
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+@click.command("import")
+@click.argument("plugin")
+@click.argument("kind")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--skip-bad-rows", is_flag=True,
+              help="跳过不合格的行、导入其余的行（默认：有一行不合格则不写入任何数据）")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="把不合格行报告（.xlsx：行号、列、原因、原始数据）写到此文件")
+@with_appcontext
+def import_command(plugin, kind, file, skip_bad_rows, report_path):
+    """从 .xlsx 或 .csv 文件 FILE 导入插件 PLUGIN 的 KIND 数据（区划：console regions）。"""
+    from console.foundation.errors import ConsoleError
+    from console.imports import pipeline as imports
+
+    _as_cli_actor()
+    if not os.path.isfile(file):
+        _fail(f"文件不存在：{file}")
+    try:
+        importer = imports.find(plugin, kind)
+        click.echo(f"导入“{importer.title}”：{file} ...")
+        result = imports.run(importer, file, plugin=plugin, all_or_nothing=not skip_bad_rows)
+    except ConsoleError as exc:
+        _fail(exc.message)
+    for problem in result.problems[:20]:
+        column = f"“{problem.column}”" if problem.column else ""
+        click.echo(f"  第 {problem.row} 行{column}：{problem.reason}")
+    if result.rows_rejected and len(result.problems) > 20:
+        click.echo("  ……（完整列表见不合格行报告）")
+    if report_path and result.report:
+        with open(report_path, "wb") as fh:
+            fh.write(result.report)
+        click.echo(f"不合格行报告已写入 {report_path}")
+    if result.state in ("rejected", "failed"):
+        _fail(result.message)
+    click.echo(result.message)
+
+
+# -- briefing -------------------------------------------------------------------------------
+
+
+@click.group("briefing")
+def briefing_group():
+    """生成工作简报（PDF）。"""
+
+
+@briefing_group.command("run")
+@click.option("--schedule", "schedule_id", type=int, help="立即按简报计划 ID 生成并发送给其收件人")
+@click.option("--scope", "scope_text", help="简报范围：区划名称（昭通市、镇雄县）或区划代码")
+@click.option("--period", "period_text", help="期间：月 2025-12，季度 2025Q4，年 2025")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="把 PDF 写到此文件")
+@click.option("--appendix", is_flag=True, help="附上各模块的明细附录（如全部村的挂牌台账）；按计划生成时以计划的设置为准")
+@with_appcontext
+def briefing_run(schedule_id, scope_text, period_text, out_path, appendix):
+    """生成一份简报：按计划（--schedule）或按范围与期间（--scope --period --out）。"""
+    from console.briefings import cli as briefing_cli
+
+    _as_cli_actor()
+    briefing_cli.run(schedule_id, scope_text, period_text, out_path, fail=_fail, appendix=appendix)
+
+
+# -- backup and restore ---------------------------------------------------------------------
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file):
+    """把整个控制台（数据库，含照片和附件）备份到新文件 FILE；控制台运行时也可备份。"""
+    from console.operations import backup
+
+    try:
+        manifest = backup.backup(file)
+    except backup.BackupError as exc:
+        _fail(exc.message)
+    size = os.path.getsize(file) / 1024 / 1024
+    click.echo(f"已备份 {backup.KIND_TITLES[manifest.database]} 数据库到 {file}（{size:.1f} MB，"
+               f"数据库版本 {', '.join(manifest.heads)}）")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="数据库正在被其他进程使用时也恢复（默认拒绝）")
+@click.option("--yes", is_flag=True, help="不询问，直接恢复")
+@with_appcontext
+def restore_command(file, force, yes):
+    """用备份文件 FILE 替换当前数据库的全部内容（先停止控制台和定时任务进程）。"""
+    from console.operations import backup
+
+    try:
+        manifest = backup.read_manifest(file)
+        backup.check(manifest)
+    except backup.BackupError as exc:
+        _fail(exc.message)
+    click.echo(f"备份文件：{backup.KIND_TITLES[manifest.database]} 数据库，生成于 {manifest.created_at}，"
+               f"控制台 {manifest.console_version}")
+    if not yes and not click.confirm("当前数据库的全部内容将被备份替换，确定恢复？"):
+        _fail("已取消，未做任何修改")
+    try:
+        backup.restore(file, force=force)
+    except backup.BackupError as exc:
+        _fail(exc.message)
+    from console.database import schema
+
+    click.echo(f"已从 {file} 恢复数据库")
+    if not schema.is_current():
+        click.echo("备份的数据库结构比本控制台旧：请运行 jiceng init 升级")

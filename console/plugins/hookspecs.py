@@ -1,0 +1,83 @@
+"""The plugin contract: every hook a module may implement.
+
+A plugin is a module (or object) registered under the entry-point group ``console.plugins``;
+its hook implementations are marked with ``console.hookimpl``.  The core calls each plugin's
+implementation on its own (``console.plugins.manager.call``), so one plugin that raises is marked failed
+and skipped without stopping the others, and a switched-off plugin's hooks are not called.
+"""
+
+from pluggy import HookspecMarker
+
+hookspec = HookspecMarker("console")
+
+
+# -- identity -------------------------------------------------------------------------------
+
+
+@hookspec
+def plugin_info():
+    """Return the plugin's :class:`console.PluginInfo`: name, Chinese title, version,
+    the plugins it requires, its Alembic version location and its settings.  Required."""
+
+
+# -- web ------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_views(appbuilder):
+    """Add the plugin's views, REST APIs and menu entries to ``appbuilder``.  Called once at
+    start-up for every installed plugin, enabled or not: Flask cannot add routes later, so a
+    switched-off plugin's pages are answered 404 by the core instead.  Menu categories and
+    permission names must start with the plugin's name."""
+
+
+@hookspec
+def role_permissions():
+    """Return ``{role: [(permission pattern, view pattern), ...]}`` granting the core roles
+    ``检查员`` (inspector) and ``领导`` (leader) access to the plugin's views.  Patterns are
+    regular expressions matched from the start.  The plugin's own 模块负责人 role is generated
+    by the core and needs no entry."""
+
+
+@hookspec
+def dashboard_cards(user, region):
+    """Return a list of :class:`console.Card` for the home page, counted inside
+    ``region`` (the user's scope region) only.  The cards must follow from ``region``, the
+    day and the stored records alone, not from ``user`` (the reader they are first counted
+    for): every reader of the region sees them, and each worker keeps them until the day ends
+    or any record changes through the console (``console.dashboard.cards_for``)."""
+
+
+@hookspec
+def briefing_sections(period, region, appendix):
+    """Return a list of :class:`console.Section` for the briefing of ``period`` (a
+    :class:`console.briefings.periods.Period`: ``start``, ``end`` exclusive, ``previous()``),
+    counted inside ``region`` only (the briefing's scope, never None).  Plain data: a title,
+    headline figures with the previous period's value, tables, chart series, drill-down links
+    to the filtered lists behind the numbers and optional appendix ledgers.  ``appendix`` is
+    True when the reader asked for the appendices: leave them out otherwise (a city ledger is
+    hundreds of rows in the snapshot and dozens of pages).  An implementation may leave the
+    argument out of its signature.  A section that raises becomes a visible note in the PDF
+    and the run is marked partial."""
+
+
+# -- background work and data ---------------------------------------------------------------
+
+
+@hookspec
+def scheduled_jobs():
+    """Return a list of :class:`console.Job` the scheduler process runs.  A job of a
+    switched-off plugin is skipped at run time."""
+
+
+@hookspec
+def importers():
+    """Return a list of :class:`console.Importer`: the kinds of file rows the plugin
+    accepts, each with its columns and row rules.  Used by the import page and
+    ``jiceng import PLUGIN KIND FILE``."""
+
+
+@hookspec
+def demo_data(session, scale):
+    """Add the plugin's demo rows through ``session`` (``scale`` is ``"demo"`` or ``"city"``).
+    Must be safe to run again: rows already present are left as they are."""

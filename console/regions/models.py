@@ -1,0 +1,45 @@
+"""The region tree: city -> county -> township -> village."""
+
+from __future__ import annotations
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from console.audit.models import Audited
+
+REGION_LEVELS = {"city": "市", "county": "县(市、区)", "township": "乡镇(街道)", "village": "村(社区)"}
+
+
+class Region(Audited, Model):
+    """A node of the city -> county -> township -> village tree.
+
+    ``path`` is the codes from the root down, each followed by a dot; "everything inside a
+    region" is then a prefix match that an index serves.
+    """
+
+    __tablename__ = "region"
+    __audit_title__ = "行政区划"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    path: Mapped[str] = mapped_column(String(255), index=True)
+    # Township and village names are invented for the demo; marked so nobody mistakes them.
+    example: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    parent: Mapped[Region | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
+
+    @property
+    def level_title(self) -> str:
+        return REGION_LEVELS.get(self.level, self.level)
+
+    def __repr__(self) -> str:
+        return self.name
+
+    __str__ = __repr__
