@@ -52,8 +52,6 @@ BABEL_DEFAULT_LOCALE = "zh"
 # may not use more than this much memory (a 28-page report peaked near 400 MiB, measured).
 BRIEFING_RENDER_TIMEOUT = 300
 BRIEFING_RENDER_MEMORY_MB = 1536
-# Lay a long appendix's tail out in a second process: helps only where two cores are idle.
-BRIEFING_RENDER_TWO_PROCESSES = False
 # A briefing's e-mail carries its PDF up to this size; mailboxes refuse larger messages.
 BRIEFING_MAIL_MAX_MB = 10
 # A failed run is tried again, with a growing pause, at most this many more times.

@@ -157,8 +157,7 @@ def _briefing(city, period, appendix: bool, keep: Path | None) -> tuple[dict, di
     # The briefing's own memory budget; time is what is measured, so no time limit that a busy
     # machine could trip.
     result = render.render_pdf(html, base_url=base, timeout=6 * 3600,
-                               memory_mb=int(current_app.config.get("BRIEFING_RENDER_MEMORY_MB", 1536)),
-                               two_processes=bool(current_app.config.get("BRIEFING_RENDER_TWO_PROCESSES")))
+                               memory_mb=int(current_app.config.get("BRIEFING_RENDER_MEMORY_MB", 1536)))
     rendered = time.perf_counter()
     run = BriefingRun(region_id=city.id, period=period.key, state="succeeded", attempt=1,
                       created_at=utcnow(), finished_at=utcnow(), snapshot_id=snapshot["id"],

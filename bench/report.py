@@ -242,7 +242,7 @@ def briefing_lines(f: dict) -> list[str]:
              "HTML (the document the preview shows, ledgers as HTML tables); the console's renderer prints "
              "ledgers as lines of text (console/briefings/ledger.py), a row whose links all lead to one "
              "page as one link, in a process forked from a server that has WeasyPrint loaded (started "
-             "before the timing, as the scheduler starts it when it starts), in one process unless "
-             "BRIEFING_RENDER_TWO_PROCESSES is set; the plain calls are timed inside their process, "
-             "after its imports; 'own print HTML' is one plain call on that renderer's HTML"]
+             "before the timing, as the scheduler starts it when it starts); the plain calls are timed "
+             "inside their process, after its imports; 'own print HTML' is one plain call on that "
+             "renderer's HTML"]
     return lines + notes + ["", "targets (issue 6):"] + verdicts + [""]

@@ -3,8 +3,8 @@
 A 28-page report peaked near 400 MiB (measured): a huge briefing must not take a web worker
 or the scheduler down, so the layout runs in a process of its own (forked from a server that
 has WeasyPrint loaded, see ``_renderer``) which limits its own address space (RLIMIT_AS) and is
-killed when it overruns its time; a long appendix can be shared with a second such process
-(see ``split``).  ``render_html`` is one plain layout in the calling process, for the benchmark.
+killed when it overruns its time.  ``render_html`` is one plain layout in the calling process,
+for the benchmark.
 """
 
 from __future__ import annotations
@@ -73,169 +73,50 @@ def font_installed() -> bool:
     return cjk_font() is not None
 
 
-# -- a long appendix laid out in two processes ----------------------------------------------
-#
-# WeasyPrint lays a document out in one thread, and a 1,424-village ledger is most of a city
-# briefing's time.  The template prints each appendix page as a block of fixed height that is
-# exactly one page (marked PAGE_MARK), so page numbers are known without laying them out: the
-# tail of the last appendix goes to a second process as a document of its own whose page
-# counter starts where the first part ends, and the two PDFs are joined page by page.
-
-PAGE_MARK = "<!--briefing:appendix-page-->"
-END_MARK = "<!--briefing:appendix-end-->"
-FIRST, TOTAL = "__BRIEFING_FIRST_PAGE__", "__BRIEFING_TOTAL_PAGES__"
-MIN_SPLIT_PAGES = 6  # below this a second process costs more than it saves
-# The tail's own page counter and the whole document's page total, filled in by the tail's
-# process once it knows how many pages come before it.
-_TAIL_STYLE = ('<style>@page { @bottom-center { content: "第 " counter(page) " 页 / 共 %s 页"; } }'
-               " @page :first { counter-reset: page %s; }</style>" % (TOTAL, FIRST))
-
-
-@dataclass(frozen=True)
-class Split:
-    head: str  # the document up to its appendix pages, for counting its pages
-    first: str  # the document with the tail's pages left blank
-    tail: str  # the tail's pages as a document of their own, FIRST and TOTAL to fill in
-    blocks: int  # appendix pages in all
-    tail_pages: int
-
-
-def split(html: str) -> Split | None:
-    """Cut the last appendix's tail off ``html``; None when it has too few pages for that."""
-    if END_MARK not in html:
-        return None
-    before, _, after = html.partition(END_MARK)
-    parts = before.split(PAGE_MARK)
-    head, blocks = parts[0], parts[1:]
-    # Only continuation pages of the last appendix: every heading and anchor stays in the first
-    # part, so its table of contents and links need nothing from the tail.
-    movable = 0
-    for block in reversed(blocks):
-        if 'class="apage more"' not in block:
-            break
-        movable += 1
-    tail_pages = min(movable, len(blocks) // 2 + 1)
-    if tail_pages < MIN_SPLIT_PAGES:
-        return None
-    kept, moved = blocks[:-tail_pages], blocks[-tail_pages:]
-    closing = moved[-1][moved[-1].rindex("</div>") + len("</div>"):]  # the last section's end
-    body = "".join(moved)[:-len(closing)] if closing else "".join(moved)
-    blank = '\n<div class="apage more"></div>' * tail_pages
-    page_head = html[:html.index("</head>")]
-    return Split(
-        head=head + closing + after,
-        first=PAGE_MARK.join([head, *kept]) + blank + closing + END_MARK + after,
-        tail=page_head + _TAIL_STYLE + "</head>\n<body>" + body + "\n</body>\n</html>\n",
-        blocks=len(blocks), tail_pages=tail_pages)
-
-
-def render_tail(tail: str, head: str, blocks: int, tail_pages: int, base_url: str | None,
-                font_config=None) -> tuple[RenderResult, int]:
-    """Lay out the document's head only to count its pages, then the tail numbered after all
-    the pages before it.  Returns the tail and the number of its first page."""
-    from weasyprint import HTML
-
-    before = len(HTML(string=head, base_url=base_url).render(font_config=font_config).pages) + blocks - tail_pages
-    html = tail.replace(FIRST, str(before + 1)).replace(TOTAL, str(before + tail_pages))
-    return render_html(html, base_url, font_config), before + 1
-
-
-def join(first: bytes, keep: int, tail: bytes) -> bytes:
-    """The first ``keep`` pages of ``first`` (its outline, anchors and links intact), then every
-    page of ``tail``."""
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter(clone_from=io.BytesIO(first))
-    while len(writer.pages) > keep:
-        del writer.pages[-1]
-    for page in PdfReader(io.BytesIO(tail)).pages:
-        writer.add_page(page)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 # -- the rendering processes -----------------------------------------------------------------
 
 
 def render_pdf(html: str, *, base_url: str | None = None, timeout: float = 300,
                memory_mb: int = 1536, on_wait: Callable[[], None] | None = None,
-               wait_step: float = 2.0, two_processes: bool = False) -> RenderResult:
+               wait_step: float = 2.0) -> RenderResult:
     """Render in a child process; kill it after ``timeout`` seconds.  ``on_wait`` is called
-    every ``wait_step`` seconds while it works (the run's heartbeat).  ``two_processes``: a long
-    appendix's tail in a second process, each with ``memory_mb`` of its own.  Off by default:
-    with ledgers printed as lines (``ledger.py``) the second process, which lays the document's
-    head out again, cost more than it saved on this 2-core machine (bench/results/latest.txt)
-    and its joined PDF embeds the fonts twice."""
-    parts = split(html) if two_processes else None
+    every ``wait_step`` seconds while it works (the run's heartbeat)."""
     with tempfile.TemporaryDirectory(prefix="briefing-") as tmp:
-        def write(name, text):
-            path = os.path.join(tmp, name)
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            return path
-
-        jobs = {"first": {"source": write("in.html", parts.first if parts else html),
-                          "target": os.path.join(tmp, "out.pdf")}}
-        if parts:
-            jobs["tail"] = {"source": write("tail.html", parts.tail), "target": os.path.join(tmp, "tail.pdf"),
-                            "head": write("head.html", parts.head), "blocks": parts.blocks,
-                            "tail_pages": parts.tail_pages}
-        outcome = _run(jobs, tmp, base_url, timeout, memory_mb, on_wait, wait_step)
-        with open(jobs["first"]["target"], "rb") as fh:
+        job = {"source": os.path.join(tmp, "in.html"), "target": os.path.join(tmp, "out.pdf")}
+        with open(job["source"], "w", encoding="utf-8") as fh:
+            fh.write(html)
+        report = _run(job, tmp, base_url, timeout, memory_mb, on_wait, wait_step)
+        with open(job["target"], "rb") as fh:
             pdf = fh.read()
-        first = outcome["first"]
-        if not parts:
-            return RenderResult(pdf, first["pages"], first["rss"], first["cpu"])
-        tail = outcome["tail"]
-        before = tail["first_page"] - 1
-        if first["pages"] != before + parts.tail_pages or tail["pages"] != parts.tail_pages:
-            # An appendix page overflowed its one page: the numbers would be wrong, so the
-            # whole document is laid out again in one process.
-            log.warning("briefing appendix split: expected %s + %s pages, got %s and %s; one process",
-                        before, parts.tail_pages, first["pages"], tail["pages"])
-            return render_pdf(html, base_url=base_url, timeout=timeout, memory_mb=memory_mb,
-                              on_wait=on_wait, wait_step=wait_step)
-        with open(jobs["tail"]["target"], "rb") as fh:
-            joined = join(pdf, before, fh.read())
-        return RenderResult(joined, first["pages"], max(first["rss"], tail["rss"]), first["cpu"] + tail["cpu"])
+        return RenderResult(pdf, report["pages"], report["rss"], report["cpu"])
 
 
-def _run(jobs: dict, tmp: str, base_url, timeout: float, memory_mb: int, on_wait, wait_step) -> dict:
-    """Start one rendering process per job, wait for all; their reports by job name."""
-    context = _renderer()
+def _run(job: dict, tmp: str, base_url, timeout: float, memory_mb: int, on_wait, wait_step) -> dict:
+    """Start the rendering process for ``job``, wait for it; its report."""
     # The caller's environment, not the fork server's: what the caller sees (a font
     # configuration among it) is what its briefing is laid out with.
     env = dict(os.environ)
-    children = {}
-    for name, job in jobs.items():
-        children[name] = _start(context, target=_job, args=(job, os.path.join(tmp, name), base_url, memory_mb, env),
-                                name=f"briefing-render-{name}")
+    stem = os.path.join(tmp, "render")
+    child = _start(_renderer(), target=_job, args=(job, stem, base_url, memory_mb, env),
+                   name="briefing-render")
     deadline = time.monotonic() + timeout
     try:
-        for child in children.values():
-            while True:
-                child.join(max(min(wait_step, deadline - time.monotonic()), 0.01))
-                if child.exitcode is not None:
-                    break
-                if time.monotonic() >= deadline:
-                    raise RenderError(f"排版超过时限（{timeout:g} 秒）仍未完成，已终止排版进程")
-                if on_wait:
-                    on_wait()
+        while True:
+            child.join(max(min(wait_step, deadline - time.monotonic()), 0.01))
+            if child.exitcode is not None:
+                break
+            if time.monotonic() >= deadline:
+                raise RenderError(f"排版超过时限（{timeout:g} 秒）仍未完成，已终止排版进程")
+            if on_wait:
+                on_wait()
     finally:
-        for child in children.values():
-            if child.exitcode is None:
-                child.kill()
-                child.join()
-    reports = {}
-    for name, child in children.items():
-        stem = os.path.join(tmp, name)
-        _check(child.exitcode, _read(stem + ".err"), memory_mb)
-        reports[name] = json.loads(_read(stem + ".json") or "{}")
-        child.close()
-    return reports
+        if child.exitcode is None:
+            child.kill()
+            child.join()
+    _check(child.exitcode, _read(stem + ".err"), memory_mb)
+    report = json.loads(_read(stem + ".json") or "{}")
+    child.close()
+    return report
 
 
 def _start(context, **process):
@@ -326,9 +207,8 @@ def _limit_memory(megabytes: int) -> None:
 
 def _job(job: dict, stem: str, base_url: str | None, memory_mb: int, env: dict) -> None:
     """In the rendering process: lay ``job`` out (its HTML file ``source`` to the PDF file
-    ``target``; for the tail of a split document also ``head``, ``blocks`` and ``tail_pages``,
-    see ``render_tail``) within ``memory_mb``; the report in ``stem``.json, a failure in
-    ``stem``.err, the outcome in the exit code."""
+    ``target``) within ``memory_mb``; the report in ``stem``.json, a failure in ``stem``.err,
+    the outcome in the exit code."""
     os.environ.clear()
     os.environ.update(env)
     try:
@@ -369,16 +249,10 @@ def _layout(job: dict, stem: str, base_url: str | None, memory_mb: int) -> int:
 
     fonts = FontConfiguration()
     _limit_memory(memory_mb)
-    report = {}
     try:
         with open(job["source"], encoding="utf-8") as fh:
             html = fh.read()
-        if "head" in job:
-            with open(job["head"], encoding="utf-8") as fh:
-                result, report["first_page"] = render_tail(html, fh.read(), job["blocks"], job["tail_pages"],
-                                                           base_url, fonts)
-        else:
-            result = render_html(html, base_url, fonts)
+        result = render_html(html, base_url, fonts)
         with open(job["target"], "wb") as fh:
             fh.write(result.pdf)
     except MemoryError:
@@ -389,8 +263,7 @@ def _layout(job: dict, stem: str, base_url: str | None, memory_mb: int) -> int:
             raise
         _write(stem + ".err", "MemoryError\n")
         return EXIT_MEMORY
-    _write(stem + ".json", json.dumps({"pages": result.pages, "rss": result.peak_rss, "cpu": _cpu_seconds(),
-                                       **report}))
+    _write(stem + ".json", json.dumps({"pages": result.pages, "rss": result.peak_rss, "cpu": _cpu_seconds()}))
     return 0
 
 

@@ -222,8 +222,7 @@ def _produce(run_id: int) -> None:
             progress="正在排版 PDF")
     html = document.html(snapshot, base_url=base_url())
     result = render.render_pdf(html, base_url=base_url(), timeout=float(_cfg("BRIEFING_RENDER_TIMEOUT", 300)),
-                               memory_mb=int(_cfg("BRIEFING_RENDER_MEMORY_MB", 1536)),
-                               two_processes=bool(_cfg("BRIEFING_RENDER_TWO_PROCESSES", False)))
+                               memory_mb=int(_cfg("BRIEFING_RENDER_MEMORY_MB", 1536)))
     failed = document.failed_sections(snapshot)
     state = "partial" if failed else "succeeded"
     error = ("以下部分生成失败，已在简报中注明：" + "、".join(s["plugin_title"] for s in failed)) if failed else None

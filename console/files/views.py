@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import io
 
-from flask import Response, abort, g, request
+from flask import Response, abort, g, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
@@ -16,12 +16,6 @@ from console.foundation.extensions import db
 INLINE_TYPES = {"image/jpeg", "image/png", "application/pdf"}
 
 
-def content_disposition(disposition: str, filename: str) -> str:
-    """RFC 6266 / 5987: an ASCII fallback plus the UTF-8 name for every current browser."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%;' else "_" for ch in filename)
-    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 def _visible(ident: int) -> Attachment:
     attachment = db.session.get(Attachment, ident)
     if attachment is None or not attachments.can_view(attachment, g.user):
@@ -29,13 +23,14 @@ def _visible(ident: int) -> Attachment:
     return attachment
 
 
-def _send(body: bytes, content_type: str, filename: str, disposition: str, etag: str) -> Response:
-    response = Response(body, content_type=content_type)
+def _send(body: bytes, content_type: str, filename: str, inline: bool, etag: str) -> Response:
+    # send_file writes Content-Disposition (RFC 6266, the UTF-8 name as filename*) and answers
+    # If-None-Match and Range from the ETag.
+    response = send_file(io.BytesIO(body), mimetype=content_type, as_attachment=not inline,
+                         download_name=filename, etag=etag)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = content_disposition(disposition, filename)
     response.headers["Cache-Control"] = "private, max-age=86400"
-    response.set_etag(etag)
-    return response.make_conditional(request)
+    return response
 
 
 class AttachmentView(BaseView):
@@ -50,7 +45,7 @@ class AttachmentView(BaseView):
         attachment = _visible(ident)
         inline = attachment.content_type in INLINE_TYPES and not request.args.get("download")
         return _send(attachment.data, attachment.content_type, attachments.download_name(attachment),
-                     "inline" if inline else "attachment", attachment.sha256)
+                     inline, attachment.sha256)
 
     @expose("/<int:ident>/thumbnail")
     @has_access
@@ -60,5 +55,5 @@ class AttachmentView(BaseView):
         if not attachment.content_type.startswith("image/"):
             abort(404)
         name = attachments.download_name(attachment).rsplit(".", 1)[0] + "-缩略图.jpg"
-        return _send(attachments.thumbnail(attachment.data), "image/jpeg", name, "inline",
+        return _send(attachments.thumbnail(attachment.data), "image/jpeg", name, True,
                      attachment.sha256 + "-thumb")

@@ -3,6 +3,13 @@
 The number is stored encrypted (AES-GCM) with a key derived from the console's SECRET_KEY, and
 next to it a keyed hash (HMAC-SHA256) that makes it unique and searchable without decrypting.
 Changing SECRET_KEY therefore makes the stored numbers unreadable: keep the key with the data.
+
+The check digit and the birth date are read with python-stdnum (``stdnum.cn.ric``); the shape,
+the order of the checks, the plausible birth years and the Chinese reasons are this module's.
+stdnum's ``validate`` is not used: it also looks the address code up in its own table as of the
+birth year, which refuses numbers that GB 11643-1999 allows (the address code is that of the
+county of residence when the number was given, e.g. 昭阳区 530602, created in 2001, for someone
+born in 1985), and it checks the digit before the date.
 """
 
 from __future__ import annotations
@@ -18,13 +25,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidComponent
 
 from console import clock
 
 from .errors import TalentError
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^[1-9]\d{16}[0-9X]$")
 _AAD = b"talent_person.id_number"
 _VERSION = "v1:"
@@ -32,8 +39,8 @@ _VERSION = "v1:"
 
 def check_char(first17: str) -> str:
     """The 18th character that GB 11643 computes from the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
-    return CHECK_CHARS[total % 11]
+    # stdnum takes the whole number and ignores its last character.
+    return ric.calc_check_digit(first17 + "0")
 
 
 def normalize(raw) -> str:
@@ -41,9 +48,10 @@ def normalize(raw) -> str:
 
 
 def birth_date(number: str) -> dt.date | None:
+    """The date in digits 7 to 14, or None if there is no such day."""
     try:
-        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
+        return ric.get_birth_date(number)
+    except (InvalidComponent, ValueError):
         return None
 
 

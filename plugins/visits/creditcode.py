@@ -3,6 +3,11 @@
 Eighteen characters: registration authority (1), organization type (1), administrative
 division (6), organization code (9, itself ending in a GB 11714 check character) and a check
 character over the first seventeen.  The letters I, O, Z, S and V are never used.
+
+The 18th character is python-stdnum's (``stdnum.cn.uscc``); the shape, the organization code's
+own check and the Chinese reasons are this module's.  stdnum's ``validate`` is not used: it
+takes the first two characters for digits, while GB 32100-2015 lets the registration authority
+be a letter (A 军队, N 农业 for village collectives, Y 其他).
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from stdnum.cn import uscc
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# The standard's weights of the 18th character (stdnum computes it; kept to document it).
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 LENGTH = 18
@@ -33,9 +41,6 @@ def normalize(raw: str | None) -> str:
     return "".join(text.split()).upper()
 
 
-# Per position, each allowed character's value times the position's weight: a check sum is then
-# one dictionary look-up per character (an import checks hundreds of thousands of codes).
-_WEIGHED = tuple({c: i * w for i, c in enumerate(CHARSET)} for w in WEIGHTS)
 # GB 11714: digits are their value, letters A..Z are 10..35.
 _ORG_VALUES = {c: int(c, 36) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 _ORG_WEIGHED = tuple({c: v * w for c, v in _ORG_VALUES.items()} for w in ORG_WEIGHTS)
@@ -45,8 +50,7 @@ _SHAPE = re.compile(rf"[{CHARSET}]{{2}}[0-9]{{6}}[{CHARSET}]{{10}}")
 
 def check_char(first17: str) -> str:
     """The 18th character for the first seventeen."""
-    total = sum(map(dict.__getitem__, _WEIGHED, first17))
-    return CHARSET[-total % 31]
+    return uscc.calc_check_digit(first17)
 
 
 def org_check_char(first8: str) -> str:

@@ -13,6 +13,13 @@ def test_valid_codes_pass(code):
     assert creditcode.validate(code) == code
 
 
+@pytest.mark.parametrize("code", ["N2530602MF0000128T", "Y1530602MF0000128M", "A1530602MF0000128A"])
+def test_a_letter_for_the_registration_authority_passes(code):
+    # GB 32100-2015: the first two characters are digits or letters (N2 a village collective,
+    # Y1 其他, A1 the army's).  stdnum.cn.uscc.validate takes them for digits and refuses these.
+    assert creditcode.validate(code) == code
+
+
 def test_check_character_follows_the_weights():
     first17 = "91530602MA6K12349"
     total = sum(creditcode.CHARSET.index(c) * w for c, w in zip(first17, creditcode.WEIGHTS))
