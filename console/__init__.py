@@ -7,13 +7,15 @@ below are the core's own rooms and may change shape without notice.
 
 from __future__ import annotations
 
+from console import audit, notifications, regions
 from console.app import create_app
-from console.audit import log as audit
 from console.audit.models import Audited
 from console.briefings.sections import Cell, Chart, Figure, Section, Table
 from console.database.bulk import insert_rows
 from console.database.copies import cached
+from console.database.mixins import Named
 from console.database.paging import count_rows, page_rows
+from console.database.transaction import transaction, unit_of_work
 from console.files import attachments, exports
 from console.files.attachments import FileTooLarge
 from console.files.exports import query_rows, stream_xlsx
@@ -35,13 +37,10 @@ from console.imports.pipeline import (
     parse_int,
 )
 from console.jobs.job import Job
-from console.notifications import service as notifications
 from console.plugins import settings as plugin_settings
 from console.plugins.manager import PluginInfo, Setting, hookimpl
-from console.regions import geography
-from console.regions import rules as regions
-from console.regions import scope
-from console.regions.models import Region
+from console.regions import geography, scope
+from console.regions.models import Region, Regional
 from console.regions.scope import (
     WITHIN_ARG,
     ScopedInterface,
@@ -53,15 +52,16 @@ from console.regions.scope import (
 from console.security import roles
 from console.security.users import ConsoleUser
 from console.web.dashboard import Card
+from console.web.messages import refused
 
 __all__ = [
     # the app and the plugin contract
     "create_app", "hookimpl", "PluginInfo", "Setting", "Job",
     # the database and the clock
-    "db", "Audited", "Region", "ConsoleUser", "clock", "cached", "count_rows", "page_rows",
-    "insert_rows",
+    "db", "unit_of_work", "transaction", "Audited", "Region", "Regional", "Named", "ConsoleUser",
+    "clock", "cached", "count_rows", "page_rows", "insert_rows",
     # refusals
-    "ConsoleError", "NotFound", "OutOfScope", "field_errors_text", "FileTooLarge",
+    "ConsoleError", "NotFound", "OutOfScope", "field_errors_text", "FileTooLarge", "refused",
     # regional scope
     "scope", "regions", "geography", "current_region", "restrict", "ScopedInterface", "ScopedModelView",
     "ScopedModelRestApi", "WITHIN_ARG",

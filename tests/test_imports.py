@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from console import PluginInfo, hookimpl
+from console.imports import catalog
 from console.imports import pipeline as imports
 from console.database import bulk
 from console.plugins import manager as plugins_service
@@ -444,7 +445,7 @@ def test_an_importer_holds_text_columns_to_its_tables_lengths():
 def test_every_importers_text_columns_are_held_to_their_tables(ctx):
     # Each module's importer names its table, so a cell too long for it is a rejected row.
     held = {(plugin, kind): {c.field: c.max_length for c in importer.columns if c.max_length}
-            for (plugin, kind), importer in imports.available().items()}
+            for (plugin, kind), importer in catalog.available().items()}
     assert held[("visits", "enterprises")] == {
         "name": 200, "credit_code": 18, "industry": 50, "size": 20, "address": 200,
         "contact_person": 50, "contact_phone": 30}
@@ -487,13 +488,13 @@ def test_template_has_the_header_and_example_rows(ctx):
 
 
 def test_find_names_the_available_kinds(ctx):
-    assert imports.find("samples", "items") is SAMPLE_IMPORTER
-    assert imports.find("console", "regions").title == "行政区划"
+    assert catalog.find("samples", "items") is SAMPLE_IMPORTER
+    assert catalog.find("console", "regions").title == "行政区划"
     with pytest.raises(Exception, match="可用：items"):
-        imports.find("samples", "nothing")
+        catalog.find("samples", "nothing")
     plugins_service.set_enabled("samples", False)
     with pytest.raises(Exception, match="未安装或未启用"):
-        imports.find("samples", "items")
+        catalog.find("samples", "items")
 
 
 # -- regions --------------------------------------------------------------------------------
@@ -507,7 +508,7 @@ def test_region_list_imports_new_regions_with_parents_earlier_in_the_file(ctx, t
             ["530602901", "新街道", "乡镇(街道)", "530602"],
             ["530602901001", "新社区", "村(社区)", "530602901"],
             ["530602901002", "新村", "village", "530602901"]]
-    result = imports.run(imports.find("console", "regions"), write_xlsx(tmp_path / "r.xlsx", rows),
+    result = imports.run(catalog.find("console", "regions"), write_xlsx(tmp_path / "r.xlsx", rows),
                          plugin="console")
     assert result.state == "succeeded", result.problems
     village = db.session.query(Region).filter_by(code="530602901002").one()
@@ -523,7 +524,7 @@ def test_region_rules_reject_bad_rows(ctx, tmp_path):
             ["5306029041", "孤村", "村(社区)", "999999"],
             ["x", "坏代码", "乡镇(街道)", "530602"],
             ["530699", "又一市", "县", ""]]
-    result = imports.run(imports.find("console", "regions"), write_csv(tmp_path / "r.csv", rows))
+    result = imports.run(catalog.find("console", "regions"), write_csv(tmp_path / "r.csv", rows))
     assert [(p.row, p.column) for p in result.problems] == [
         (2, "区划代码"), (3, "层级"), (4, "层级"), (5, "上级区划代码"), (6, "区划代码"),
         (7, "上级区划代码")]
@@ -556,7 +557,7 @@ def test_region_list_round_trips_through_export_and_import_into_an_empty_databas
     db.session.query(Region).delete()
     db.session.commit()
     assert db.session.query(Region).count() == 0
-    result = imports.run(imports.find("console", "regions"), str(path), plugin="console")
+    result = imports.run(catalog.find("console", "regions"), str(path), plugin="console")
     assert result.state == "succeeded", result.problems[:3]
     assert result.rows_written == len(before)
     assert _tree() == before

@@ -153,6 +153,23 @@ def test_notify_takes_a_single_user_or_id(ctx):
     assert [r.title for r in rows_of(ctx, inspector.id)] == ["二"]
 
 
+def test_a_reminder_with_a_key_reaches_each_user_once(ctx):
+    leader, inspector = user(ctx, "lingdao"), user(ctx, "zhaoyang")
+    first = notifications.notify(ctx, [leader], "诉求明天到期", once="visits.problem:7:2026-12-06")
+    ctx.commit()
+    again = notifications.notify(ctx, [leader, inspector], "诉求明天到期", once="visits.problem:7:2026-12-06")
+    later = notifications.notify(ctx, [leader], "诉求今天到期", once="visits.problem:7:2026-12-07")
+    ctx.commit()
+    assert [len(first), len(again), len(later)] == [1, 1, 1]
+    assert [r.title for r in rows_of(ctx, leader.id)] == ["诉求明天到期", "诉求今天到期"]
+    assert [r.once_key for r in rows_of(ctx, inspector.id)] == ["visits.problem:7:2026-12-06"]
+    # keyless notices are never held back
+    notifications.notify(ctx, [leader], "诉求明天到期")
+    notifications.notify(ctx, [leader], "诉求明天到期")
+    ctx.commit()
+    assert len(rows_of(ctx, leader.id)) == 4
+
+
 @pytest.mark.parametrize("link", ["javascript:alert(1)", "//evil.example/x", "https://evil.example/",
                                   "relative/path"])
 def test_notify_refuses_links_outside_the_console(ctx, link):

@@ -74,8 +74,6 @@ class BriefingSchedule(Audited, Model):
 
     @property
     def recurrence_title(self) -> str:
-        from console.briefings.schedules import describe
-
         return describe(self)
 
 
@@ -145,3 +143,17 @@ class BriefingDelivery(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), index=True)
     notification_id: Mapped[int | None] = mapped_column(Integer)
     delivered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def describe(schedule: BriefingSchedule) -> str:
+    if schedule.recurrence == "cron":
+        return f"cron：{schedule.cron}"
+    when = schedule.time_of_day
+    if schedule.recurrence == "weekly":
+        return f"每周{WEEKDAYS[schedule.weekday or 0]} {when}"
+    if schedule.recurrence == "monthly":
+        return f"每月{schedule.day_of_month}日 {when}"
+    return f"每天 {when}"

@@ -10,14 +10,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from console.briefings.models import PERIOD_KINDS, RECURRENCES, BriefingSchedule
+from console.briefings.models import (
+    PERIOD_KINDS,
+    RECURRENCES,
+    BriefingSchedule,
+)
 from console.foundation import clock
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError, NotFound
 from console.regions import scope
 from console.regions.models import Region
 
-WEEKDAYS = "一二三四五六日"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
@@ -35,17 +38,6 @@ def trigger(schedule: BriefingSchedule) -> CronTrigger:
     if schedule.recurrence == "monthly":
         return CronTrigger(day=schedule.day_of_month, hour=hour, minute=minute, timezone=tz)
     return CronTrigger(hour=hour, minute=minute, timezone=tz)
-
-
-def describe(schedule: BriefingSchedule) -> str:
-    if schedule.recurrence == "cron":
-        return f"cron：{schedule.cron}"
-    when = schedule.time_of_day
-    if schedule.recurrence == "weekly":
-        return f"每周{WEEKDAYS[schedule.weekday or 0]} {when}"
-    if schedule.recurrence == "monthly":
-        return f"每月{schedule.day_of_month}日 {when}"
-    return f"每天 {when}"
 
 
 def next_times(schedule: BriefingSchedule, count: int = 5, now: dt.datetime | None = None) -> list[dt.datetime]:

@@ -29,6 +29,7 @@ from console.briefings.models import (
     PERIOD_KINDS,
     RECURRENCES,
     RUN_STATES,
+    WEEKDAYS,
     BriefingRun,
     BriefingSchedule,
 )
@@ -94,7 +95,7 @@ class BriefingsView(BaseView):
             "regions": _regions(), "offered": schedules.briefing_plugins(),
             "users": db.session.query(ConsoleUser).filter(ConsoleUser.active.is_(True)).order_by(ConsoleUser.username).all(),
             "roles": db.session.query(Role).order_by(Role.name).all(),
-            "recurrences": RECURRENCES, "period_kinds": PERIOD_KINDS, "weekdays": schedules.WEEKDAYS,
+            "recurrences": RECURRENCES, "period_kinds": PERIOD_KINDS, "weekdays": WEEKDAYS,
         }
 
     @expose("/")

@@ -8,20 +8,28 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import current_app
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
+_LOCATIONS = "console.schema_locations"
+
+
+def add_locations(app, locations: dict[str, str]) -> None:
+    """Record the versions folders of loaded plugins (``{plugin: folder}``); the plugin
+    manager calls this as it loads them, so the schema never has to know what a plugin is."""
+    app.extensions.setdefault(_LOCATIONS, {}).update(
+        {name: str(Path(folder).resolve()) for name, folder in locations.items()})
+
+
+def _plugin_locations(app=None) -> dict[str, str]:
+    return (app or current_app).extensions.get(_LOCATIONS, {})
+
+
 def version_locations(app=None) -> list[str]:
     """The core's versions folder and each loaded plugin's."""
-    from console.plugins.manager import registry
-
-    reg = registry(app)
-    locations = [str(MIGRATIONS_DIR / "versions")]
-    for info in reg.infos.values():
-        if info.migrations:
-            locations.append(str(Path(info.migrations).resolve()))
-    return locations
+    return [str(MIGRATIONS_DIR / "versions"), *_plugin_locations(app).values()]
 
 
 def configure(config: Config) -> Config:
@@ -74,10 +82,7 @@ def is_current() -> bool:
 
 def plugin_schema_behind(name: str) -> bool:
     """The plugin's branch has revisions the database lacks."""
-    from console.plugins.manager import registry
-
-    info = registry().infos[name]
-    if not info.migrations:
+    if name not in _plugin_locations():
         return False
     script = script_directory()
     # Alembic carries a branch label down to every revision of the branch, heads included.

@@ -33,13 +33,13 @@ from console.audit import log as audit
 from console.database.bulk import bulk_page_cache
 from console.files.spreadsheets import Sheet, norm_header, open_sheet
 from console.foundation.clock import utcnow
-from console.foundation.errors import ConsoleError, ImportRefused, NotFound
+from console.foundation.errors import ConsoleError, ImportRefused
 from console.foundation.extensions import db
 from console.imports.models import IMPORT_STATES, ImportJob
 
 __all__ = [
     "CORE", "Column", "Importer", "ImportRefused", "ImportResult", "Problem", "RowError",
-    "available", "find", "run", "create_job", "job_view", "template_xlsx", "parse_date",
+    "run", "create_job", "job_view", "template_xlsx", "parse_date",
     "parse_int", "parse_choice", "parse_bool", "refresh_statistics",
 ]
 
@@ -347,41 +347,6 @@ def job_view(job: ImportJob) -> dict:
     }
 
 
-# -- finding importers ----------------------------------------------------------------------
-
-
-def available() -> dict[tuple[str, str], Importer]:
-    """Every importer of the core and of the enabled plugins: ``{(plugin, kind): importer}``."""
-    from console.plugins import manager as plugins
-
-    found: dict[tuple[str, str], Importer] = {(CORE, i.kind): i for i in core_importers()}
-    for name, importers in plugins.call("importers"):
-        for importer in importers or ():
-            found[(name, importer.kind)] = importer
-    return found
-
-
-def find(plugin: str, kind: str) -> Importer:
-    """The importer ``kind`` of ``plugin``, or a Chinese refusal naming what exists."""
-    known = available()
-    if (plugin, kind) in known:
-        return known[(plugin, kind)]
-    kinds = [k for p, k in known if p == plugin]
-    if kinds:
-        raise NotFound(f"“{plugin}”没有名为“{kind}”的导入类型。可用：{'、'.join(sorted(kinds))}")
-    plugins_ = sorted({p for p, _ in known})
-    raise NotFound(f"没有可导入数据的插件“{plugin}”（插件未安装或未启用）。可用：{'、'.join(plugins_)}")
-
-
-def plugin_title(plugin: str) -> str:
-    from console.plugins import manager as plugins
-
-    if plugin == CORE:
-        return "系统"
-    info = plugins.registry().infos.get(plugin)
-    return info.title if info else plugin
-
-
 # -- the pipeline ---------------------------------------------------------------------------
 
 
@@ -645,12 +610,3 @@ def template_xlsx(importer: Importer) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-# -- the core's importers -----------------------------------------------------------------
-
-
-def core_importers() -> list[Importer]:
-    from console.imports.regions import region_importer
-
-    return [region_importer()]

@@ -30,6 +30,7 @@ from flask_appbuilder.security.decorators import permission_name
 from console.files import exports
 from console.foundation.errors import ConsoleError
 from console.foundation.extensions import db
+from console.imports import catalog
 from console.imports import pipeline as imports
 from console.imports import regions as region_io
 from console.imports.models import ImportJob
@@ -50,7 +51,7 @@ def may_use(plugin: str, user=None) -> bool:
 
 
 def usable_importers() -> list[tuple[str, imports.Importer]]:
-    return [(plugin, importer) for (plugin, _), importer in sorted(imports.available().items())
+    return [(plugin, importer) for (plugin, _), importer in sorted(catalog.available().items())
             if may_use(plugin)]
 
 
@@ -74,7 +75,7 @@ def _run_job(app, job_id: int, path: str, plugin: str, kind: str, filename: str,
     with app.test_request_context(environ_base={"REMOTE_ADDR": remote_addr or ""}):
         g.user = db.session.get(ConsoleUser, user_id)
         try:
-            importer = imports.find(plugin, kind)
+            importer = catalog.find(plugin, kind)
             imports.run(importer, path, plugin=plugin, job=job_id, all_or_nothing=all_or_nothing,
                         user_id=user_id, filename=filename)
         except ConsoleError as exc:
@@ -120,7 +121,7 @@ class ImportsView(BaseView):
         jobs = [imports.job_view(job) for job in query.limit(30)]
         return self.render_template(
             "console/imports.html", importers=usable_importers(), jobs=jobs, modes=MODES,
-            plugin_title=imports.plugin_title, is_admin=roles.is_admin(g.user),
+            plugin_title=catalog.plugin_title, is_admin=roles.is_admin(g.user),
             max_mb=current_app.config.get("IMPORTS_MAX_UPLOAD_MB", 200),
         )
 
@@ -131,7 +132,7 @@ class ImportsView(BaseView):
         plugin, kind = request.form.get("plugin", ""), request.form.get("kind", "")
         if not may_use(plugin):
             abort(404)
-        importer = imports.find(plugin, kind)
+        importer = catalog.find(plugin, kind)
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             flash("请选择要导入的文件（.xlsx 或 .csv）", "danger")
@@ -158,10 +159,10 @@ class ImportsView(BaseView):
     def job(self, job_id):
         job = _job_or_404(job_id)
         view = imports.job_view(job)
-        importer = imports.available().get((job.plugin, job.kind))
+        importer = catalog.available().get((job.plugin, job.kind))
         return self.render_template(
             "console/imports_job.html", job=view, title=importer.title if importer else job.kind,
-            plugin_title=imports.plugin_title(job.plugin),
+            plugin_title=catalog.plugin_title(job.plugin),
             problems=_first_problems(job_id) if view["finished"] else [],
         )
 
@@ -190,7 +191,7 @@ class ImportsView(BaseView):
     def template(self, plugin, kind):
         if not may_use(plugin):
             abort(404)
-        importer = imports.find(plugin, kind)
+        importer = catalog.find(plugin, kind)
         return _xlsx_download(imports.template_xlsx(importer), f"{importer.title}-导入模板.xlsx")
 
     @expose("/regions/export")

@@ -20,7 +20,11 @@ from console.foundation.clock import utcnow
 
 class Notification(Model):
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+        # "Remind once": a reminder with a key reaches each user once, whoever sends it again.
+        Index("ux_notification_user_once", "user_id", "once_key", unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
@@ -30,3 +34,5 @@ class Notification(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     emailed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by notify(once=...): what the notice is about and for when, e.g. "visits.problem:7:2026-12-06".
+    once_key: Mapped[str | None] = mapped_column(String(200))

@@ -98,8 +98,14 @@ def _check_link(link: str | None) -> str | None:
 
 
 def notify(session, user_ids_or_users, title: str, body: str | None = None, link: str | None = None,
-           source: str | None = None, attachments: Iterable[Attachment] = ()) -> list[Notification]:
-    """Add one notification per distinct user to ``session`` (the caller commits).
+           source: str | None = None, attachments: Iterable[Attachment] = (), *,
+           once: str | None = None) -> list[Notification]:
+    """Add one notification per distinct user to ``session`` (the caller commits); returns the
+    notifications added.
+
+    ``once``: a key naming what the notice is about and for when (``"visits.problem:7:2026-12-06"``):
+    a user who already has a notice with that key gets no second one, so a daily job run twice,
+    or by two processes, reminds each user once.
 
     ``user_ids_or_users``: a user, a user id, or an iterable of either.  ``link``: a path inside
     the console (``/nameplates/...``) the inbox opens.  ``source``: the plugin or core part that
@@ -109,13 +115,19 @@ def notify(session, user_ids_or_users, title: str, body: str | None = None, link
     if isinstance(user_ids_or_users, (int, str)) or hasattr(user_ids_or_users, "id"):
         user_ids_or_users = [user_ids_or_users]
     ids = list(dict.fromkeys(_user_id(u) for u in user_ids_or_users if u is not None))
+    if once is not None:
+        once = once[:200]
+        session.flush()
+        sent = {uid for (uid,) in session.query(Notification.user_id)
+                .filter(Notification.once_key == once, Notification.user_id.in_(ids))} if ids else set()
+        ids = [uid for uid in ids if uid not in sent]
     title = " ".join((title or "").split())[:200]
     if not title:
         raise ValueError("a notification needs a title")
     link = _check_link(link)
     now = utcnow()
     rows = [Notification(user_id=uid, title=title, body=body, link=link, source=source,
-                         created_at=now, emailed=False) for uid in ids]
+                         created_at=now, emailed=False, once_key=once) for uid in ids]
     session.add_all(rows)
     settings = MailSettings.from_app(current_app) if has_app_context() else None
     if settings and rows:

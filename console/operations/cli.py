@@ -13,20 +13,9 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from console.audit import log as audit
-
-
-def _create_app():
-    from console.app import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, set_debug_flag=False)
-def main():
-    """基层治理控制台 命令行工具。"""
 
 
 def register(app) -> None:
@@ -285,13 +274,14 @@ def plugins_disable(name):
 def import_command(plugin, kind, file, skip_bad_rows, report_path):
     """从 .xlsx 或 .csv 文件 FILE 导入插件 PLUGIN 的 KIND 数据（区划：console regions）。"""
     from console.foundation.errors import ConsoleError
+    from console.imports import catalog
     from console.imports import pipeline as imports
 
     _as_cli_actor()
     if not os.path.isfile(file):
         _fail(f"文件不存在：{file}")
     try:
-        importer = imports.find(plugin, kind)
+        importer = catalog.find(plugin, kind)
         click.echo(f"导入“{importer.title}”：{file} ...")
         result = imports.run(importer, file, plugin=plugin, all_or_nothing=not skip_bad_rows)
     except ConsoleError as exc:

@@ -19,6 +19,7 @@ from typing import Any, Callable
 from flask import abort, current_app, request
 from pluggy import HookimplMarker, PluginManager
 
+from console.database import schema
 from console.foundation import clock
 from console.foundation.errors import ConsoleError
 from console.plugins import hookspecs
@@ -190,6 +191,7 @@ def load(app) -> Registry:
         if name:
             reg.distributions[name] = dist.version
     app.extensions["console.plugins"] = reg
+    schema.add_locations(app, {name: info.migrations for name, info in reg.infos.items() if info.migrations})
     return reg
 
 
@@ -414,3 +416,18 @@ def info_rows() -> list[dict]:
 
 def as_dict(info: PluginInfo) -> dict:
     return dataclasses.asdict(info)
+
+
+# -- who manages a plugin -------------------------------------------------------------------
+
+
+def owner_plugins(user) -> set[str]:
+    """Names of the plugins whose 模块负责人 role the user holds."""
+    role_names = {r.name for r in getattr(user, "roles", ())}
+    return {name for name, info in registry().infos.items() if info.owner_role in role_names}
+
+
+def may_manage(user, name: str) -> bool:
+    """The system administrator manages every plugin; a module owner their own."""
+    admin = current_app.config["AUTH_ROLE_ADMIN"]
+    return any(r.name == admin for r in getattr(user, "roles", ())) or name in owner_plugins(user)

@@ -5,11 +5,10 @@ from flask_appbuilder.security.decorators import permission_name
 from console.plugins import manager as plugins
 from console.plugins import settings as plugin_settings
 from console.plugins.manager import PluginError
-from console.security import roles
 
 
 def _may_manage(name: str) -> bool:
-    return roles.is_admin(g.user) or name in roles.owner_plugins(g.user)
+    return plugins.may_manage(g.user, name)
 
 
 class PluginsView(BaseView):
@@ -21,7 +20,7 @@ class PluginsView(BaseView):
     @has_access
     @permission_name("list")
     def list(self):
-        rows = [r for r in plugins.info_rows() if _may_manage(r["name"]) or roles.is_admin(g.user)]
+        rows = [r for r in plugins.info_rows() if _may_manage(r["name"])]
         return self.render_template("console/plugins.html", rows=rows, may_manage=_may_manage,
                                     settings_of=lambda name: plugin_settings.values(name))
 

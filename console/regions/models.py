@@ -8,7 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     String,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from console.audit.models import Audited
 
@@ -43,3 +43,19 @@ class Region(Audited, Model):
         return self.name
 
     __str__ = __repr__
+
+
+class Regional:
+    """Mixin: the row hangs off a region (a village, township or county), which the regional
+    scope filters on.  ``region_id`` is indexed; the region is loaded with the row unless
+    ``__region_lazy__`` says otherwise (``"select"`` for rows listed without their region)."""
+
+    __region_lazy__ = "joined"
+
+    @declared_attr
+    def region_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("region.id"), index=True)
+
+    @declared_attr
+    def region(cls) -> Mapped[Region]:
+        return relationship(Region, foreign_keys=[cls.region_id], lazy=cls.__region_lazy__)

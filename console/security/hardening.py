@@ -23,26 +23,16 @@ import re
 import secrets
 
 from flask import Flask, g, has_request_context, session
-from flask_appbuilder import Model
 from flask_login import user_logged_in, user_logged_out
-from sqlalchemy import ForeignKey, Integer
-from sqlalchemy.orm import Mapped, mapped_column
 
 from console.foundation.extensions import db
+from console.security.models import SessionEpoch
 
 EPOCH_KEY = "_epoch"
 # What flask-login put in the session at login; everything else from before login is dropped.
 LOGIN_KEYS = ("_user_id", "_fresh", "_id")
 # A static inline handler in a template: no Jinja inside, so its text is the same every time.
 _HANDLER = re.compile(r"""\son[a-z]+\s*=\s*(?:"([^"{}%]*)"|'([^'{}%]*)')""")
-
-
-class SessionEpoch(Model):
-    """Sessions made before ``epoch`` was last moved on are no longer valid."""
-
-    __tablename__ = "session_epoch"
-    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
-    epoch: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def install(app: Flask) -> None:

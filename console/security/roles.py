@@ -9,6 +9,10 @@ anchor them (``$``), or ``can_list`` would also match ``can_list_all``.
 
 from __future__ import annotations
 
+from console.plugins.manager import call, owner_plugins
+
+__all__ = ["ADMIN", "INSPECTOR", "LEADER", "builtin_roles", "is_admin", "owner_plugins"]
+
 ADMIN = "系统管理员"
 INSPECTOR = "检查员"
 LEADER = "领导"
@@ -42,23 +46,11 @@ def builtin_roles(registry) -> dict[str, list[list[str]]]:
             ["console_plugins$", "menu_access$"],
             ["console_imports$", "menu_access$"],
         ]
-    from console.plugins.manager import (
-        call,  # noqa: PLC0415 - avoids a cycle at import time
-    )
-
     for _name, grants in call("role_permissions", include_disabled=True):
         for role, pairs in (grants or {}).items():
             if role in (INSPECTOR, LEADER):
                 roles[role].extend([[view, perm] for perm, view in pairs])
     return roles
-
-
-def owner_plugins(user) -> set[str]:
-    """Names of the plugins whose 模块负责人 role the user holds."""
-    from console.plugins.manager import registry
-
-    role_names = {r.name for r in getattr(user, "roles", ())}
-    return {name for name, info in registry().infos.items() if info.owner_role in role_names}
 
 
 def is_admin(user) -> bool:

@@ -15,6 +15,7 @@ from wtforms.validators import ValidationError
 from console.audit import log as audit
 from console.foundation.errors import ConsoleError
 from console.regions.models import Region
+from console.security.models import SessionEpoch
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +188,6 @@ class ConsoleSecurityManager(SecurityManager):
         """The signed-in user of a request with everything each request reads about them (roles,
         groups and their roles, scope region, session epoch) in one statement instead of five."""
         from flask_appbuilder.security.sqla.models import Group
-
-        from console.security.hardening import SessionEpoch
 
         found = (self.session.query(ConsoleUser, func.coalesce(SessionEpoch.epoch, 0))
                  .outerjoin(SessionEpoch, SessionEpoch.user_id == ConsoleUser.id)

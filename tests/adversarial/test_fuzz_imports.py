@@ -1,7 +1,7 @@
 """Every importer under hostile files: random bytes, wrong encodings, wrong columns, huge cells,
 formula cells.
 
-The property, for each importer the console offers (``console.imports.pipeline.available()``): a file is
+The property, for each importer the console offers (``console.imports.catalog.available()``): a file is
 either refused (``ImportRefused``, a Chinese message) or imported to a result that says what
 happened row by row; never an internal failure, and whenever the result is not "succeeded"
 the database is exactly as it was.  Formula text that an import accepts comes out of every
@@ -19,6 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from console.imports import catalog
 
 from console.imports import pipeline as imports
 from console.foundation.extensions import db
@@ -44,7 +46,7 @@ SETTINGS = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, data
 
 def test_the_list_of_importers_is_the_one_fuzzed_here(app):
     with app.app_context():
-        assert sorted(imports.available()) == sorted(IMPORTERS)
+        assert sorted(catalog.available()) == sorted(IMPORTERS)
 
 
 # -- what the files are made of -------------------------------------------------------------
@@ -129,7 +131,7 @@ def _counts() -> dict[str, int]:
 def test_a_hostile_file_is_refused_or_reported_and_leaves_nothing_half_written(app, tmp_path, plugin, kind):
     seen = {"refused": 0, "reported": 0}
     with app.app_context():
-        importer = imports.find(plugin, kind)
+        importer = catalog.find(plugin, kind)
 
         @SETTINGS
         @given(data=files(importer))
@@ -208,7 +210,7 @@ def test_formula_cells_imported_as_text_come_out_of_every_export_neutralized(app
                 # In .csv a formula is text as typed (in .xlsx it would be a formula cell).
                 path = tmp_path / f"{kind}{n}.csv"
                 path.write_bytes(_csv([header, *rows], "utf-8"))
-                result = imports.run(imports.find(plugin, kind), str(path), plugin=plugin)
+                result = imports.run(catalog.find(plugin, kind), str(path), plugin=plugin)
                 assert result.state == "succeeded", (kind, formula, result.message, result.problems)
     client = app.test_client()
     login(client, "admin")

@@ -6,6 +6,8 @@ import datetime as dt
 import pytest
 from openpyxl import Workbook
 
+from console.imports import catalog
+
 from console.imports import pipeline as imports
 from console.foundation.extensions import db
 from plugins.talent import idnumber
@@ -37,7 +39,7 @@ def test_people_import_encrypts_and_matches_regions(app, tmp_path):
         ("王二", make_id("530627", seq=12).lower(), "530627", "", "否", ""),
     ])
     with app.app_context():
-        result = imports.run(imports.find("talent", "people"), path, plugin="talent")
+        result = imports.run(catalog.find("talent", "people"), path, plugin="talent")
         assert result.state == "succeeded" and result.rows_written == 2, result.message
         wang = db.session.query(Person).filter_by(name="王一").one()
         assert idnumber.decrypt(wang.id_number_enc) == make_id(seq=11)
@@ -54,7 +56,7 @@ def test_people_import_is_all_or_nothing_with_a_report(app, tmp_path):
         ("无区", make_id(seq=23), "999999", "", "", ""),
     ])
     with app.app_context():
-        result = imports.run(imports.find("talent", "people"), path, plugin="talent")
+        result = imports.run(catalog.find("talent", "people"), path, plugin="talent")
         assert result.state == "rejected" and result.rows_written == 0
         reasons = {(p.row, p.column): p.reason for p in result.problems}
         assert "校验位" in reasons[(3, "身份证号")]
@@ -85,11 +87,11 @@ def test_certificates_and_hours_import(app, tmp_path, workers):
         (workers["li_id_number"], "网络学习", "8", "2025/6/1", ""),
     ])
     with app.app_context():
-        result = imports.run(imports.find("talent", "certificates"), certs, plugin="talent")
+        result = imports.run(catalog.find("talent", "certificates"), certs, plugin="talent")
         assert result.state == "succeeded", result.message
         cert = db.session.query(Certificate).filter_by(management_number="ZT-IMP-1").one()
         assert cert.person_id == workers["zhang"] and len(cert.token) == 32
-        result = imports.run(imports.find("talent", "hours"), hours, plugin="talent")
+        result = imports.run(catalog.find("talent", "hours"), hours, plugin="talent")
         assert result.state == "succeeded", result.message
         assert db.session.query(EducationEntry).count() == 2
 
@@ -106,7 +108,7 @@ def test_bad_hours_rows_are_refused(app, tmp_path, workers, row, column, reason)
     row = (workers["zhang_id_number"] if row[0] == "张" else row[0],) + row[1:]
     path = _xlsx(tmp_path / "hours.xlsx", [("身份证号", "来源", "学时", "学习日期", "内容"), row])
     with app.app_context():
-        result = imports.run(imports.find("talent", "hours"), path, plugin="talent")
+        result = imports.run(catalog.find("talent", "hours"), path, plugin="talent")
         assert result.state == "rejected"
         assert any(p.column == column and reason in p.reason for p in result.problems), result.problems
         assert db.session.query(EducationEntry).count() == 0
@@ -118,11 +120,11 @@ def test_duplicate_management_number_in_import(app, tmp_path, workers):
         (workers["zhang_id_number"], "社会工作师", "M530602101", 2020, "考试"),
     ])
     with app.app_context():
-        result = imports.run(imports.find("talent", "certificates"), path, plugin="talent")
+        result = imports.run(catalog.find("talent", "certificates"), path, plugin="talent")
         assert result.state == "rejected" and "已存在" in result.problems[0].reason
 
 
 def test_templates_are_valid_workbooks(app):
     with app.app_context():
         for kind in ("people", "certificates", "hours"):
-            assert imports.template_xlsx(imports.find("talent", kind))[:2] == b"PK"
+            assert imports.template_xlsx(catalog.find("talent", kind))[:2] == b"PK"

@@ -4,13 +4,8 @@ ones.  Run twice on one day, it notifies nobody twice."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-
-from console.notifications.models import (
-    Notification,  # moved to the core's remind-once next
-)
+from console import notifications
 
 from ..models import Problem
 from .common import setting, today
@@ -21,12 +16,6 @@ SOURCE = "visits.reminders"
 
 def link_of(problem: Problem) -> str:
     return f"/visits/problems/show/{problem.id}"
-
-
-def _day_start_utc(day: dt.date) -> dt.datetime:
-    zone = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-    local = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def due_problems(session, as_of: dt.date, days: int) -> list[Problem]:
@@ -41,13 +30,8 @@ def due_problems(session, as_of: dt.date, days: int) -> list[Problem]:
 def send_reminders(session, as_of: dt.date | None = None) -> int:
     """Notify each member of the responsible department; returns the notices added (the
     caller commits)."""
-    from console import notifications
-
     as_of = as_of or today()
     days = int(setting("reminder_days"))
-    since = _day_start_utc(as_of)
-    already = {(uid, link) for uid, link in session.query(Notification.user_id, Notification.link)
-               .filter(Notification.source == SOURCE, Notification.created_at >= since)}
     added = 0
     for problem in due_problems(session, as_of, days):
         link = link_of(problem)
@@ -60,11 +44,9 @@ def send_reminders(session, as_of: dt.date | None = None) -> int:
             title = f"诉求 {left} 天后到期：{problem.enterprise.name}（{problem.category}）"
         body = (f"责任单位：{problem.department.name}；办理时限：{problem.due_date.isoformat()}；"
                 f"当前状态：{problem.status}。\n{problem.description[:200]}")
-        users = [u.id for u in problem.department.members if (u.id, link) not in already]
-        if users:
-            notifications.notify(session, users, title, body, link, source=SOURCE)
-            already.update((uid, link) for uid in users)
-            added += len(users)
+        sent = notifications.notify(session, [u.id for u in problem.department.members], title, body,
+                                    link, source=SOURCE, once=f"{SOURCE}:{problem.id}:{as_of.isoformat()}")
+        added += len(sent)
     return added
 
 
