@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from console.audit.models import FAB_TITLES, Audited, AuditLog
 from console.foundation.clock import utcnow
+from console.foundation.extensions import db
 
 # Who acts outside a request: the CLI and the scheduler set this.
 _actor: ContextVar[tuple[int | None, str] | None] = ContextVar("audit_actor", default=None)
@@ -211,7 +212,6 @@ def install() -> None:
 def record(action: str, *, entity: str | None = None, entity_id=None, summary: str | None = None,
            changes: dict | None = None, session: Session | None = None) -> None:
     """Add an explicit entry (a login, a plugin switch) to the current transaction."""
-    from console.foundation.extensions import db
 
     session = session or db.session
     session.add(AuditLog(**_row(action, entity, entity_id, summary, changes)))

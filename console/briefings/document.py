@@ -7,7 +7,6 @@ the document prints the snapshot's id so a reader can tell which data it shows.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -25,10 +24,6 @@ log = logging.getLogger(__name__)
 
 HOOK = "briefing_sections"
 CHINESE_NUMERALS = "一二三四五六七八九十"
-
-
-def _local_now() -> dt.datetime:
-    return clock.now()
 
 
 def gather(region: Region, period: Period, sections: list[str] | None = None,
@@ -69,7 +64,7 @@ def gather(region: Region, period: Period, sections: list[str] | None = None,
         "previous": period.previous().as_dict(),
         "comparison": period.comparison_title,
         "appendix": appendix,
-        "generated_at": _local_now().strftime("%Y-%m-%d %H:%M"),
+        "generated_at": clock.now().strftime("%Y-%m-%d %H:%M"),
         "sections": found,
     }
     snapshot["id"] = snapshot_id(snapshot)

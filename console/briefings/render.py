@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from console.foundation.errors import ConsoleError
+from console.foundation.fonts import cjk_font
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,6 @@ def _cpu_seconds() -> float:
 
 def font_installed() -> bool:
     """Asked in the rendering process itself: the font must be where the layout happens."""
-    from console.foundation.fonts import cjk_font
 
     return cjk_font() is not None
 

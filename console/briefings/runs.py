@@ -17,7 +17,7 @@ import threading
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from console.audit import log as audit
@@ -27,10 +27,12 @@ from console.foundation import clock
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError, NotFound
 from console.foundation.extensions import db
+from console.jobs import durable
 from console.notifications import service as notifications
 from console.regions import scope
 from console.regions.models import Region
 from console.security import roles
+from console.security.users import ConsoleUser
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +58,8 @@ def backoff(attempt: int) -> dt.timedelta:
 
 
 def _update(run_id: int, where: dict | None = None, **values) -> bool:
-    """Change a run through a connection of its own (others see it at once); with ``where``
-    only if the run still has those values.  True when the row changed."""
-    stmt = update(BriefingRun).where(BriefingRun.id == run_id)
-    for key, value in (where or {}).items():
-        column = getattr(BriefingRun, key)
-        stmt = stmt.where(column.is_(None) if value is None else column == value)
-    with db.engine.begin() as conn:
-        return conn.execute(stmt.values(**values)).rowcount == 1
+    """Change a run at once, visibly to every process (see console.jobs.durable)."""
+    return durable.update_row(BriefingRun, run_id, where, **values)
 
 
 # -- readers and their scopes ---------------------------------------------------------------
@@ -74,7 +70,6 @@ def reader_scopes(session, schedule: BriefingSchedule) -> dict[int, list]:
     each reader's own scope.  A reader whose scope lies outside the schedule's gets nothing."""
     from flask_appbuilder.security.sqla.models import Role
 
-    from console.security.users import ConsoleUser
 
     users = {}
     if schedule.user_ids:
@@ -158,27 +153,6 @@ def find_region(session, text: str) -> Region:
 # -- executing ------------------------------------------------------------------------------
 
 
-class _Heartbeat:
-    """Beats for a run while its process works; stops with the process."""
-
-    def __init__(self, app, run_id: int):
-        self.app, self.run_id, self.stop = app, run_id, threading.Event()
-        self.thread = threading.Thread(target=self._loop, name=f"briefing-{run_id}-beat", daemon=True)
-
-    def _loop(self):
-        with self.app.app_context():
-            while not self.stop.wait(heartbeat_seconds()):
-                _update(self.run_id, {"state": "running"}, heartbeat_at=utcnow())
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-
-
 def base_url() -> str:
     cfg = current_app.config
     return (cfg.get("BASE_URL") or f"http://{cfg.get('BIND', '127.0.0.1')}:{cfg.get('PORT', 8080)}").rstrip("/") + "/"
@@ -194,7 +168,7 @@ def execute(run_id: int) -> BriefingRun | None:
         return None
     token = audit.set_actor("简报生成")
     try:
-        with _Heartbeat(current_app._get_current_object(), run_id):
+        with durable.Heartbeat(current_app._get_current_object(), BriefingRun, run_id, heartbeat_seconds()):
             _produce(run_id)
     except Exception as exc:
         db.session.rollback()
@@ -307,14 +281,11 @@ def deliver(run_id: int) -> int:
 def reap_stuck(now: dt.datetime | None = None) -> list[int]:
     """Runs whose process stopped beating: failed, with a retry planned while attempts remain."""
     now = now or utcnow()
-    stale = db.session.execute(
-        select(BriefingRun.id, BriefingRun.heartbeat_at, BriefingRun.host, BriefingRun.pid)
-        .where(BriefingRun.state == "running", BriefingRun.heartbeat_at < now - stale_after())
-    ).all()
+    stale = durable.stale_rows(BriefingRun, stale_after(), now, BriefingRun.host, BriefingRun.pid)
     reaped = []
     for run_id, beat, host, pid in stale:
-        when = beat.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
-        message = f"生成进程已中断（{host or '?'} 进程 {pid or '?'}，最后心跳 {when:%Y-%m-%d %H:%M:%S}）"
+        when = clock.localtime(beat, "%Y-%m-%d %H:%M:%S")
+        message = f"生成进程已中断（{host or '?'} 进程 {pid or '?'}，最后心跳 {when}）"
         if fail(run_id, message, expect="running", heartbeat=beat):
             reaped.append(run_id)
     return reaped

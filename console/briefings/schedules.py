@@ -18,8 +18,11 @@ from console.briefings.models import (
 from console.foundation import clock
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError, NotFound
+from console.plugins import manager as plugins
+from console.plugins.manager import registry
 from console.regions import scope
 from console.regions.models import Region
+from console.security.users import ConsoleUser
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -79,7 +82,6 @@ def due_slot(schedule: BriefingSchedule, now: dt.datetime, grace_seconds: float)
 
 def briefing_plugins() -> dict[str, str]:
     """Installed plugins that contribute a briefing section: name -> title."""
-    from console.plugins.manager import registry
 
     reg = registry()
     names = {impl.plugin_name for impl in reg.pm.hook.briefing_sections.get_hookimpls()}
@@ -100,8 +102,6 @@ def validate(session, data: dict, actor_region: Region | None = None) -> dict:
     """Check a submitted schedule; returns the column values or raises ScheduleError."""
     from flask_appbuilder.security.sqla.models import Role
 
-    from console.plugins import manager as plugins
-    from console.security.users import ConsoleUser
 
     out: dict = {}
     out["name"] = (data.get("name") or "").strip()[:100]

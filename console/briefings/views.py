@@ -3,10 +3,8 @@ the PDF download for the readers it was delivered to."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
-import zoneinfo
 
 from flask import (
     Response,
@@ -30,6 +28,7 @@ from console.briefings.models import (
     RECURRENCES,
     RUN_STATES,
     WEEKDAYS,
+    BriefingDelivery,
     BriefingRun,
     BriefingSchedule,
 )
@@ -43,15 +42,6 @@ from console.security.users import ConsoleUser
 HISTORY = 50
 
 
-def local(value: dt.datetime | None, tz: str | None = None) -> str:
-    if value is None:
-        return ""
-    zone = zoneinfo.ZoneInfo(tz or current_app.config["TIMEZONE"])
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
 def run_view(run: BriefingRun) -> dict:
     """A run as the history table and the progress endpoint show it."""
     try:
@@ -63,9 +53,9 @@ def run_view(run: BriefingRun) -> dict:
         "retrying": run.state == "failed" and run.next_retry_at is not None,
         "schedule": run.schedule.name if run.schedule else "即时生成",
         "scope": run.region.name, "period": period, "progress": run.progress or "",
-        "attempt": run.attempt, "created": local(run.created_at), "started": local(run.started_at),
+        "attempt": run.attempt, "created": clock.localtime(run.created_at), "started": clock.localtime(run.started_at),
         "duration": run.duration_seconds, "pages": run.pages, "size": run.size, "error": run.error,
-        "next_retry": local(run.next_retry_at), "snapshot_id": run.snapshot_id,
+        "next_retry": clock.localtime(run.next_retry_at), "snapshot_id": run.snapshot_id,
         "has_pdf": bool(run.size), "pdf_url": f"/briefings/{run.id}.pdf",
         "preview_url": f"/briefings/{run.id}/preview",
     }
@@ -109,7 +99,7 @@ class BriefingsView(BaseView):
                 upcoming = schedules.next_times(s, 1)
             except ValueError:
                 upcoming = []
-            items.append({"s": s, "next": local(upcoming[0], s.timezone) if upcoming else "—"})
+            items.append({"s": s, "next": clock.localtime(upcoming[0], tz=s.timezone) if upcoming else "—"})
         history = (scope.restrict(db.session.query(BriefingRun), BriefingRun)
                    .order_by(BriefingRun.id.desc()).limit(HISTORY).all())
         return self.render_template("briefings/index.html", items=items, runs=[run_view(r) for r in history],
@@ -130,7 +120,7 @@ class BriefingsView(BaseView):
                 flash(exc.message, "danger")
         upcoming = []
         if schedule is not None and schedule.id and data is None:
-            upcoming = [local(t, schedule.timezone) + f"（{schedule.timezone}）" for t in schedules.next_times(schedule, 5)]
+            upcoming = [clock.localtime(t, tz=schedule.timezone) + f"（{schedule.timezone}）" for t in schedules.next_times(schedule, 5)]
         return self.render_template("briefings/schedule_form.html", schedule=schedule, data=data,
                                     upcoming=upcoming, **self._choices())
 
@@ -203,13 +193,12 @@ class BriefingsView(BaseView):
     @permission_name("list")
     def run(self, run_id):
         run = self._run_or_404(run_id)
-        from console.briefings.models import BriefingDelivery
 
         readers = (db.session.query(ConsoleUser.username, BriefingDelivery.delivered_at)
                    .join(BriefingDelivery, BriefingDelivery.user_id == ConsoleUser.id)
                    .filter(BriefingDelivery.run_id == run.id).order_by(ConsoleUser.username).all())
         return self.render_template("briefings/run.html", run=run_view(run),
-                                    readers=[(u, local(at)) for u, at in readers])
+                                    readers=[(u, clock.localtime(at)) for u, at in readers])
 
     @expose("/runs/<int:run_id>/status")
     @has_access

@@ -22,6 +22,8 @@ from sqlalchemy import Column, func, inspect, select, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import asc_op, desc_op
 
+from console.database import copies as worker_cache
+
 STRIDE = 250  # rows between two mapped keys: a deep page skips fewer index entries than this
 
 
@@ -65,7 +67,6 @@ def _counting(query):
 
 def _map(query, order: tuple[list, bool] | None = None) -> _Map:
     """The total, and with ``order`` (the keyset order of the query) the mapped keys too."""
-    from console.database import copies as worker_cache
 
     counting = _counting(query)
     compiled = counting.compile(dialect=query.session.get_bind().dialect)

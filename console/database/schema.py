@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from console.foundation.extensions import db
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -63,8 +65,6 @@ def script_directory() -> ScriptDirectory:
 
 
 def _applied(script: ScriptDirectory) -> set[str]:
-    from console.foundation.extensions import db
-
     with db.engine.connect() as conn:
         heads = MigrationContext.configure(conn).get_current_heads()
     applied = set()

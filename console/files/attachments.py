@@ -26,7 +26,6 @@ import re
 import unicodedata
 import warnings
 import zipfile
-import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -34,8 +33,12 @@ from flask import current_app, has_app_context
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 import config as defaults
+from console.audit import log as audit
+from console.audit.log import current_actor
 from console.files.models import Attachment
+from console.foundation import clock
 from console.foundation.errors import ConsoleError
+from console.plugins import manager as plugins
 
 __all__ = [
     "AttachmentError", "NotAnImage", "FileTooLarge", "TooManyPixels", "UnsupportedType",
@@ -191,13 +194,6 @@ def _open_image(data: bytes, max_pixels: int) -> Image.Image:
     return img
 
 
-def _local_zone() -> dt.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(_setting("TIMEZONE"))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("Asia/Shanghai")
-
-
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 
 
@@ -220,7 +216,7 @@ def _taken_at(exif) -> dt.datetime | None:
         sign = 1 if match[1] == "+" else -1
         zone = dt.timezone(sign * dt.timedelta(hours=int(match[2]), minutes=int(match[3])))
     else:
-        zone = _local_zone()
+        zone = clock.zone(_setting("TIMEZONE"))
     return local.replace(tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
 
 
@@ -382,8 +378,6 @@ def save(session, file_storage_or_bytes, *, owner: str, owner_id: int | None, fi
 
 
 def _current_user_id() -> int | None:
-    from console.audit.log import current_actor
-
     return current_actor()[0]
 
 
@@ -407,8 +401,6 @@ def for_owner(session, owner: str, owner_id: int) -> list[Attachment]:
 def delete(session, attachment: Attachment) -> None:
     """Delete one file (in the caller's transaction) and say so in the audit log: attachment
     rows are not audited by themselves, their bytes have no place in the log."""
-    from console.audit import log as audit
-
     audit.record("delete", entity="attachment", entity_id=attachment.id, session=session,
                  summary=f"删除附件 #{attachment.id}：{attachment.filename}",
                  changes={"owner": [attachment.owner, None], "owner_id": [attachment.owner_id, None],
@@ -458,7 +450,6 @@ def can_view(attachment: Attachment, user) -> bool:
         # Saved but not yet attached to a record: only its uploader sees it.
         return user is not None and attachment.created_by_id == getattr(user, "id", None)
     plugin = attachment.owner.split(".", 1)[0]
-    from console.plugins import manager as plugins
 
     reg = plugins.registry()
     if plugin in reg.infos and not plugins.is_enabled(plugin):

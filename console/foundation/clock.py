@@ -6,7 +6,7 @@ date or a time of day (tests/test_layout.py holds it to that)."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
 
@@ -16,9 +16,17 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def zone() -> ZoneInfo:
-    name = current_app.config["TIMEZONE"] if has_app_context() else "Asia/Shanghai"
-    return ZoneInfo(name)
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def zone(name: str | None = None) -> ZoneInfo:
+    """``name`` (a schedule's own zone), else the console's (JICENG_TIMEZONE); a name that is
+    not a time zone falls back to Beijing time rather than failing a page."""
+    name = name or (current_app.config.get("TIMEZONE") if has_app_context() else None) or DEFAULT_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
 
 
 def now(tz: dt.tzinfo | None = None) -> dt.datetime:
@@ -31,17 +39,18 @@ def today() -> dt.date:
     return now().date()
 
 
-def local(value: dt.datetime | None) -> dt.datetime | None:
+def local(value: dt.datetime | None, tz: str | None = None) -> dt.datetime | None:
+    """A stored (naive UTC) or aware time, in the console's time zone (or ``tz``)."""
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(zone())
+    return value.astimezone(zone(tz))
 
 
-def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """The Jinja filter ``localtime`` and the list formatter of time columns."""
-    shown = local(value)
+def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M", tz: str | None = None) -> str:
+    """The one way a time is shown: the Jinja filter ``localtime``, list formatters, pages."""
+    shown = local(value, tz)
     return shown.strftime(fmt) if shown else ""
 
 

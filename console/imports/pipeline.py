@@ -25,17 +25,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask import current_app
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import String, insert, update
+from sqlalchemy import String, insert
 
 from console.audit import log as audit
 from console.database.bulk import bulk_page_cache
+from console.files.exports import neutralize
 from console.files.spreadsheets import Sheet, norm_header, open_sheet
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError, ImportRefused
 from console.foundation.extensions import db
 from console.imports.models import IMPORT_STATES, ImportJob
+from console.jobs import durable
 
 __all__ = [
     "CORE", "Column", "Importer", "ImportRefused", "ImportResult", "Problem", "RowError",
@@ -247,7 +250,6 @@ def _match_header(importer: Importer, cells: list[str]) -> tuple[dict[str, int],
 
 def _safe(value):
     """Text for an .xlsx cell: no control characters, no formula."""
-    from console.files.exports import neutralize
 
     if isinstance(value, str):
         return neutralize(ILLEGAL_CHARACTERS_RE.sub("", value))
@@ -296,12 +298,8 @@ class _Report:
 
 
 def _job_update(job_id: int | None, **values) -> None:
-    """Progress through a connection of its own: visible to others while the import's
-    transaction is still open."""
-    if job_id is None:
-        return
-    with db.engine.begin() as conn:
-        conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+    """Progress, visible to others while the import's transaction is still open."""
+    durable.update_row(ImportJob, job_id, **values)
 
 
 def create_job(plugin: str, kind: str, filename: str, *, all_or_nothing: bool = True,
@@ -317,8 +315,6 @@ def create_job(plugin: str, kind: str, filename: str, *, all_or_nothing: bool = 
 
 
 def stale_after() -> dt.timedelta:
-    from flask import current_app
-
     return dt.timedelta(seconds=current_app.config.get("IMPORTS_STALE_SECONDS", 300))
 
 
@@ -326,8 +322,7 @@ def job_view(job: ImportJob) -> dict:
     """What a job page shows; a running job whose worker stopped beating is shown as failed."""
     state, error = job.state, job.error
     if state in ("queued", "running"):
-        last = job.heartbeat_at or job.created_at
-        if last is not None and utcnow() - last > stale_after():
+        if durable.is_stale(job.heartbeat_at or job.created_at, stale_after()):
             state = "failed"
             error = "导入进程已中断（工作进程可能已重启或退出），未写入任何数据，请重新导入"
     total = max(job.rows_total or 0, job.rows_done or 0)

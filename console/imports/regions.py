@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from console.files.exports import Columns, query_rows, stream_xlsx
 from console.imports.pipeline import Column, Importer, RowError, parse_bool
+from console.regions import rules as regions
 from console.regions.models import REGION_LEVELS, Region
 
 REGION_HEADERS = ("区划代码", "名称", "层级", "上级区划代码", "示例数据")
@@ -44,8 +45,6 @@ def _prepare_regions(session) -> _RegionContext:
 
 
 def _validate_region(row: dict, ctx: _RegionContext) -> dict:
-    from console.regions import rules as regions
-
     code = row["code"]
     if code in ctx.seen_in_file:
         raise RowError(f"区划代码 {code} 与第 {ctx.seen_in_file[code]} 行重复", "code")

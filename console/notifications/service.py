@@ -24,6 +24,7 @@ from console.foundation.clock import utcnow
 from console.foundation.extensions import db
 from console.notifications.models import Notification
 from console.regions.models import Region
+from console.security.users import ConsoleUser
 
 __all__ = ["notify", "users_with_role", "unread_count", "mark_read", "inbox", "get_own",
            "send_pending_mail", "Attachment", "mail_configured"]
@@ -145,7 +146,6 @@ def _before_commit(session: Session) -> None:
     outbox = session.info.pop(_OUTBOX, None)
     if not outbox:
         return
-    from console.security.users import ConsoleUser
 
     # Rows of a rolled-back savepoint have left the session: they mail nobody.
     rows = [(row, files) for row, files in outbox["rows"] if row in session]
@@ -251,7 +251,6 @@ def users_with_role(session, role_name: str, region=None, *, exact: bool = False
     """
     from flask_appbuilder.security.sqla.models import Role
 
-    from console.security.users import ConsoleUser
 
     query = (
         session.query(ConsoleUser)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import zoneinfo
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy.exc import SQLAlchemyError
 
+from console.foundation import clock
 from console.foundation.extensions import db
 from console.notifications import service as notifications
+from console.plugins.manager import registry
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +33,8 @@ def _unread_badge():
     return g.inbox_unread
 
 
-def _local(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    try:
-        zone = zoneinfo.ZoneInfo(current_app.config["TIMEZONE"])
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, KeyError):
-        zone = dt.UTC
-    return value.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
 def _source_title(source: str | None) -> str | None:
     """A plugin's Chinese title for the plugin names that senders put in ``source``."""
-    from console.plugins.manager import registry
 
     info = registry().infos.get(source or "")
     return info.title if info else source
@@ -72,7 +61,7 @@ class InboxView(BaseView):
                                           page_size=PAGE_SIZE)
         pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
         return self.render_template("console/inbox.html", rows=rows, total=total, page=page,
-                                    pages=pages, unread_only=unread_only, local_time=_local,
+                                    pages=pages, unread_only=unread_only, local_time=clock.localtime,
                                     source_title=_source_title)
 
     @expose("/<int:ident>/read", methods=["POST"])

@@ -30,8 +30,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from console.database import schema
 from console.foundation import clock
 from console.foundation.errors import ConsoleError
+from console.foundation.extensions import db
 
 FORMAT = "jiceng-backup"
 FORMAT_VERSION = 1
@@ -63,8 +65,6 @@ class Manifest:
 
 
 def _engine():
-    from console.foundation.extensions import db
-
     return db.engine
 
 
@@ -78,8 +78,6 @@ def database_kind(engine=None) -> str:
 def _release_connections() -> None:
     """Our own pooled connections would count as users of the database (and, on SQLite, keep
     the file's WAL locks in this process)."""
-    from console.foundation.extensions import db
-
     db.session.remove()
     db.engine.dispose()
 
@@ -241,7 +239,6 @@ def check(manifest: Manifest, engine=None) -> None:
     """Refuse a backup this console cannot take: another kind of database, or a newer schema."""
     from alembic.util import CommandError
 
-    from console.database import schema
 
     kind = database_kind(engine)
     if manifest.database != kind:

@@ -16,6 +16,21 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from console.audit import log as audit
+from console.briefings import cli as briefing_cli
+from console.briefings.render import start_renderer
+from console.database import schema
+from console.foundation.clock import utcnow
+from console.foundation.errors import ConsoleError
+from console.foundation.extensions import db
+from console.imports import catalog
+from console.imports import pipeline as imports
+from console.imports.pipeline import refresh_statistics
+from console.operations import backup, demo, scheduler
+from console.plugins import manager as plugins
+from console.plugins.manager import registry
+from console.plugins.models import PluginState
+from console.regions import geography
+from console.security import roles
 
 
 def register(app) -> None:
@@ -52,12 +67,6 @@ def _as_cli_actor():
 @with_appcontext
 def init_command():
     """升级数据库、同步角色与权限、创建管理员（可重复运行）。"""
-    from console.database import schema
-    from console.foundation.clock import utcnow
-    from console.foundation.extensions import db
-    from console.plugins.manager import registry
-    from console.plugins.models import PluginState
-    from console.security import roles
 
     _as_cli_actor()
     click.echo("升级数据库结构 ...")
@@ -118,13 +127,8 @@ def _generated_password() -> str:
 @with_appcontext
 def demo_command(scale, regions_only):
     """载入昭通市演示数据（区划、演示用户、各模块数据；可重复运行）。"""
-    from console.foundation.extensions import db
-    from console.operations import demo
-    from console.plugins import manager as plugins
-    from console.regions import geography
 
     _as_cli_actor()
-    from console.database import schema
 
     if not schema.is_current():
         _fail("数据库结构不是最新，请先运行：jiceng init")
@@ -140,7 +144,6 @@ def demo_command(scale, regions_only):
         db.session.commit()
         click.echo(f"模块 {plugins.registry().infos[name].title}：演示数据已就绪")
     db.session.commit()
-    from console.imports.pipeline import refresh_statistics
 
     refresh_statistics()  # a bulk load: the planner's statistics and PostgreSQL's counts
 
@@ -190,11 +193,9 @@ def serve_command(port, bind, workers, no_scheduler):
 @with_appcontext
 def scheduler_command():
     """运行定时任务进程（生产环境中全局只运行一个）。"""
-    from console.operations import scheduler
 
     app = current_app._get_current_object()
     sched = scheduler.build(app)
-    from console.briefings.render import start_renderer
 
     start_renderer()  # the first briefing is laid out by a warm process too
     click.echo(f"定时任务进程已启动（时区 {app.config['TIMEZONE']}，任务 {len(sched.get_jobs())} 个）")
@@ -218,7 +219,6 @@ def plugins_group():
 @with_appcontext
 def plugins_list():
     """列出已安装的插件及其状态。"""
-    from console.plugins import manager as plugins
 
     rows = plugins.info_rows()
     if not rows:
@@ -233,8 +233,6 @@ def plugins_list():
 
 
 def _switch(name: str, enabled: bool) -> None:
-    from console.plugins import manager as plugins
-
     _as_cli_actor()
     try:
         plugins.set_enabled(name, enabled)
@@ -273,9 +271,6 @@ def plugins_disable(name):
 @with_appcontext
 def import_command(plugin, kind, file, skip_bad_rows, report_path):
     """从 .xlsx 或 .csv 文件 FILE 导入插件 PLUGIN 的 KIND 数据（区划：console regions）。"""
-    from console.foundation.errors import ConsoleError
-    from console.imports import catalog
-    from console.imports import pipeline as imports
 
     _as_cli_actor()
     if not os.path.isfile(file):
@@ -317,7 +312,6 @@ def briefing_group():
 @with_appcontext
 def briefing_run(schedule_id, scope_text, period_text, out_path, appendix):
     """生成一份简报：按计划（--schedule）或按范围与期间（--scope --period --out）。"""
-    from console.briefings import cli as briefing_cli
 
     _as_cli_actor()
     briefing_cli.run(schedule_id, scope_text, period_text, out_path, fail=_fail, appendix=appendix)
@@ -331,7 +325,6 @@ def briefing_run(schedule_id, scope_text, period_text, out_path, appendix):
 @with_appcontext
 def backup_command(file):
     """把整个控制台（数据库，含照片和附件）备份到新文件 FILE；控制台运行时也可备份。"""
-    from console.operations import backup
 
     try:
         manifest = backup.backup(file)
@@ -349,7 +342,6 @@ def backup_command(file):
 @with_appcontext
 def restore_command(file, force, yes):
     """用备份文件 FILE 替换当前数据库的全部内容（先停止控制台和定时任务进程）。"""
-    from console.operations import backup
 
     try:
         manifest = backup.read_manifest(file)
@@ -364,7 +356,6 @@ def restore_command(file, force, yes):
         backup.restore(file, force=force)
     except backup.BackupError as exc:
         _fail(exc.message)
-    from console.database import schema
 
     click.echo(f"已从 {file} 恢复数据库")
     if not schema.is_current():

@@ -14,8 +14,13 @@ import os
 import socket
 
 from console.audit import log as audit
+from console.briefings import runs
 from console.foundation import clock
+from console.foundation.clock import utcnow
+from console.foundation.extensions import db
 from console.jobs.job import Job
+from console.jobs.models import Heartbeat
+from console.plugins import manager as plugins
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +30,6 @@ HEARTBEAT_SECONDS = 30
 
 
 def beat(app) -> None:
-    from console.foundation.clock import utcnow
-    from console.foundation.extensions import db
-    from console.jobs.models import Heartbeat
-
     with app.app_context():
         row = db.session.get(Heartbeat, "scheduler") or Heartbeat(name="scheduler")
         row.at, row.host, row.pid = utcnow(), socket.gethostname(), os.getpid()
@@ -37,9 +38,6 @@ def beat(app) -> None:
 
 
 def _run_job(app, plugin: str, job: Job) -> None:
-    from console.foundation.extensions import db
-    from console.plugins import manager as plugins
-
     with app.app_context():
         token = audit.set_actor(f"定时任务:{plugin}.{job.id}")
         try:
@@ -58,9 +56,6 @@ def _run_job(app, plugin: str, job: Job) -> None:
 def briefings(app) -> None:
     """Every minute: reap stuck briefing runs, retry, claim due schedule slots and run them.
     Each slot is claimed in the database, so a second scheduler by mistake runs nothing twice."""
-    from console.briefings import runs
-    from console.foundation.extensions import db
-
     with app.app_context():
         try:
             runs.tick()
@@ -72,8 +67,6 @@ def briefings(app) -> None:
 
 
 def jobs(app) -> list[tuple[str, Job]]:
-    from console.plugins import manager as plugins
-
     with app.app_context():
         found = []
         for plugin, plugin_jobs in plugins.call("scheduled_jobs", include_disabled=True):

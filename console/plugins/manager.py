@@ -19,10 +19,14 @@ from typing import Any, Callable
 from flask import abort, current_app, request
 from pluggy import HookimplMarker, PluginManager
 
+from console.audit import log as audit
+from console.database import copies as worker_cache
 from console.database import schema
 from console.foundation import clock
 from console.foundation.errors import ConsoleError
+from console.foundation.extensions import db
 from console.plugins import hookspecs
+from console.plugins.models import PluginState
 
 log = logging.getLogger(__name__)
 
@@ -230,15 +234,11 @@ def _menu_names(appbuilder) -> set[str]:
 
 def states() -> dict[str, bool]:
     """Enabled flag of every plugin with a state row (this worker's copy, see worker_cache)."""
-    from console.database import copies as worker_cache
 
     return dict(worker_cache.cached("plugin_states", _read_states))
 
 
 def _read_states() -> dict[str, bool]:
-    from console.foundation.extensions import db
-    from console.plugins.models import PluginState
-
     return {name: bool(enabled) for name, enabled in db.session.query(PluginState.name, PluginState.enabled)}
 
 
@@ -267,10 +267,6 @@ def require_known(name: str) -> PluginInfo:
 
 def set_enabled(name: str, enabled: bool, actor: str | None = None) -> None:
     """Switch a plugin on or off, enforcing requirements both ways; audited, committed."""
-    from console.audit import log as audit
-    from console.database import schema
-    from console.foundation.extensions import db
-    from console.plugins.models import PluginState
 
     info = require_known(name)
     reg = registry()
@@ -319,8 +315,6 @@ def _title(name: str) -> str:
 
 def record_hook_failure(name: str, hook: str) -> None:
     """Keep a hook's failure where every worker's plugins page sees it."""
-    from console.foundation.extensions import db
-    from console.plugins.models import PluginState
 
     text = f"{hook}：\n{traceback.format_exc()}"
     log.error('Plugin "%s" failed in hook %s', name, hook, exc_info=True)
@@ -362,7 +356,6 @@ def call(hook: str, *, include_disabled: bool = False, **kwargs) -> list[tuple[s
 
 def install_guard(app) -> None:
     """404 for a switched-off plugin's pages and APIs; its menu entries hidden."""
-    from console.database import copies as worker_cache
 
     reg = registry(app)
     worker_cache.install(app)
@@ -387,8 +380,6 @@ def install_guard(app) -> None:
 
 def info_rows() -> list[dict]:
     """One row per installed plugin, for the plugins page and ``jiceng plugins list``."""
-    from console.foundation.extensions import db
-    from console.plugins.models import PluginState
 
     reg = registry()
     errors = {row.name: row for row in db.session.query(PluginState).all()}

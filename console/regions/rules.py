@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from console.database import copies as worker_cache
 from console.foundation.errors import ConsoleError
-from console.regions.models import Region
+from console.regions.models import REGION_LEVELS, Region
 
 LEVELS = ["city", "county", "township", "village"]
 CODE_RE = re.compile(r"^[0-9A-Za-z]{2,20}$")
@@ -47,8 +48,6 @@ def prepare(session, region: Region) -> Region:
 
 
 def _title(level: str | None) -> str:
-    from console.regions.models import REGION_LEVELS
-
     return REGION_LEVELS.get(level or "", "（无）")
 
 
@@ -79,8 +78,6 @@ class County:
 def counties(session, within: Region | None = None) -> list[County]:
     """The counties (inside ``within``) by code, from this worker's copy (see worker_cache):
     every list page's county filter reads them."""
-    from console.database import copies as worker_cache
-
     def read():
         q = session.query(Region.id, Region.code, Region.name, Region.path).filter(Region.level == "county")
         return tuple(County(*row) for row in q.order_by(Region.code))

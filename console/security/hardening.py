@@ -27,6 +27,7 @@ from flask_login import user_logged_in, user_logged_out
 
 from console.foundation.extensions import db
 from console.security.models import SessionEpoch
+from console.security.users import ConsoleUser
 
 EPOCH_KEY = "_epoch"
 # What flask-login put in the session at login; everything else from before login is dropped.
@@ -208,7 +209,6 @@ def _install_password_listener() -> None:
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    from console.security.users import ConsoleUser
 
     if not event.contains(ConsoleUser.password, "set", _password_set):
         event.listen(ConsoleUser.password, "set", _password_set)

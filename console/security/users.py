@@ -13,7 +13,10 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from wtforms.validators import ValidationError
 
 from console.audit import log as audit
+from console.audit.models import AuditLog
+from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError
+from console.foundation.extensions import db
 from console.regions.models import Region
 from console.security.models import SessionEpoch
 
@@ -124,7 +127,6 @@ def _permission_field():
     from flask_appbuilder.fieldwidgets import Select2ManyWidget
     from flask_appbuilder.security.sqla.models import PermissionView
 
-    from console.foundation.extensions import db
 
     return QuerySelectMultipleField(
         "权限",
@@ -145,7 +147,6 @@ class ConsoleRoleView(RoleModelView):
         from flask_appbuilder.security.sqla.models import Role
         from sqlalchemy import select
 
-        from console.foundation.extensions import db
 
         builtin = list(current_app.config.get("FAB_ROLES", {}))
         # Read the committed names on a connection of its own: the form has already been
@@ -216,9 +217,6 @@ class ConsoleSecurityManager(SecurityManager):
     def _audit_login(self, success: bool, username: str, user_id: int | None) -> None:
         from flask import request
 
-        from console.audit.models import AuditLog
-        from console.foundation.clock import utcnow
-        from console.foundation.extensions import db
 
         try:
             db.session.add(

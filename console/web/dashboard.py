@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from console.database import copies as worker_cache
+from console.foundation import clock
+from console.plugins.manager import call
+
 
 @dataclass(frozen=True)
 class Card:
@@ -22,15 +26,11 @@ def cards_for(user, region) -> list[tuple[str, Card]]:
     enterprises and their visits), and every reader of a region sees the same ones: this
     worker keeps them, per region and day, until any record changes through the console
     (worker_cache's data token), so they are exactly what a fresh count would give."""
-    from console.database import copies as worker_cache
-    from console.foundation.clock import today
-    from console.plugins.manager import call
-
     def count():
         out = []
         for name, cards in call("dashboard_cards", user=user, region=region):
             out.extend((name, card) for card in cards or ())
         return tuple(out)
 
-    key = f"dashboard_cards:{region.id if region else ''}:{today().isoformat()}"
+    key = f"dashboard_cards:{region.id if region else ''}:{clock.today().isoformat()}"
     return list(worker_cache.cached(key, count, data=True))

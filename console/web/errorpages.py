@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from console.foundation.errors import ConsoleError
+from console.foundation.extensions import db
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -74,7 +75,6 @@ def install(app) -> None:
     def _stale(exc):
         # Two people saved the same versioned record at once (the version check passed for both
         # before either committed): the database kept the first, the second is told so.
-        from console.foundation.extensions import db
 
         db.session.rollback()
         return _answer(409)
@@ -83,7 +83,6 @@ def install(app) -> None:
     def _database(exc):
         # The database went away, or its disk is full: nothing was saved (the transaction is
         # rolled back), and the person is told which, not shown a bare 500.
-        from console.foundation.extensions import db
 
         log.exception("database error on %s %s", request.method, request.path)
         try:

@@ -6,17 +6,16 @@ import datetime as dt
 
 from sqlalchemy import text
 
+from console.database import schema
 from console.foundation.clock import utcnow
+from console.foundation.extensions import db
 from console.foundation.fonts import cjk_font
 from console.jobs.models import Heartbeat
+from console.plugins import manager as plugins
 
 SCHEDULER_STALE = dt.timedelta(minutes=3)
 
 def check() -> dict:
-    from console.database import schema
-    from console.foundation.extensions import db
-    from console.plugins import manager as plugins
-
     parts: dict[str, dict] = {}
     try:
         db.session.execute(text("SELECT 1"))

@@ -14,14 +14,14 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from console.database import copies as worker_cache
+
 
 def install(app: Flask) -> None:
     app.jinja_env.globals["console_menu"] = menu_html
 
 
 def menu_html() -> Markup:
-    from console.database import copies as worker_cache
-
     # Signed out, Flask-AppBuilder's public role, which may not exist (None).
     roles = sorted({role.name for role in current_app.appbuilder.sm.get_user_roles(current_user) if role})
     key = f"navbar_menu:{get_locale()}:{'|'.join(roles)}"
