@@ -6,7 +6,7 @@
   read-only) and writes it with one batched insert into another empty copy (sqlite3
   ``executemany``; psycopg2 ``execute_values``, its batched form, since its ``executemany``
   sends one statement per row).
-- Export: the enterprise registry's own .xlsx export (``console.exports.stream_xlsx`` through
+- Export: the enterprise registry's own .xlsx export (``console.stream_xlsx`` through
   the page's export function), at 10,000 rows and at every row, drained as a download would be.
 
 Peak memory is each process's own high-water mark (``ru_maxrss``), which it prints when done.
