@@ -15,6 +15,7 @@ from console.briefings.models import (
     RECURRENCES,
     BriefingSchedule,
 )
+from console.database.transaction import unit_of_work
 from console.foundation import clock
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError, NotFound
@@ -192,8 +193,9 @@ def _bounded(value, low: int, high: int, title: str) -> int:
     return number
 
 
+@unit_of_work
 def save(session, data: dict, schedule: BriefingSchedule | None = None, *, actor=None) -> BriefingSchedule:
-    """Create or change a schedule in the caller's transaction (the caller commits)."""
+    """Create or change a schedule: one unit of work, nothing written when the rules refuse."""
     values = validate(session, data, getattr(actor, "scope_region", None))
     if schedule is None:
         schedule = BriefingSchedule(created_by_id=getattr(actor, "id", None), created_at=utcnow())
@@ -202,6 +204,12 @@ def save(session, data: dict, schedule: BriefingSchedule | None = None, *, actor
         setattr(schedule, key, value)
     session.flush()
     return schedule
+
+
+@unit_of_work
+def delete(session, schedule: BriefingSchedule) -> None:
+    """Delete a schedule and, with it, its runs and their files' rows (the model cascades)."""
+    session.delete(schedule)
 
 
 def get(session, schedule_id) -> BriefingSchedule:

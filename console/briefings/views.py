@@ -112,11 +112,9 @@ class BriefingsView(BaseView):
             data = _form_data()
             try:
                 schedule = schedules.save(db.session, data, schedule, actor=g.user)
-                db.session.commit()
                 flash(f"已保存简报计划“{schedule.name}”", "success")
                 return redirect(url_for("BriefingsView.edit", schedule_id=schedule.id))
             except ConsoleError as exc:
-                db.session.rollback()
                 flash(exc.message, "danger")
         upcoming = []
         if schedule is not None and schedule.id and data is None:
@@ -142,8 +140,7 @@ class BriefingsView(BaseView):
     def delete(self, schedule_id):
         schedule = schedules.get(db.session, schedule_id)
         name = schedule.name
-        db.session.delete(schedule)
-        db.session.commit()
+        schedules.delete(db.session, schedule)
         flash(f"已删除简报计划“{name}”及其生成记录", "success")
         return redirect(url_for("BriefingsView.list"))
 

@@ -20,6 +20,7 @@ from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
+from console.database.transaction import unit_of_work
 from console.foundation.clock import utcnow
 from console.foundation.extensions import db
 from console.notifications.models import Notification
@@ -314,9 +315,10 @@ def get_own(user_id: int, notification_id: int, session=None) -> Notification | 
     )
 
 
+@unit_of_work
 def mark_read(user_id: int, ids: Iterable[int] | str = "all", session=None) -> int:
-    """Mark the user's unread notifications ``ids`` (or ``"all"``) as read, in the caller's
-    transaction; another user's ids are ignored.  Returns how many changed."""
+    """Mark the user's unread notifications ``ids`` (or ``"all"``) as read: one unit of work
+    (joining the caller's, if any); another user's ids are ignored.  Returns how many changed."""
     session = session or db.session
     stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if ids != "all":

@@ -70,7 +70,6 @@ class InboxView(BaseView):
     def read(self, ident: int):
         self._own(ident)
         notifications.mark_read(g.user.id, [ident])
-        db.session.commit()
         return redirect(self._back())
 
     @expose("/<int:ident>/open", methods=["POST"])
@@ -80,7 +79,6 @@ class InboxView(BaseView):
         row = self._own(ident)
         link = row.link
         notifications.mark_read(g.user.id, [ident])
-        db.session.commit()
         return redirect(link or url_for("InboxView.list"))
 
     @expose("/read-all", methods=["POST"])
@@ -88,7 +86,6 @@ class InboxView(BaseView):
     @permission_name("read")
     def read_all(self):
         count = notifications.mark_read(g.user.id, "all")
-        db.session.commit()
         flash(f"已将 {count} 条消息标为已读" if count else "没有未读消息", "success")
         return redirect(self._back())
 
