@@ -50,9 +50,13 @@ def pytest_configure(config):
         site = os.environ["JICENG_EXAMPLE_SITE"]  # a worker process of this same run
     else:
         site = tempfile.mkdtemp(prefix="jiceng-example-site-")
+        # Built from a copy: setuptools reuses a build/ folder beside the sources and skips a
+        # file whose change falls in the same second as its last copy.
+        source = Path(tempfile.mkdtemp(prefix="jiceng-example-src-")) / "example_plugin"
+        shutil.copytree(EXAMPLE_PLUGIN, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
         subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-             "--target", site, str(EXAMPLE_PLUGIN)],
+             "--target", site, str(source)],
             check=True, capture_output=True,
         )
         os.environ["JICENG_EXAMPLE_SITE"] = site

@@ -19,7 +19,7 @@ def _enable(app, name, enabled=True):
 
 
 def _add_note(app, title="测试记录", region_code="530602"):
-    from jiceng_example import ExampleNote
+    from jiceng_example.models import ExampleNote
 
     with app.app_context():
         region = db.session.query(Region).filter_by(code=region_code).one()
@@ -101,19 +101,19 @@ def test_cli_lists_plugins(runner):
 def test_switched_off_plugin_answers_404_hides_menu_skips_hooks_and_keeps_data(app, client, auth):
     note_id = _add_note(app)
     auth.login()
-    assert client.get("/examplenoteview/list/").status_code == 200
+    assert client.get("/example/notes/list/").status_code == 200
     home = client.get("/").get_data(as_text=True)
     assert "示例记录" in home
 
     _enable(app, "example", False)
-    assert client.get("/examplenoteview/list/").status_code == 404
-    assert client.get(f"/examplenoteview/show/{note_id}").status_code == 404
+    assert client.get("/example/notes/list/").status_code == 404
+    assert client.get(f"/example/notes/show/{note_id}").status_code == 404
     home = client.get("/").get_data(as_text=True)
     assert "示例记录" not in home  # neither the menu entry nor the card
     assert "示例插件" not in home
 
     _enable(app, "example", True)
-    page = client.get("/examplenoteview/list/").get_data(as_text=True)
+    page = client.get("/example/notes/list/").get_data(as_text=True)
     assert "测试记录" in page  # the data survived
 
 
@@ -121,11 +121,11 @@ def test_a_switch_reaches_every_worker_on_its_next_request(make_app, auth):
     worker_a, worker_b = make_app(), make_app()
     client_b = worker_b.test_client()
     client_b.post("/login/", data={"username": "admin", "password": "Admin-Pass-2025!"})
-    assert client_b.get("/examplenoteview/list/").status_code == 200
+    assert client_b.get("/example/notes/list/").status_code == 200
     _enable(worker_a, "example", False)
-    assert client_b.get("/examplenoteview/list/").status_code == 404
+    assert client_b.get("/example/notes/list/").status_code == 404
     _enable(worker_a, "example", True)
-    assert client_b.get("/examplenoteview/list/").status_code == 200
+    assert client_b.get("/example/notes/list/").status_code == 200
 
 
 def test_switching_is_audited_with_who_did_it(app, client, auth):

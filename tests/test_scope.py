@@ -10,7 +10,7 @@ from console.regions.models import Region
 
 @pytest.fixture
 def notes(app):
-    from jiceng_example import ExampleNote
+    from jiceng_example.models import ExampleNote
 
     with app.app_context():
         ids = {}
@@ -27,18 +27,18 @@ def notes(app):
 
 def test_list_shows_only_the_users_region_and_below(client, auth, notes):
     auth.login("zhaoyang")
-    page = client.get("/examplenoteview/list/").get_data(as_text=True)
+    page = client.get("/example/notes/list/").get_data(as_text=True)
     assert "昭阳区记录" in page and "昭阳区乡镇记录" in page
     assert "镇雄县记录" not in page
 
 
 def test_city_user_sees_everything(client, auth, notes):
     auth.login("admin")
-    page = client.get("/examplenoteview/list/").get_data(as_text=True)
+    page = client.get("/example/notes/list/").get_data(as_text=True)
     assert all(title in page for title in notes)
 
 
-@pytest.mark.parametrize("path", ["/examplenoteview/show/{id}", "/examplenoteview/edit/{id}"])
+@pytest.mark.parametrize("path", ["/example/notes/show/{id}", "/example/notes/edit/{id}"])
 def test_out_of_scope_record_is_not_found_by_id(app, client, auth, notes, path):
     auth.login("admin")  # the admin may; the inspector of 昭阳区 may not
     grant_inspector_everything(app)
@@ -64,28 +64,28 @@ def grant_inspector_everything(app):
 
 
 def test_out_of_scope_delete_leaves_the_record(app, client, auth, notes):
-    from jiceng_example import ExampleNote
+    from jiceng_example.models import ExampleNote
 
     grant_inspector_everything(app)
     auth.login("zhaoyang")
-    response = client.post(f"/examplenoteview/delete/{notes['镇雄县记录']}")
+    response = client.post(f"/example/notes/delete/{notes['镇雄县记录']}")
     assert response.status_code == 404
-    client.get(f"/examplenoteview/delete/{notes['镇雄县记录']}")  # GET never deletes
+    client.get(f"/example/notes/delete/{notes['镇雄县记录']}")  # GET never deletes
     with app.app_context():
         assert db.session.get(ExampleNote, notes["镇雄县记录"]) is not None
-    assert client.post(f"/examplenoteview/delete/{notes['昭阳区记录']}").status_code == 302
+    assert client.post(f"/example/notes/delete/{notes['昭阳区记录']}").status_code == 302
     with app.app_context():
         assert db.session.get(ExampleNote, notes["昭阳区记录"]) is None
 
 
 def test_adding_a_record_outside_scope_is_refused(app, client, auth):
-    from jiceng_example import ExampleNote
+    from jiceng_example.models import ExampleNote
 
     grant_inspector_everything(app)
     auth.login("zhaoyang")
     with app.app_context():
         zhenxiong = db.session.query(Region).filter_by(code="530627").one().id
-    response = client.post("/examplenoteview/add", data={"title": "越界", "region": str(zhenxiong)},
+    response = client.post("/example/notes/add", data={"title": "越界", "region": str(zhenxiong)},
                            follow_redirects=True)
     assert response.status_code == 200
     with app.app_context():
@@ -95,13 +95,13 @@ def test_adding_a_record_outside_scope_is_refused(app, client, auth):
 def test_region_picker_offers_only_regions_in_scope(app, client, auth):
     grant_inspector_everything(app)
     auth.login("zhaoyang")
-    page = client.get("/examplenoteview/add").get_data(as_text=True)
+    page = client.get("/example/notes/add").get_data(as_text=True)
     assert "昭阳区" in page
     assert "镇雄县" not in page
 
 
 def test_restrict_and_require_outside_requests(app):
-    from jiceng_example import ExampleNote
+    from jiceng_example.models import ExampleNote
 
     with app.app_context():
         zhaoyang = db.session.query(Region).filter_by(code="530602").one()

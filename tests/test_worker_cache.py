@@ -162,7 +162,7 @@ def _card_value(page: str, title: str) -> str:
 
 
 def _add_note(app, title: str, county_code: str) -> None:
-    from jiceng_example import ExampleNote
+    from jiceng_example.models import ExampleNote
 
     with app.app_context():
         county = db.session.query(Region).filter_by(code=county_code).one()
@@ -189,7 +189,7 @@ def test_dashboard_cards_are_counted_once_until_a_record_changes_on_any_worker(m
 
 
 def test_dashboard_cards_follow_rows_imported_around_the_orm(make_app):
-    from jiceng_example import ExampleNote
+    from jiceng_example.models import ExampleNote
 
     from console.database.bulk import insert_rows
 
@@ -220,7 +220,7 @@ def test_dashboard_cards_are_counted_again_on_a_new_day(make_app, monkeypatch):
 
 
 def test_a_rolled_back_change_keeps_the_cards(make_app):
-    from jiceng_example import ExampleNote
+    from jiceng_example.models import ExampleNote
 
     worker = make_app()
     leader = _signed_in(worker)
@@ -266,7 +266,7 @@ def test_the_menu_follows_a_role_changed_on_another_worker(make_app):
     """The menu is rendered once per worker for each set of roles: a permission taken from a
     role on one worker shows in the other's next page."""
     worker_a, worker_b = make_app(), make_app()
-    assert "/examplenoteview/list/" not in _menu_links(_signed_in(worker_b, "lingdao"))
+    assert "/example/notes/list/" not in _menu_links(_signed_in(worker_b, "lingdao"))
     with worker_a.app_context():
         sm = worker_a.appbuilder.sm
         role = sm.add_role("示例菜单")
@@ -275,9 +275,9 @@ def test_the_menu_follows_a_role_changed_on_another_worker(make_app):
         user.roles.append(role)
         db.session.commit()
     leader, inspector = _signed_in(worker_b, "lingdao"), _signed_in(worker_b, "zhaoyang")
-    assert "/examplenoteview/list/" in _menu_links(leader)
+    assert "/example/notes/list/" in _menu_links(leader)
     links = _menu_links(inspector)
-    assert "/examplenoteview/list/" in links and "/users/list/" not in links
+    assert "/example/notes/list/" in links and "/users/list/" not in links
     with statements(worker_b) as seen:
         _menu_links(leader)
     assert not [s for s in seen if "ab_permission" in s or "ab_view_menu" in s]  # this worker's copy
@@ -285,5 +285,5 @@ def test_the_menu_follows_a_role_changed_on_another_worker(make_app):
         role = worker_a.appbuilder.sm.find_role("示例菜单")
         role.permissions = []
         db.session.commit()
-    assert "/examplenoteview/list/" not in _menu_links(leader)
-    assert "/examplenoteview/list/" in _menu_links(inspector)  # its own roles are unchanged
+    assert "/example/notes/list/" not in _menu_links(leader)
+    assert "/example/notes/list/" in _menu_links(inspector)  # its own roles are unchanged

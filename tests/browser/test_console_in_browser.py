@@ -31,7 +31,7 @@ def test_login_in_chinese(page, live_server):
 
 def test_switch_a_plugin_off_and_on(page, live_server):
     login_in_browser(page, live_server)
-    page.goto(live_server + "/examplenoteview/list/")
+    page.goto(live_server + "/example/notes/list/")
     assert "示例记录" in page.content()
 
     page.goto(live_server + "/console/plugins/")
@@ -40,14 +40,14 @@ def test_switch_a_plugin_off_and_on(page, live_server):
     page.wait_for_load_state("networkidle")
     assert "已停用插件“示例插件”" in page.content()
     shot(page, "plugins-example-off")
-    assert page.goto(live_server + "/examplenoteview/list/").status == 404
+    assert page.goto(live_server + "/example/notes/list/").status == 404
     page.goto(live_server + "/")
     assert "示例插件" not in page.locator(".navbar").inner_text()
 
     page.goto(live_server + "/console/plugins/")
     page.locator("#plugin-example").get_by_role("button", name="启用").click()
     page.wait_for_load_state("networkidle")
-    assert page.goto(live_server + "/examplenoteview/list/").status == 200
+    assert page.goto(live_server + "/example/notes/list/").status == 200
 
 
 def test_region_crud_round_trip(page, live_server):

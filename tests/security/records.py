@@ -182,7 +182,7 @@ def _talent(county_code: str, n: int) -> dict[str, int]:
 
 
 def _example(county_code: str) -> dict[str, int]:
-    from jiceng_example import ExampleNote
+    from jiceng_example.models import ExampleNote
 
     note = ExampleNote(title=f"{region(county_code).name}示例记录", region_id=township_in(county_code).id)
     _session().add(note)

@@ -347,7 +347,7 @@ SCOPED = [
     ("登记 流转", "POST", "/talentregistrationview/transition/{registration}"),
     ("继续教育 删除", "POST", "/talenteducationview/delete/{education}"),
     ("督导记录 删除", "POST", "/talentsupervisionsessionview/delete/{supervision_session}"),
-    ("示例记录 查看", "GET", "/examplenoteview/show/{example_note}"),
+    ("示例记录 查看", "GET", "/example/notes/show/{example_note}"),
     ("附件", "GET", "/console/attachments/{attachment}"),
     ("附件 缩略图", "GET", "/console/attachments/{attachment}/thumbnail"),
     ("区划 查看", "GET", "/regionview/show/{county}"),
