@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from console import Audited, Region, clock
+from console import Audited, Named, Region, Regional, clock
 
 # The workflow is enforced by the server (services.TRANSITIONS), so it is code, not a setting.
 UNAPPLIED, PENDING, FIRST_OK, FIRST_NO, FINAL_OK, FINAL_NO, ISSUED = (
@@ -30,7 +30,7 @@ FIRST, RENEWAL = "首次登记", "延续登记"
 KINDS = (FIRST, RENEWAL)
 
 
-class Person(Audited, Model):
+class Person(Regional, Named, Audited, Model):
     __audit_title__ = "社工人员"
     __tablename__ = "talent_person"
     # The identity number never reaches the audit log, not even encrypted.
@@ -41,31 +41,24 @@ class Person(Audited, Model):
     id_number_enc: Mapped[str] = mapped_column(String(120))
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     id_number_masked: Mapped[str] = mapped_column(String(18))
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     employer: Mapped[str | None] = mapped_column(String(200))
     community_worker: Mapped[bool] = mapped_column(Boolean, default=False)
     contact: Mapped[str | None] = mapped_column(String(100))
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow)
 
-    region: Mapped[Region] = relationship(lazy="joined")
     certificates: Mapped[list[Certificate]] = relationship(back_populates="person",
                                                            order_by="Certificate.id")
 
-    def __repr__(self) -> str:
-        return self.name
 
-    __str__ = __repr__
-
-
-class Certificate(Audited, Model):
+class Certificate(Regional, Audited, Model):
     """The qualification itself: it does not expire, its registration does."""
+    __region_lazy__ = "select"
     __audit_title__ = "职业水平证书"
 
     __tablename__ = "talent_certificate"
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("talent_person.id"), index=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     level: Mapped[str] = mapped_column(String(30), index=True)
     management_number: Mapped[str] = mapped_column(String(50), unique=True)
     year_obtained: Mapped[int] = mapped_column(Integer)
@@ -77,7 +70,6 @@ class Certificate(Audited, Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
 
     person: Mapped[Person] = relationship(back_populates="certificates", lazy="joined")
-    region: Mapped[Region] = relationship()
     registrations: Mapped[list[Registration]] = relationship(back_populates="certificate",
                                                              order_by="Registration.id")
 
@@ -87,14 +79,14 @@ class Certificate(Audited, Model):
     __str__ = __repr__
 
 
-class Registration(Audited, Model):
+class Registration(Regional, Audited, Model):
     """登记: first or renewal; valid for a configurable number of years from issue."""
+    __region_lazy__ = "select"
     __audit_title__ = "登记"
 
     __tablename__ = "talent_registration"
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(ForeignKey("talent_certificate.id"), index=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default=UNAPPLIED, index=True)
     applied_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -104,7 +96,6 @@ class Registration(Audited, Model):
     review_note: Mapped[str | None] = mapped_column(String(500))
 
     certificate: Mapped[Certificate] = relationship(back_populates="registrations", lazy="joined")
-    region: Mapped[Region] = relationship()
 
     def __repr__(self) -> str:
         return f"{self.kind} #{self.id}（{self.status}）"
@@ -112,22 +103,21 @@ class Registration(Audited, Model):
     __str__ = __repr__
 
 
-class EducationEntry(Audited, Model):
+class EducationEntry(Regional, Audited, Model):
     """One line of the continuing-education ledger; its proof is an attachment owned by
     ``talent.education``."""
+    __region_lazy__ = "select"
     __audit_title__ = "继续教育记录"
 
     __tablename__ = "talent_education"
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("talent_person.id"), index=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     source: Mapped[str] = mapped_column(String(50))
     title: Mapped[str | None] = mapped_column(String(200))
     hours: Mapped[float] = mapped_column(Float)
     taken_on: Mapped[dt.date] = mapped_column(Date, index=True)
 
     person: Mapped[Person] = relationship(lazy="joined")
-    region: Mapped[Region] = relationship()
 
     def __repr__(self) -> str:
         return f"{self.source} {self.hours:g} 学时"
@@ -135,8 +125,9 @@ class EducationEntry(Audited, Model):
     __str__ = __repr__
 
 
-class Supervision(Audited, Model):
+class Supervision(Regional, Audited, Model):
     """督导 relation: a supervisor and a supervisee, both people of the register."""
+    __region_lazy__ = "select"
     __audit_title__ = "督导关系"
 
     __tablename__ = "talent_supervision"
@@ -144,13 +135,11 @@ class Supervision(Audited, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("talent_person.id"), index=True)
     supervisee_id: Mapped[int] = mapped_column(ForeignKey("talent_person.id"), index=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     started_on: Mapped[dt.date] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
 
     supervisor: Mapped[Person] = relationship(foreign_keys=[supervisor_id], lazy="joined")
     supervisee: Mapped[Person] = relationship(foreign_keys=[supervisee_id], lazy="joined")
-    region: Mapped[Region] = relationship()
     sessions: Mapped[list[SupervisionSession]] = relationship(back_populates="supervision")
 
     def __repr__(self) -> str:
@@ -159,18 +148,17 @@ class Supervision(Audited, Model):
     __str__ = __repr__
 
 
-class SupervisionSession(Audited, Model):
+class SupervisionSession(Regional, Audited, Model):
+    __region_lazy__ = "select"
     __audit_title__ = "督导记录"
     __tablename__ = "talent_supervision_session"
     id: Mapped[int] = mapped_column(primary_key=True)
     supervision_id: Mapped[int] = mapped_column(ForeignKey("talent_supervision.id"), index=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     held_on: Mapped[dt.date] = mapped_column(Date)
     hours: Mapped[float] = mapped_column(Float)
     topic: Mapped[str | None] = mapped_column(String(200))
 
     supervision: Mapped[Supervision] = relationship(back_populates="sessions", lazy="joined")
-    region: Mapped[Region] = relationship()
 
     def __repr__(self) -> str:
         return f"{self.held_on} {self.hours:g} 小时"

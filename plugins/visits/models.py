@@ -25,7 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from console import Audited, ConsoleUser, Region, clock
+from console import Audited, ConsoleUser, Named, Region, Regional, clock
+
 
 team_member = Table(
     "visits_team_member",
@@ -33,6 +34,7 @@ team_member = Table(
     Column("team_id", ForeignKey("visits_team.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True),
 )
+
 
 department_member = Table(
     "visits_department_member",
@@ -42,7 +44,7 @@ department_member = Table(
 )
 
 
-class Enterprise(Audited, Model):
+class Enterprise(Named, Audited, Model):
     """A private enterprise (新经济组织) of the registry."""
     __audit_title__ = "企业"
 
@@ -74,13 +76,8 @@ class Enterprise(Audited, Model):
     region: Mapped[Region] = relationship(foreign_keys=[region_id], lazy="joined")
     county: Mapped[Region] = relationship(foreign_keys=[county_id], lazy="joined")
 
-    def __repr__(self) -> str:
-        return self.name
 
-    __str__ = __repr__
-
-
-class Department(Audited, Model):
+class Department(Regional, Named, Audited, Model):
     """A responsible department (责任单位): problems are assigned to it, its members handle
     them and receive the reminders."""
     __audit_title__ = "责任单位"
@@ -88,33 +85,19 @@ class Department(Audited, Model):
     __tablename__ = "visits_department"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
 
-    region: Mapped[Region] = relationship(lazy="joined")
     members = relationship(ConsoleUser, secondary=department_member, lazy="selectin")
 
-    def __repr__(self) -> str:
-        return self.name
 
-    __str__ = __repr__
-
-
-class ServiceTeam(Audited, Model):
+class ServiceTeam(Regional, Named, Audited, Model):
     """A city or county service team (党建惠企服务团) and its members."""
     __audit_title__ = "服务队"
 
     __tablename__ = "visits_team"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
 
-    region: Mapped[Region] = relationship(lazy="joined")
     members = relationship(ConsoleUser, secondary=team_member, lazy="selectin")
-
-    def __repr__(self) -> str:
-        return self.name
-
-    __str__ = __repr__
 
 
 class Visit(Audited, Model):
