@@ -25,8 +25,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-ADMIN_PASSWORD = "Admin-Pass-2025!"
-DEMO_PASSWORD = "Demo-Pass-2025!"
+from tests.support import (  # noqa: F401 - login_in_browser for the browser tests
+    ADMIN_PASSWORD, DEMO_PASSWORD, login, login_in_browser, start_server, stop_server,
+)
 
 os.environ.setdefault("JICENG_ADMIN_PASSWORD", ADMIN_PASSWORD)
 os.environ.setdefault("JICENG_DEMO_PASSWORD", DEMO_PASSWORD)
@@ -225,10 +226,7 @@ class Auth:
         self.client = client
 
     def login(self, username="admin", password=None):
-        if password is None:
-            password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
-        return self.client.post("/login/", data={"username": username, "password": password},
-                                follow_redirects=True)
+        return login(self.client, username, password)
 
     def logout(self):
         return self.client.get("/logout/", follow_redirects=True)
@@ -242,48 +240,12 @@ def auth(client):
 # -- a real server for browser tests --------------------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(database_url, tmp_path):
     """The console served by gunicorn (2 workers) on this test's database, as a user runs it."""
-    import time
-    import urllib.request
-
-    port = _free_port()
-    env = {**os.environ, "JICENG_DATABASE_URL": database_url, "JICENG_INSTANCE_PATH": str(tmp_path / "live"),
-           "JICENG_SECRET_KEY": SECRET_KEY, "JICENG_LOGIN_RATE_LIMIT": "1000 per minute"}
-    (tmp_path / "live").mkdir(exist_ok=True)
-    log_path = tmp_path / "gunicorn.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--no-control-socket", "console.wsgi:app"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/login/", timeout=2):
-                pass
-            break
-        except Exception:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                log.close()
-                raise RuntimeError("gunicorn did not start:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    server = start_server(database_url, tmp_path / "live", secret_key=SECRET_KEY, workers=2)
+    yield server.url
+    stop_server(server)
 
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -307,12 +269,3 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def login_in_browser(page, base_url, username="admin", password=None):
-    password = password or (ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD)
-    page.goto(base_url + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state("networkidle")

@@ -11,49 +11,21 @@ import zlib
 from urllib.parse import quote
 
 import pytest
-from openpyxl import Workbook
 from PIL import Image
-from PIL.TiffImagePlugin import IFDRational
 
 from console import PluginInfo, hookimpl
 from console.files import attachments
 from console.files.attachments import FileTooLarge, NotAnImage, TooManyPixels, UnsupportedType
 from console.files.models import Attachment
 from console.regions.models import Region
+from tests import support
 
 # -- files made for the tests ---------------------------------------------------------------
 
 
-def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = round(((value - degrees) * 60 - minutes) * 60 * 100)
-    return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(seconds, 100)
-
-
-def photo(size=(640, 480), *, taken: str | None = None, offset: str | None = None,
-          lat: float | None = None, lon: float | None = None, orientation: int | None = None,
-          fmt="JPEG", mode="RGB", color=(200, 60, 40)) -> bytes:
-    """A real image file with the EXIF a phone camera writes."""
-    img = Image.new(mode, size, color)
-    exif = Image.Exif()
-    if orientation:
-        exif[0x0112] = orientation
-    if taken or offset:
-        sub = exif.get_ifd(0x8769)
-        if taken:
-            sub[0x9003] = taken
-        if offset:
-            sub[0x9011] = offset
-    if lat is not None:
-        gps = exif.get_ifd(0x8825)
-        gps[1] = "N" if lat >= 0 else "S"
-        gps[2] = _dms(abs(lat))
-        gps[3] = "E" if lon >= 0 else "W"
-        gps[4] = _dms(abs(lon))
-    out = io.BytesIO()
-    img.save(out, fmt, **({"exif": exif} if fmt == "JPEG" else {}))
-    return out.getvalue()
+def photo(size=(640, 480), **exif) -> bytes:
+    """A phone-sized photo (tests.support.photo) unless told otherwise."""
+    return support.photo(size, **exif)
 
 
 def bomb_png(width: int, height: int) -> bytes:
@@ -68,14 +40,6 @@ def bomb_png(width: int, height: int) -> bytes:
     idat = b"".join(deflate.compress(row) for _ in range(height)) + deflate.flush()
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-
-
-def xlsx_bytes() -> bytes:
-    wb = Workbook()
-    wb.active.append(["村名", "门牌"])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -142,7 +106,7 @@ def test_png_named_jpg_is_accepted_by_its_content(ctx):
 
 
 def test_transparent_png_stays_png(ctx):
-    att = save(ctx, photo(fmt="PNG", mode="RGBA", color=(0, 0, 255, 100)), filename="标志.jpg")
+    att = save(ctx, photo(fmt="PNG", mode="RGBA", colour=(0, 0, 255, 100)), filename="标志.jpg")
     assert att.content_type == "image/png"
     assert stored_image(att).mode == "RGBA"
     assert attachments.download_name(att) == "标志.png"
@@ -254,7 +218,7 @@ def test_document_kind_accepts_pdf_and_xlsx_by_content(ctx):
                kind="document")
     assert pdf.content_type == "application/pdf"
     assert attachments.download_name(pdf) == "通知.pdf"
-    sheet = save(ctx, xlsx_bytes(), filename="台账", kind="document")
+    sheet = save(ctx, support.xlsx_bytes([["村名", "门牌"]]), filename="台账", kind="document")
     assert sheet.content_type.endswith("spreadsheetml.sheet")
     assert attachments.download_name(sheet) == "台账.xlsx"
 

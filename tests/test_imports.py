@@ -15,7 +15,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from console import PluginInfo, hookimpl
 from console.imports import catalog
@@ -29,6 +29,7 @@ from console.imports.models import ImportJob
 from console.regions.models import Region
 from console.foundation.clock import utcnow
 from tests.conftest import BACKEND
+from tests.support import login, write_xlsx
 
 sample_meta = sa.MetaData()
 sample_items = sa.Table(
@@ -131,15 +132,6 @@ GOOD = [
 def write_csv(path, rows, encoding="utf-8"):
     with open(path, "w", encoding=encoding, newline="") as fh:
         csv.writer(fh).writerows(rows)
-    return str(path)
-
-
-def write_xlsx(path, rows):
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
     return str(path)
 
 
@@ -617,13 +609,6 @@ def test_cli_help_is_chinese(samples_app):
 
 
 # -- the page -------------------------------------------------------------------------------
-
-
-def login(client, username="admin", password=None):
-    if password is None:
-        password = os.environ["JICENG_ADMIN_PASSWORD" if username == "admin" else "JICENG_DEMO_PASSWORD"]
-    return client.post("/login/", data={"username": username, "password": password},
-                       follow_redirects=True)
 
 
 def _upload(client, path, mode="all", plugin="samples", kind="items"):

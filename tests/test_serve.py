@@ -8,7 +8,7 @@ import sys
 import time
 import urllib.request
 
-from tests.conftest import _free_port
+from tests.support import free_port
 
 
 def _health(url):
@@ -23,7 +23,7 @@ def _health(url):
 
 
 def test_serve_runs_gunicorn_and_the_scheduler_and_stops_cleanly(database_url, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "JICENG_DATABASE_URL": database_url, "JICENG_INSTANCE_PATH": str(tmp_path),
            "JICENG_PORT": str(port), "JICENG_WORKERS": "2"}
     log = open(tmp_path / "serve.log", "wb")

@@ -6,18 +6,16 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, SECRET_KEY, _free_port
+from tests.conftest import SECRET_KEY
+from tests.support import (  # noqa: F401 - shared by the suite's modules
+    Server, jwt_headers, login, password_of, start_server, stop_server,
+)
 
 ZHAOYANG = "530602"
 ZHENXIONG = "530627"
@@ -29,96 +27,13 @@ ROLES = ("admin", "zhaoyang", "zhenxiong", "lingdao", "visits_owner", "nameplate
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def password_of(username: str) -> str:
-    return ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
-
-
-def jwt_headers(client, username: str) -> dict[str, str]:
-    response = client.post("/api/v1/security/login", json={
-        "username": username, "password": password_of(username), "provider": "db"})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return {"Authorization": "Bearer " + response.get_json()["access_token"]}
-
-
-def login(client, username: str = "admin"):
-    response = client.post("/login/", data={"username": username, "password": password_of(username)},
-                           follow_redirects=True)
-    assert response.status_code == 200
-    return response
-
-
 # -- a gunicorn server with several workers --------------------------------------------------
-
-
-class Server:
-    """gunicorn serving the console; knows its master's pid and reads its workers' from /proc."""
-
-    def __init__(self, proc: subprocess.Popen, url: str, log_path: Path):
-        self.proc = proc
-        self.url = url
-        self.log_path = log_path
-
-    def workers(self) -> list[int]:
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-        return [int(p) for p in children.read_text().split()]
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_for_workers(self, count: int, timeout: float = 60) -> list[int]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pids = self.workers()
-            if len(pids) >= count:
-                return pids
-            time.sleep(0.2)
-        raise AssertionError(f"gunicorn has {len(self.workers())} workers, expected {count}")
-
-
-def start_server(database_url: str, instance: Path, *, workers: int = 4,
-                 extra_env: dict | None = None) -> Server:
-    port = _free_port()
-    instance.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "JICENG_DATABASE_URL": database_url, "JICENG_INSTANCE_PATH": str(instance),
-           "JICENG_SECRET_KEY": SECRET_KEY, "JICENG_LOGIN_RATE_LIMIT": "10000 per minute",
-           **(extra_env or {})}
-    log_path = instance / "gunicorn.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - the child writes to it until it stops
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--timeout", "120", "--graceful-timeout", "5", "--no-control-socket", "console.wsgi:app"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    log.close()
-    server = Server(proc, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(server.url + "/login/", timeout=5):
-                break
-        except Exception:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                stop_server(server)
-                raise RuntimeError("gunicorn did not start:\n" + server.log()) from None
-            time.sleep(0.3)
-    server.wait_for_workers(workers)
-    return server
-
-
-def stop_server(server: Server) -> None:
-    if server.proc.poll() is None:
-        server.proc.send_signal(signal.SIGTERM)
-        try:
-            server.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.proc.kill()
-            server.proc.wait(timeout=30)
 
 
 @pytest.fixture
 def server4(database_url, tmp_path):
     """The console under gunicorn with 4 workers, as production runs it."""
-    server = start_server(database_url, tmp_path / "live4", workers=4)
+    server = start_server(database_url, tmp_path / "live4", secret_key=SECRET_KEY, workers=4)
     yield server
     stop_server(server)
 

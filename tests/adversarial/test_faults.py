@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image
 
 from console.foundation.extensions import db
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, SECRET_KEY
+from tests.support import photo
 
 from .conftest import CHINESE, ZHAOYANG, Browser, login, multipart, start_server, stop_server
 from console import clock
@@ -84,7 +84,7 @@ def test_a_worker_killed_during_an_import_leaves_the_table_as_before_and_the_job
     instance.mkdir()
     # A job whose worker stopped beating is reported failed after this long.
     (instance / "config.py").write_text("IMPORTS_STALE_SECONDS = 4\n")
-    server = start_server(database_url, instance, workers=2)
+    server = start_server(database_url, instance, secret_key=SECRET_KEY, workers=2)
     try:
         before = _enterprise_count(app)
         browser = Browser(server.url).login("admin")
@@ -192,7 +192,7 @@ def test_a_killed_renderer_fails_the_run_truthfully_and_the_next_run_succeeds(ma
 def test_the_console_recovers_when_the_database_drops_every_connection(app, database_url, tmp_path):
     from tests.conftest import _pg_admin
 
-    server = start_server(database_url, tmp_path / "live", workers=2)
+    server = start_server(database_url, tmp_path / "live", secret_key=SECRET_KEY, workers=2)
     try:
         browser = Browser(server.url).login("admin")
         assert browser.get("/visits/enterprises/list/")[0] == 200
@@ -216,14 +216,6 @@ def test_the_console_recovers_when_the_database_drops_every_connection(app, data
 
 
 # -- a full disk when saving a photo ---------------------------------------------------------
-
-
-def _noise_jpeg(side: int = 360) -> bytes:
-    """A photo that does not compress: random pixels.  Small enough that the whole request
-    stays under the test client's 500 KB in-memory limit (above it, its temporary file leaks)."""
-    out = io.BytesIO()
-    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "JPEG", quality=95)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -271,7 +263,7 @@ def test_a_full_disk_refuses_the_inspection_in_chinese_and_nothing_is_half_writt
             "client_id": str(uuid.uuid4()), "village_id": str(village), "level": "乡镇全面复核",
             "inspected_on": clock.today().isoformat(), "found": ["村党组织|outside"],
             "wall_boards": "0", "wall_boards_ok": "1",
-            "photos": [(io.BytesIO(_noise_jpeg()), "现场.jpg"), (io.BytesIO(_noise_jpeg()), "门牌.jpg")]})
+            "photos": [(io.BytesIO(photo((360, 360), noise=True)), "现场.jpg"), (io.BytesIO(photo((360, 360), noise=True)), "门牌.jpg")]})
 
     refused = submit()
     page = refused.get_data(as_text=True)

@@ -17,13 +17,15 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from console.imports import catalog
 
 from console.imports import pipeline as imports
 from console.foundation.extensions import db
+
+from tests.support import xlsx_bytes
 
 from .conftest import CHINESE, login
 
@@ -70,12 +72,8 @@ def _template_row(importer) -> list[str]:
 
 
 def _xlsx(rows) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    # openpyxl refuses control characters in a cell: a real spreadsheet cannot hold them either.
+    return xlsx_bytes([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row] for row in rows)
 
 
 def _csv(rows, encoding: str) -> bytes:

@@ -22,6 +22,8 @@ from console.files import attachments
 from console.foundation.extensions import db
 from console.files.models import Attachment
 
+from tests.support import jpeg
+
 from .conftest import CHINESE, ZHAOYANG, login
 from console import clock
 
@@ -42,12 +44,6 @@ def huge_png() -> bytes:
     """A real, small file of 10,000 x 10,000 pixels (one bit each): over the pixel limit."""
     out = io.BytesIO()
     Image.new("1", (10_000, 10_000)).save(out, "PNG", optimize=True)
-    return out.getvalue()
-
-
-def jpeg(width: int = 64, height: int = 48) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (30, 120, 200)).save(out, "JPEG")
     return out.getvalue()
 
 

@@ -4,15 +4,13 @@ import datetime as dt
 import re
 
 from console.briefings.models import BriefingRun, BriefingSchedule
-
-ADMIN_PASSWORD = "Admin-Pass-2025!"
-DEMO_PASSWORD = "Demo-Pass-2025!"
+from tests import support
 
 
 def login(client, username="admin"):
-    password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
+    """Sign in as ``username``, whoever was signed in before."""
     client.get("/logout/")
-    client.post("/login/", data={"username": username, "password": password})
+    support.login(client, username, follow_redirects=False)
 
 
 def test_admin_sets_a_schedule_in_the_ui_and_sees_the_next_five_runs(world, client):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import login_in_browser
+from tests.support import login_in_browser
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).parent.parent / "_artifacts"

@@ -10,6 +10,7 @@ import uuid
 
 import sqlalchemy as sa
 from console import clock
+from tests.support import jpeg
 
 ZHAOYANG = "530602"
 ZHENXIONG = "530627"
@@ -33,14 +34,6 @@ def snapshot(url: str) -> dict[str, list[dict]]:
                          for row in rows]
     engine.dispose()
     return out
-
-
-def jpeg(width: int = 64, height: int = 48, colour=(200, 30, 30)) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(out, "JPEG")
-    return out.getvalue()
 
 
 def _session():

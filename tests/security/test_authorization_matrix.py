@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD
+from tests.support import jwt_headers, login
 from tests.security import records
 
 TABLE = Path(__file__).with_name("authorization.tsv")
@@ -116,17 +116,12 @@ def is_unsafe(method: str, rule: str) -> bool:
 
 
 def _login(client, username: str) -> None:
-    password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
-    response = client.post("/login/", data={"username": username, "password": password})
+    response = login(client, username, follow_redirects=False)
     assert response.status_code == 302 and "/login" not in response.headers["Location"], username
 
 
 def _token(client, username: str) -> str:
-    password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
-    response = client.post("/api/v1/security/login",
-                           json={"username": username, "password": password, "provider": "db"})
-    assert response.status_code == 200, username
-    return response.get_json()["access_token"]
+    return jwt_headers(client, username)["Authorization"].removeprefix("Bearer ")
 
 
 def _views(app) -> dict[str, object]:

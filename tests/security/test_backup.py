@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from tests import conftest
 from tests.security import records
 from tests.security.records import snapshot
+from tests.support import login
 
 
 def _populate(app):
@@ -126,7 +127,7 @@ def test_a_backup_restores_into_an_empty_database(app, runner, populated, tmp_pa
     assert snapshot(url) == before
     # and the console works on it
     client = other.test_client()
-    client.post("/login/", data={"username": "zhaoyang", "password": conftest.DEMO_PASSWORD})
+    login(client, "zhaoyang", follow_redirects=False)
     assert client.get("/visits/enterprises/list/").status_code == 200
 
 

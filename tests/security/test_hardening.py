@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, login_in_browser
+from tests.support import ADMIN_PASSWORD, login, login_in_browser, password_of
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -113,7 +113,7 @@ def test_nothing_from_before_login_survives_in_the_session(client):
     with client.session_transaction() as sess:
         sess["planted"] = "by someone else"
     before = _session_cookie(client)
-    client.post("/login/", data={"username": "admin", "password": ADMIN_PASSWORD})
+    login(client, "admin", follow_redirects=False)
     assert _session_cookie(client) != before
     with client.session_transaction() as sess:
         assert "planted" not in sess
@@ -138,7 +138,7 @@ def test_a_copied_session_cookie_stops_working_at_logout(app, client, auth):
 
 def test_logging_out_ends_the_users_sessions_on_every_device_and_a_new_login_works(app, client, auth):
     other_device = app.test_client()
-    other_device.post("/login/", data={"username": "zhaoyang", "password": DEMO_PASSWORD})
+    login(other_device, "zhaoyang", follow_redirects=False)
     auth.login("zhaoyang")
     assert _signed_in_as(other_device, "zhaoyang")
     auth.logout()
@@ -149,7 +149,7 @@ def test_logging_out_ends_the_users_sessions_on_every_device_and_a_new_login_wor
 
 def test_one_users_logout_leaves_other_users_signed_in(app, client, auth):
     admin = app.test_client()
-    admin.post("/login/", data={"username": "admin", "password": ADMIN_PASSWORD})
+    login(admin, "admin", follow_redirects=False)
     auth.login("zhaoyang")
     auth.logout()
     assert _signed_in(admin)
@@ -157,7 +157,7 @@ def test_one_users_logout_leaves_other_users_signed_in(app, client, auth):
 
 def test_a_new_password_ends_the_other_sessions_but_keeps_the_one_that_set_it(app, client, auth):
     stolen = app.test_client()
-    stolen.post("/login/", data={"username": "zhaoyang", "password": DEMO_PASSWORD})
+    login(stolen, "zhaoyang", follow_redirects=False)
     auth.login("zhaoyang")
     new = "Another-Pass-2026!"
     response = client.post("/resetmypassword/form", data={"password": new, "conf_password": new},
@@ -172,7 +172,7 @@ def test_a_password_reset_by_an_admin_ends_the_users_sessions(app, client, auth)
     from console.security.users import ConsoleUser
 
     user_device = app.test_client()
-    user_device.post("/login/", data={"username": "zhaoyang", "password": DEMO_PASSWORD})
+    login(user_device, "zhaoyang", follow_redirects=False)
     assert _signed_in_as(user_device, "zhaoyang")
     with app.app_context():
         pk = db.session.query(ConsoleUser.id).filter_by(username="zhaoyang").scalar()
@@ -200,9 +200,8 @@ def test_the_api_token_login_still_works(client):
 
 
 def _api_tokens(app, username):
-    password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
     body = app.test_client().post("/api/v1/security/login", json={
-        "username": username, "password": password, "provider": "db", "refresh": True}).get_json()
+        "username": username, "password": password_of(username), "provider": "db", "refresh": True}).get_json()
     return ({"Authorization": f"Bearer {body['access_token']}"},
             {"Authorization": f"Bearer {body['refresh_token']}"})
 
