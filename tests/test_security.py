@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.support import ADMIN_PASSWORD
+
 
 @pytest.fixture
 def csrf_app(make_app):
@@ -55,6 +57,19 @@ def test_login_attempts_are_rate_limited(make_app):
              for _ in range(5)]
     assert codes[:3] != [429] * 3 and codes[-1] == 429
     assert "操作太频繁" in client.post("/login/", data={"username": "admin", "password": "x"}).get_data(as_text=True)
+
+
+def test_the_rest_login_counts_against_the_same_limit_as_the_form(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    wrong = {"username": "admin", "password": "Wrong-pass-1!", "provider": "db"}
+    assert client.post("/api/v1/security/login", json=wrong).status_code == 401
+    assert client.post("/login/", data=wrong).status_code != 429
+    assert client.post("/api/v1/security/login", json=wrong).status_code == 401
+    refused = client.post("/api/v1/security/login", json=dict(wrong, password=ADMIN_PASSWORD))
+    assert refused.status_code == 429, "the right password after the limit is refused too"
+    assert "尝试次数过多" in refused.get_json()["message"]
+    assert client.post("/login/", data=wrong).status_code == 429
 
 
 def test_rate_limit_storage_follows_redis_url(make_app):

@@ -87,7 +87,9 @@ def load(app, overrides: dict | None = None) -> None:
     cfg["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).resolve().parent.parent / "translations")
 
     # Login rate limiting: in memory per process by default, Redis when several hosts share it.
-    cfg["AUTH_RATE_LIMITED"] = True
+    # Flask-AppBuilder's own limit covers the form alone; the security manager puts the form and
+    # the REST login under one shared limit instead (console.security.users).
+    cfg["AUTH_RATE_LIMITED"] = False
     cfg["AUTH_RATE_LIMIT"] = cfg["LOGIN_RATE_LIMIT"]
     cfg["RATELIMIT_ENABLED"] = cfg.get("RATELIMIT_ENABLED", True)
     cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"

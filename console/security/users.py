@@ -185,6 +185,16 @@ class ConsoleSecurityManager(SecurityManager):
             answer = self._builtin_answers[key] = super()._has_access_builtin_roles(role, permission_name, view_name)
         return answer
 
+    def register_views(self):
+        super().register_views()
+        # One counter for every way to try a password: the login form and the REST login count
+        # against the same limit per client address.
+        login_limit = self.limiter.shared_limit(lambda: current_app.config["LOGIN_RATE_LIMIT"],
+                                                scope="login", methods=["POST"])
+        login_limit(self.auth_view.blueprint)
+        endpoint = f"{self.security_api.__name__}.login"
+        current_app.view_functions[endpoint] = login_limit(current_app.view_functions[endpoint])
+
     def load_user(self, pk):
         """The signed-in user of a request with everything each request reads about them (roles,
         groups and their roles, scope region, session epoch) in one statement instead of five."""
