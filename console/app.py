@@ -32,7 +32,7 @@ from console.security import (
     roles,
     users,  # noqa: F401  (plugins' models may relate to ConsoleUser by name)
 )
-from console.web import errorpages, i18n, navigation
+from console.web import errorpages, i18n, listargs, navigation
 from console.web.views import HealthView
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         plugins.install_guard(app)
         navigation.install(app)
         errorpages.install(app)
+        listargs.install(app)
         clock.install(app)
         hardening.install(app)
     cli.register(app)
