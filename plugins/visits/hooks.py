@@ -54,7 +54,7 @@ def role_permissions():
 
 @hookimpl
 def dashboard_cards(user, region):
-    from .cards import cards
+    from .dashboard import cards
 
     return cards(user, region)
 
@@ -70,14 +70,14 @@ def briefing_sections(period, region):
 def scheduled_jobs():
     from console import Job
 
-    from .services.reminders import daily_job
+    from .jobs import daily_reminders
 
-    return [Job("reminders", "诉求到期与逾期提醒", daily_job, "cron", {"hour": 8, "minute": 0})]
+    return [Job("reminders", "诉求到期与逾期提醒", daily_reminders, "cron", {"hour": 8, "minute": 0})]
 
 
 @hookimpl
 def importers():
-    from .importer import enterprise_importer
+    from .data_import import enterprise_importer
 
     return [enterprise_importer()]
 

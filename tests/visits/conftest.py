@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from plugins.visits import creditcode
+from plugins.visits.services import creditcode
 from plugins.visits.services import enterprises, problems, visits
 from plugins.visits.services.common import today
 

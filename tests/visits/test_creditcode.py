@@ -2,7 +2,7 @@
 
 import pytest
 
-from plugins.visits import creditcode
+from plugins.visits.services import creditcode
 
 # Computed by hand from the standard's weights, and two published codes.
 VALID = ["91350100M000100Y43", "911100001000080343", "91530602MA6K12349X"]

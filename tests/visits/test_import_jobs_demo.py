@@ -5,7 +5,7 @@ import io
 from openpyxl import Workbook, load_workbook
 
 from console.imports import pipeline as imports
-from plugins.visits.importer import enterprise_importer
+from plugins.visits.data_import import enterprise_importer
 from plugins.visits.models import Enterprise, Problem
 from plugins.visits.services import problems as P
 from tests.visits.conftest import code_for
@@ -79,7 +79,7 @@ def test_reminders_notify_department_members_once_a_day(world, days):
 
 
 def test_cards_count_inside_the_region(world, days):
-    from plugins.visits.cards import cards
+    from plugins.visits.dashboard import cards
 
     e1, e2 = world.enterprise(1), world.enterprise(2, county="530627")
     world.visit(e1)
@@ -109,7 +109,7 @@ def test_export_neutralizes_formulas(client, auth, world):
 
 def test_demo_data_is_calibrated_and_idempotent(world):
     from plugins.visits.demo import load
-    from plugins.visits.services import stats
+    from plugins.visits import stats
 
     load(world.session, "demo")
     world.session.commit()

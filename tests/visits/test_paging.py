@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from console.imports import pipeline as imports
 from console.database import paging
 from console.foundation.extensions import db
-from plugins.visits.importer import enterprise_importer
+from plugins.visits.data_import import enterprise_importer
 from plugins.visits.models import Enterprise
 from tests.visits.conftest import ZHAOYANG, ZHENXIONG, World, code_for
 

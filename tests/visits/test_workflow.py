@@ -3,7 +3,7 @@
 import pytest
 
 from console.audit.models import AuditLog
-from plugins.visits.services import StaleEdit, VisitsError
+from plugins.visits.errors import StaleEdit, VisitsError
 from plugins.visits.services import problems as P
 from plugins.visits.services import visits as V  # noqa: F401
 from plugins.visits.models import Visit
@@ -163,7 +163,7 @@ def test_a_problem_solved_after_midnight_in_zhaotong_counts_on_that_local_day(wo
     """closed_at is stored in UTC; periods are local days (Asia/Shanghai, UTC+8)."""
     import datetime as dt
 
-    from plugins.visits.services import stats
+    from plugins.visits import stats
     from plugins.visits.services.problems import CLOSED
 
     problem = world.problem(world.enterprise())

@@ -6,9 +6,10 @@ from sqlalchemy import or_, select
 
 from console import Region, scope
 
-from .. import creditcode
+from . import creditcode
 from ..models import Enterprise, Problem, Visit
-from .common import VisitsError, county_of, get_scoped, parse_date, text
+from ..errors import VisitsError
+from .common import county_of, get_scoped, parse_date, text
 
 FIELDS = ("name", "credit_code", "region_id", "industry", "size", "address", "contact_person",
           "contact_phone")

@@ -22,7 +22,8 @@ from ..models import (
     Visit,
     department_member,
 )
-from .common import StaleEdit, VisitsError, get_scoped, parse_date, setting, text, today
+from ..errors import StaleEdit, VisitsError
+from .common import get_scoped, parse_date, setting, text, today
 
 NEW, ASSIGNED, IN_PROGRESS, CONFIRMING, CLOSED, RETURNED, DUPLICATE = (
     "新建", "已交办", "办理中", "待企业确认", "已办结", "退回", "重复")

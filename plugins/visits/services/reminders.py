@@ -48,11 +48,3 @@ def send_reminders(session, as_of: dt.date | None = None) -> int:
                                     link, source=SOURCE, once=f"{SOURCE}:{problem.id}:{as_of.isoformat()}")
         added += len(sent)
     return added
-
-
-def daily_job() -> None:
-    """The scheduler's entry: runs in an app context."""
-    from console import db
-
-    send_reminders(db.session)
-    db.session.commit()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from console import Region, scope
 
 from ..models import Enterprise, ServiceTeam, Visit
-from .common import VisitsError, get_scoped, parse_date, setting, text, today
+from ..errors import VisitsError
+from .common import get_scoped, parse_date, setting, text, today
 
 PHOTO_OWNER = "visits.visit"
 MAX_PHOTOS = 9

@@ -13,8 +13,8 @@ from marshmallow import Schema, fields
 
 from console import ConsoleError, ScopedInterface, ScopedModelRestApi, db
 
+from ..errors import VisitsError
 from ..models import Enterprise, Problem, Visit
-from ..services import VisitsError
 from ..services import enterprises as enterprise_service
 from ..services import problems as problem_service
 from ..services import visits as visit_service

@@ -6,8 +6,8 @@ from flask_appbuilder.security.decorators import permission_name
 
 from console import ScopedInterface, ScopedModelView, db
 
+from ..errors import VisitsError
 from ..models import Problem
-from ..services import VisitsError
 from ..services import enterprises as enterprise_service
 from ..services import problems as service
 from ..services import visits as visit_service
