@@ -11,4 +11,3 @@ from .services.reminders import send_reminders
 def daily_reminders() -> None:
     """The daily notice to responsible departments: problems due soon, and overdue ones."""
     send_reminders(db.session)
-    db.session.commit()
