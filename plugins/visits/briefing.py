@@ -1,4 +1,4 @@
-"""The 三送三进 section of the leadership briefing: counted through services.stats inside the
+"""The 三送三进 section of the leadership briefing: counted through stats inside the
 briefing's region, each number linked to the list behind it."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from console import Cell, Chart, Figure, Section, Table, db
 
-from .services import stats
+from . import stats
 
 VISITS = "/visits/visits/list/"
 PROBLEMS = "/visits/problems/list/"

@@ -14,8 +14,8 @@ from sqlalchemy import func, insert, select
 
 from console import ConsoleUser, Region, clock, geography
 
-from . import creditcode
 from .models import Department, Enterprise, Problem, ProblemStep, ServiceTeam, Visit
+from .services import creditcode
 from .services.common import today
 from .services.problems import (
     ASSIGNED,

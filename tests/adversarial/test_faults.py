@@ -49,7 +49,7 @@ ROWS = 60_000
 
 
 def _enterprises_csv(rows: int) -> bytes:
-    from plugins.visits import creditcode
+    from plugins.visits.services import creditcode
 
     lines = ["企业名称,统一社会信用代码,县(市、区)"]
     lines += [f"断电测试企业{n},{creditcode.make('91', ZHAOYANG, f'KD{n:06d}')},昭阳区" for n in range(rows)]

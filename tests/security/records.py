@@ -83,7 +83,7 @@ def build(county_code: str, n: int = 1) -> dict[str, int]:
 
 
 def _visits(county_code: str, n: int) -> dict[str, int]:
-    from plugins.visits import creditcode
+    from plugins.visits.services import creditcode
     from plugins.visits.models import Department, ServiceTeam
     from plugins.visits.services import enterprises, problems, visits
 

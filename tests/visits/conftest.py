@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 
-from plugins.visits import creditcode
+from plugins.visits.services import creditcode
 from plugins.visits.services import enterprises, problems, visits
 from plugins.visits.services.common import today
+from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD
 
 ZHAOYANG, ZHENXIONG = "530602", "530627"
 
@@ -100,3 +102,61 @@ def world(app):
 def days():
     return lambda n: today() + dt.timedelta(days=n)
 
+
+# -- shared by the page and the API tests ------------------------------------------------------
+
+
+@pytest.fixture
+def other_county(world):
+    """An enterprise of 镇雄县 with a visit and a problem."""
+    e = world.enterprise(900, county=ZHENXIONG, name="镇雄测试企业")
+    v = world.visit(e)
+    p = world.problem(e, world.department(ZHENXIONG))
+    return {"enterprise": e.id, "visit": v.id, "problem": p.id}
+
+
+def _jwt(client, username):
+    password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
+    r = client.post("/api/v1/security/login",
+                    json={"username": username, "password": password, "provider": "db"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return {"Authorization": f"Bearer {r.json['access_token']}"}
+
+
+# -- the enterprise registry of the paging tests -----------------------------------------------
+
+
+@pytest.fixture
+def registry(app):
+    """70 enterprises over two counties; names repeat (ties broken by id) and interleave the
+    counties, so a page boundary falls inside a run of equal names."""
+    for n in range(70):
+        county = ZHAOYANG if n % 3 else ZHENXIONG
+        _add(app, n, f"企业{n % 9}号" if n % 4 else f"同名企业{n % 2}", county)
+    return app
+
+
+def _add(app, n, name, county=ZHAOYANG):
+    with app.app_context():
+        world = World(app)
+        enterprises.save_enterprise(world.session, {
+            "name": name, "credit_code": code_for(n, county),
+            "region_id": world.township(county).id, "industry": "制造业" if n % 2 else "批发和零售业"})
+        world.session.commit()
+
+
+def _sql(app, sql, **params) -> list:
+    with app.app_context():
+        return [tuple(row) for row in World(app).session.execute(text(sql), params)]
+
+
+def _county(app, code) -> int:
+    return _sql(app, "SELECT id FROM region WHERE code = :c", c=code)[0][0]
+
+
+def _expected(app, where="1 = 1", **params) -> list[int]:
+    return [r[0] for r in _sql(app, f"SELECT id FROM visits_enterprise WHERE {where} ORDER BY name, id",
+                               **params)]
+
+
+IN_ZHAOYANG = "region_id IN (SELECT id FROM region WHERE path LIKE '530600.530602.%')"

@@ -3,10 +3,7 @@
 - :mod:`.enterprises`: the registry (credit code, uniqueness, region) and its search;
 - :mod:`.visits`: logging visits with their photos;
 - :mod:`.problems`: problems and their workflow, satisfaction and close-off;
-- :mod:`.stats`: the counts behind cards and briefings;
+- :mod:`.creditcode`: the unified social credit code (GB 32100-2015);
 - :mod:`.reminders`: the daily notices to responsible departments.
 """
 
-from .common import StaleEdit, VisitsError, today
-
-__all__ = ["StaleEdit", "VisitsError", "today"]

@@ -1,24 +1,14 @@
-"""What every service of the module shares: its refusals, its dictionaries, today's date and
-the county a region counts for."""
+"""What every service of the module shares: its settings, today's date, the county a region
+counts for and the reading of submitted fields."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from console import ConsoleError, OutOfScope, Region, clock, plugin_settings
+from console import OutOfScope, Region, clock, plugin_settings
 
-NAME = "visits"
-
-
-class VisitsError(ConsoleError):
-    """A rule of 三送三进 refused the request; ``message`` says which, in Chinese."""
-
-
-class StaleEdit(VisitsError):
-    status = 409
-
-    def __init__(self, message: str = "该记录已被他人修改，您看到的是旧版本；请刷新页面后重新填写"):
-        super().__init__(message)
+from .. import NAME
+from ..errors import VisitsError
 
 
 def setting(key: str):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from console import Region, scope
+from console import Region, scope, unit_of_work
 
-from .. import creditcode
+from ..errors import VisitsError
 from ..models import Enterprise, Problem, Visit
-from .common import VisitsError, county_of, get_scoped, parse_date, text
+from . import creditcode
+from .common import county_of, get_scoped, parse_date, text
 
 FIELDS = ("name", "credit_code", "region_id", "industry", "size", "address", "contact_person",
           "contact_phone")
@@ -36,9 +37,10 @@ def region_for_enterprise(session, region_id) -> Region:
     return region
 
 
+@unit_of_work
 def save_enterprise(session, data: dict, enterprise: Enterprise | None = None) -> Enterprise:
-    """Create (``enterprise`` None) or edit an enterprise from submitted ``data``; flushed,
-    not committed.  ``enterprise`` may also be a new row the REST API has not added yet."""
+    """Create (``enterprise`` None) or edit an enterprise from submitted ``data``: one unit of
+    work.  ``enterprise`` may also be a new row the REST API has not added yet."""
     with session.no_autoflush:
         enterprise = _apply(session, data, enterprise)
     session.flush()
@@ -85,10 +87,16 @@ def get_enterprise(session, ident) -> Enterprise:
     return get_scoped(session, Enterprise, ident)
 
 
-def delete_enterprise(session, enterprise: Enterprise) -> None:
+def ensure_deletable(session, enterprise: Enterprise) -> None:
+    """Refuse to delete an enterprise that has visits or problems on record."""
     if session.query(Visit.id).filter(Visit.enterprise_id == enterprise.id).first() or \
             session.query(Problem.id).filter(Problem.enterprise_id == enterprise.id).first():
         raise VisitsError("该企业已有走访或诉求记录，不能删除")
+
+
+@unit_of_work
+def delete_enterprise(session, enterprise: Enterprise) -> None:
+    ensure_deletable(session, enterprise)
     session.delete(enterprise)
     session.flush()
 

@@ -12,8 +12,9 @@ import datetime as dt
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import object_session
 
-from console import clock, scope
+from console import clock, scope, unit_of_work
 
+from ..errors import StaleEdit, VisitsError
 from ..models import (
     Department,
     Enterprise,
@@ -22,7 +23,7 @@ from ..models import (
     Visit,
     department_member,
 )
-from .common import StaleEdit, VisitsError, get_scoped, parse_date, setting, text, today
+from .common import get_scoped, parse_date, setting, text, today
 
 NEW, ASSIGNED, IN_PROGRESS, CONFIRMING, CLOSED, RETURNED, DUPLICATE = (
     "新建", "已交办", "办理中", "待企业确认", "已办结", "退回", "重复")
@@ -92,9 +93,10 @@ def default_due_date(start: dt.date | None = None) -> dt.date:
     return (start or today()) + dt.timedelta(days=int(setting("default_deadline_days")))
 
 
+@unit_of_work
 def raise_problem(session, enterprise: Enterprise, data: dict, user=None,
                   visit: Visit | None = None, problem: Problem | None = None) -> Problem:
-    """Record a problem an enterprise raised (status 新建); flushed, not committed."""
+    """Record a problem an enterprise raised (status 新建); one unit of work."""
     scope.require(enterprise.region_id)
     if visit is not None and visit.enterprise_id != enterprise.id:
         raise VisitsError("该次走访不是对这家企业的走访")
@@ -122,6 +124,7 @@ def raise_problem(session, enterprise: Enterprise, data: dict, user=None,
     return problem
 
 
+@unit_of_work
 def update_problem(problem: Problem, data: dict, user=None, version=None) -> Problem:
     """Edit a problem's content; refused when someone saved it since ``version`` was read."""
     session = object_session(problem)
@@ -154,9 +157,10 @@ def _step(problem: Problem, before: str | None, after: str, user, note: str | No
         at=clock.utcnow()))
 
 
+@unit_of_work
 def transition(problem: Problem, to_status: str, user, note: str | None = None, *, version=None,
                department_id=None, due_date=None, duplicate_of_id=None) -> Problem:
-    """Move ``problem`` to ``to_status`` if the workflow allows it; flushed, not committed."""
+    """Move ``problem`` to ``to_status`` if the workflow allows it; one unit of work."""
     session = object_session(problem)
     _check_version(problem, version)
     scope.require(problem.region_id)
@@ -208,6 +212,7 @@ def transition(problem: Problem, to_status: str, user, note: str | None = None, 
     return problem
 
 
+@unit_of_work
 def record_satisfaction(problem: Problem, level: str, user, note: str | None = None, *,
                         version=None) -> Problem:
     """The enterprise's verdict on the result.  不满意 sends the problem back to 办理中."""
@@ -224,6 +229,7 @@ def record_satisfaction(problem: Problem, level: str, user, note: str | None = N
     return problem
 
 
+@unit_of_work
 def close_off(problem: Problem, user, note: str | None = None, *, version=None) -> Problem:
     """销号: close a confirmed problem, recording who and when."""
     return transition(problem, CLOSED, user, note, version=version)
@@ -231,6 +237,46 @@ def close_off(problem: Problem, user, note: str | None = None, *, version=None) 
 
 def get_problem(session, ident) -> Problem:
     return get_scoped(session, Problem, ident)
+
+
+#: What an edit through the REST API may change: the content (as on the edit page) and, through
+#: the workflow's own moves, the status and the enterprise's satisfaction.
+CONTENT = ("category", "description", "department_id", "due_date", "measures", "result")
+EDITABLE = CONTENT + ("status", "satisfaction", "note", "version", "duplicate_of_id")
+
+
+def _same(value, current) -> bool:
+    """Whether a submitted value leaves the stored one as it is (``"3"`` and 3, ``""`` and None)."""
+    if hasattr(current, "isoformat"):
+        current = current.isoformat()
+    return ("" if value is None else str(value).strip()) == ("" if current is None else str(current))
+
+
+@unit_of_work
+def edit_problem(session, ident, body, user) -> Problem:
+    """Content through :func:`update_problem`, then the satisfaction and the status through the
+    workflow, in one unit of work: the same rules as the pages, never a column set directly.
+    Only the fields in ``body`` (a JSON object) change."""
+    if not isinstance(body, dict):
+        raise VisitsError("请求体须为 JSON 对象，例如 {\"status\": \"已交办\", \"version\": 1}")
+    unknown = sorted(set(body) - set(EDITABLE))
+    if unknown:
+        raise VisitsError(f"不能修改的字段：{'、'.join(unknown)}（可修改：{'、'.join(EDITABLE)}）")
+    problem = get_problem(session, ident)
+    version = body.get("version")
+    if any(k in body and not _same(body[k], getattr(problem, k)) for k in CONTENT):
+        data = {k: getattr(problem, k) for k in CONTENT}
+        data.update({k: body[k] for k in CONTENT if k in body})
+        update_problem(problem, data, user, version=version)
+        version = None  # checked once: the flush above has moved it on
+    if "satisfaction" in body and not _same(body["satisfaction"], problem.satisfaction):
+        record_satisfaction(problem, body["satisfaction"], user, body.get("note"), version=version)
+        version = None
+    if "status" in body and not _same(body["status"], problem.status):
+        transition(problem, body["status"], user, body.get("note"), version=version,
+                   department_id=body.get("department_id"), due_date=body.get("due_date"),
+                   duplicate_of_id=body.get("duplicate_of_id"))
+    return problem
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -333,6 +379,7 @@ def visible_departments(session) -> list[Department]:
     return query.order_by(Region.path, Department.name).all()
 
 
+@unit_of_work
 def delete_problem(session, problem: Problem) -> None:
     """Only a problem nobody has acted on yet may vanish; the others keep their record."""
     if problem.status != NEW:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console import notifications
+from console import notifications, unit_of_work
 
 from ..models import Problem
 from .common import setting, today
@@ -27,9 +27,10 @@ def due_problems(session, as_of: dt.date, days: int) -> list[Problem]:
             .order_by(Problem.due_date, Problem.id).all())
 
 
+@unit_of_work
 def send_reminders(session, as_of: dt.date | None = None) -> int:
-    """Notify each member of the responsible department; returns the notices added (the
-    caller commits)."""
+    """Notify each member of the responsible department, as one unit of work; returns the
+    notices added."""
     as_of = as_of or today()
     days = int(setting("reminder_days"))
     added = 0
@@ -48,11 +49,3 @@ def send_reminders(session, as_of: dt.date | None = None) -> int:
                                     link, source=SOURCE, once=f"{SOURCE}:{problem.id}:{as_of.isoformat()}")
         added += len(sent)
     return added
-
-
-def daily_job() -> None:
-    """The scheduler's entry: runs in an app context."""
-    from console import db
-
-    send_reminders(db.session)
-    db.session.commit()

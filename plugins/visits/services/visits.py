@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from console import Region, scope
+from console import Region, scope, unit_of_work
 
+from ..errors import VisitsError
 from ..models import Enterprise, ServiceTeam, Visit
-from .common import VisitsError, get_scoped, parse_date, setting, text, today
+from .common import get_scoped, parse_date, setting, text, today
 
 PHOTO_OWNER = "visits.visit"
 MAX_PHOTOS = 9
@@ -60,10 +61,11 @@ def _enter_target(value) -> str | None:
     return value
 
 
+@unit_of_work
 def save_visit(session, data: dict, *, enterprise: Enterprise | None = None, visit: Visit | None = None,
                photos=(), user=None) -> Visit:
-    """Log a visit (``visit`` None) or edit one; photos are saved in the same transaction.
-    Flushed, not committed: a refused photo leaves nothing behind once the caller rolls back."""
+    """Log a visit (``visit`` None) or edit one; photos are saved in the same unit of work, so
+    a refused photo leaves nothing behind."""
     if visit is None and enterprise is None:
         raise VisitsError("请选择被走访的企业")
     enterprise = enterprise or visit.enterprise
@@ -124,8 +126,9 @@ def add_photos(session, visit: Visit, photos, user=None) -> list:
     return saved
 
 
+@unit_of_work
 def remove_photo(session, visit: Visit, photo_id) -> None:
-    """Delete one of the visit's photos; flushed, not committed.  ``visit`` comes from
+    """Delete one of the visit's photos (one unit of work).  ``visit`` comes from
     :func:`get_visit`, so the scope has been applied; the photo must be this visit's."""
     from console import attachments
 
@@ -146,6 +149,7 @@ def get_visit(session, ident) -> Visit:
     return get_scoped(session, Visit, ident)
 
 
+@unit_of_work
 def delete_visit(session, visit: Visit) -> None:
     from console import attachments
 

@@ -14,7 +14,6 @@ from marshmallow import Schema, fields
 from console import ConsoleError, ScopedInterface, ScopedModelRestApi, db
 
 from ..models import Enterprise, Problem, Visit
-from ..services import VisitsError
 from ..services import enterprises as enterprise_service
 from ..services import problems as problem_service
 from ..services import visits as visit_service
@@ -24,10 +23,10 @@ class _Refusals:
     """Turn a service's refusal into a JSON answer (FAB's ``@safe`` would make it a 500)."""
 
     def _refusing(self, call, *args):
+        # A refusal inside a service has been rolled back by its unit of work.
         try:
             return call(*args)
         except ConsoleError as exc:
-            db.session.rollback()
             return self.response(exc.status, message=exc.message)
 
     def post_headless(self):
@@ -69,7 +68,7 @@ class EnterpriseApi(_Refusals, ScopedModelRestApi):
         enterprise_service.save_enterprise(db.session, _data(item, enterprise_service.FIELDS), item)
 
     def pre_delete(self, item):
-        enterprise_service.delete_enterprise(db.session, item)
+        enterprise_service.ensure_deletable(db.session, item)
 
 
 VISIT_FIELDS = ["enterprise_id", "team_id", "visit_date", "send_items", "enter_target", "notes",
@@ -101,10 +100,8 @@ class VisitApi(_Refusals, ScopedModelRestApi):
 
 PROBLEM_FIELDS = ["enterprise_id", "visit_id", "category", "description", "department_id",
                   "due_date", "raised_on"]
-#: What a PUT may change: the content (as on the edit page) and, through the workflow's own
-#: moves, the status and the enterprise's satisfaction.
-PROBLEM_CONTENT = ("category", "description", "department_id", "due_date", "measures", "result")
-PROBLEM_EDITABLE = PROBLEM_CONTENT + ("status", "satisfaction", "note", "version", "duplicate_of_id")
+#: What a PUT may change (``problems.edit_problem``).
+PROBLEM_CONTENT = problem_service.CONTENT
 
 
 class ProblemEditSchema(Schema):
@@ -124,13 +121,6 @@ class ProblemEditSchema(Schema):
     note = fields.String(metadata={"description": "流转或评价的说明（退回、重复时必填）"})
     version = fields.Integer(metadata={"description": "读取时的版本号；已被他人修改则拒绝（409）"})
     duplicate_of_id = fields.Integer(metadata={"description": "标记为重复时，与之重复的诉求"})
-
-
-def _same(value, current) -> bool:
-    """Whether a submitted value leaves the stored one as it is (``"3"`` and 3, ``""`` and None)."""
-    if hasattr(current, "isoformat"):
-        current = current.isoformat()
-    return ("" if value is None else str(value).strip()) == ("" if current is None else str(current))
 
 
 class ProblemApi(_Refusals, ScopedModelRestApi):
@@ -165,31 +155,7 @@ class ProblemApi(_Refusals, ScopedModelRestApi):
         return self._refusing(self._edit, pk)
 
     def _edit(self, pk):
-        """Content through ``update_problem``, then the satisfaction and the status through the
-        workflow, in one transaction: the same rules as the pages, never a column set directly."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise VisitsError("请求体须为 JSON 对象，例如 {\"status\": \"已交办\", \"version\": 1}")
-        unknown = sorted(set(body) - set(PROBLEM_EDITABLE))
-        if unknown:
-            raise VisitsError(f"不能修改的字段：{'、'.join(unknown)}（可修改：{'、'.join(PROBLEM_EDITABLE)}）")
-        problem = problem_service.get_problem(db.session, pk)
-        version = body.get("version")
-        if any(k in body and not _same(body[k], getattr(problem, k)) for k in PROBLEM_CONTENT):
-            data = {k: getattr(problem, k) for k in PROBLEM_CONTENT}
-            data.update({k: body[k] for k in PROBLEM_CONTENT if k in body})
-            problem_service.update_problem(problem, data, g.user, version=version)
-            version = None  # checked once: the flush above has moved it on
-        if "satisfaction" in body and not _same(body["satisfaction"], problem.satisfaction):
-            problem_service.record_satisfaction(problem, body["satisfaction"], g.user, body.get("note"),
-                                                version=version)
-            version = None
-        if "status" in body and not _same(body["status"], problem.status):
-            problem_service.transition(problem, body["status"], g.user, body.get("note"), version=version,
-                                       department_id=body.get("department_id"),
-                                       due_date=body.get("due_date"),
-                                       duplicate_of_id=body.get("duplicate_of_id"))
-        db.session.commit()
+        problem = problem_service.edit_problem(db.session, pk, request.get_json(silent=True), g.user)
         return self.response(200, id=problem.id, result=self.show_model_schema.dump(problem))
 
     @expose("/<pk>", methods=["PUT"])
@@ -293,7 +259,6 @@ class ProblemApi(_Refusals, ScopedModelRestApi):
                                            version=body.get("version"),
                                            department_id=body.get("department_id"),
                                            due_date=body.get("due_date"))
-            db.session.commit()
             return self.response(200, id=problem.id, status=problem.status, version=problem.version)
 
         return self._refusing(act)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from flask import flash, request
+from flask import request
 
 from console import Region, count_rows, db, page_rows, regions, scope
 
@@ -67,7 +67,3 @@ def form_data() -> dict:
             data[key] = values
     return data
 
-
-def refused(exc) -> None:
-    db.session.rollback()
-    flash(exc.message, "danger")

@@ -4,15 +4,15 @@ from flask import redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from console import ScopedInterface, ScopedModelView, db
+from console import ScopedInterface, ScopedModelView, db, refused
 
+from ..errors import VisitsError
 from ..models import Enterprise
-from ..services import VisitsError
 from ..services import enterprises as service
 from ..services import problems as problem_service
 from ..services import visits as visit_service
 from ..services.common import setting
-from .common import TEMPLATES, Page, counties, enterprise_regions, form_data, refused
+from .common import TEMPLATES, Page, counties, enterprise_regions, form_data
 from .exporting import ENTERPRISE_COLUMNS, export
 
 
@@ -70,7 +70,6 @@ class EnterpriseView(ScopedModelView):
             data = form_data()
             try:
                 enterprise = service.save_enterprise(db.session, data)
-                db.session.commit()
             except VisitsError as exc:
                 refused(exc)
                 return self._form(data=data)
@@ -85,7 +84,6 @@ class EnterpriseView(ScopedModelView):
             data = form_data()
             try:
                 service.save_enterprise(db.session, data, enterprise)
-                db.session.commit()
             except VisitsError as exc:
                 refused(exc)
                 return self._form(enterprise, data)
@@ -98,7 +96,6 @@ class EnterpriseView(ScopedModelView):
         enterprise = service.get_enterprise(db.session, pk)
         try:
             service.delete_enterprise(db.session, enterprise)
-            db.session.commit()
         except VisitsError as exc:
             refused(exc)
             return redirect(url_for(".show", pk=pk))

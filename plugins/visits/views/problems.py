@@ -4,15 +4,15 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from console import ScopedInterface, ScopedModelView, db
+from console import ScopedInterface, ScopedModelView, db, refused
 
+from ..errors import VisitsError
 from ..models import Problem
-from ..services import VisitsError
 from ..services import enterprises as enterprise_service
 from ..services import problems as service
 from ..services import visits as visit_service
 from ..services.common import setting
-from .common import TEMPLATES, Page, counties, form_data, refused
+from .common import TEMPLATES, Page, counties, form_data
 from .exporting import PROBLEM_COLUMNS, export
 
 BOARD_LIMIT = 30
@@ -114,7 +114,6 @@ class ProblemView(ScopedModelView):
             data = form_data()
             try:
                 problem = service.raise_problem(db.session, enterprise, data, g.user, visit)
-                db.session.commit()
             except VisitsError as exc:
                 refused(exc)
                 return self._form(enterprise, visit=visit, data=data)
@@ -129,7 +128,6 @@ class ProblemView(ScopedModelView):
             data = form_data()
             try:
                 service.update_problem(problem, data, g.user, version=data.get("version"))
-                db.session.commit()
             except VisitsError as exc:
                 refused(exc)
                 return self._form(problem.enterprise, problem, data=data)
@@ -153,7 +151,6 @@ class ProblemView(ScopedModelView):
                                    department_id=form.get("department_id"),
                                    due_date=form.get("due_date"),
                                    duplicate_of_id=form.get("duplicate_of"))
-            db.session.commit()
             flash(f"诉求 #{problem.id} 当前状态：{problem.status}", "success")
         except VisitsError as exc:
             refused(exc)
@@ -165,7 +162,6 @@ class ProblemView(ScopedModelView):
         problem = service.get_problem(db.session, pk)
         try:
             service.delete_problem(db.session, problem)
-            db.session.commit()
         except VisitsError as exc:
             refused(exc)
             return redirect(url_for(".show", pk=pk))

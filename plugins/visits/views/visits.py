@@ -4,15 +4,15 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from console import ScopedInterface, ScopedModelView, db
+from console import ScopedInterface, ScopedModelView, db, refused
 
+from ..errors import VisitsError
 from ..models import Visit
-from ..services import VisitsError
 from ..services import enterprises as enterprise_service
 from ..services import problems as problem_service
 from ..services import visits as service
 from ..services.common import setting, today
-from .common import TEMPLATES, Page, counties, form_data, refused
+from .common import TEMPLATES, Page, counties, form_data
 from .exporting import VISIT_COLUMNS, export
 
 
@@ -84,7 +84,6 @@ class VisitView(ScopedModelView):
             try:
                 visit = service.save_visit(db.session, data, enterprise=enterprise,
                                            photos=request.files.getlist("photos"), user=g.user)
-                db.session.commit()
             except VisitsError as exc:
                 refused(exc)
                 return self._form(enterprise, data=data)
@@ -100,7 +99,6 @@ class VisitView(ScopedModelView):
             try:
                 service.save_visit(db.session, data, visit=visit,
                                    photos=request.files.getlist("photos"), user=g.user)
-                db.session.commit()
             except VisitsError as exc:
                 refused(exc)
                 return self._form(visit.enterprise, visit, data)
@@ -115,7 +113,6 @@ class VisitView(ScopedModelView):
         visit = service.get_visit(db.session, pk)
         try:
             service.remove_photo(db.session, visit, request.form.get("photo", ""))
-            db.session.commit()
             flash("照片已删除", "success")
         except VisitsError as exc:
             refused(exc)
@@ -128,7 +125,6 @@ class VisitView(ScopedModelView):
         enterprise_id = visit.enterprise_id
         try:
             service.delete_visit(db.session, visit)
-            db.session.commit()
         except VisitsError as exc:
             refused(exc)
             return redirect(url_for(".show", pk=pk))

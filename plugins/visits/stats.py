@@ -1,4 +1,4 @@
-"""Counts for the dashboard and, later, the briefing: visits, enterprises covered, problems
+"""Counts the dashboard and the briefing share: visits, enterprises covered, problems
 raised / solved / overdue, solve rate and satisfaction rate, for a region and a period.
 
 A period is ``[start, end)`` in dates; ``region`` None means the whole city (or, inside a
@@ -14,9 +14,9 @@ from sqlalchemy import func
 
 from console import Region, scope
 
-from ..models import Enterprise, Problem, Visit
-from .common import today
-from .problems import (
+from .models import Enterprise, Problem, Visit
+from .services.common import today
+from .services.problems import (
     CLOSED,
     DISSATISFIED,
     OPEN,

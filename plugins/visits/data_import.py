@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from console import Column, Importer, Region, RowError, clock, insert_rows, scope
 
-from . import creditcode
 from .models import Enterprise
+from .services import creditcode
 
 
 def _credit_code(text: str) -> str:

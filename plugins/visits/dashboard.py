@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console import Card, db
 
-from .services import stats
+from . import stats
 from .services.common import today
 
 
