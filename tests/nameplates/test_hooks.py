@@ -90,9 +90,9 @@ def test_the_overdue_reminder_notifies_once_a_day(session):
 
 
 def test_the_scheduled_jobs_are_declared(ctx):
-    from plugins import nameplates
+    from plugins.nameplates import hooks
 
-    jobs = {job.id: job for job in nameplates.scheduled_jobs()}
+    jobs = {job.id: job for job in hooks.scheduled_jobs()}
     assert set(jobs) == {"overdue_reminders", "reinspections"}
     assert jobs["overdue_reminders"].trigger == "cron"
 
