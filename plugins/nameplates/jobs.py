@@ -6,8 +6,8 @@ import datetime as dt
 
 from console import clock, db, notifications
 
-from . import rectification
 from .models import Inspection
+from .services import rectification
 
 SOURCE = "nameplates"
 

@@ -2,7 +2,7 @@
 
 from console import Setting
 
-from .seeds import REMOVED_PLAQUES
+from .services.seeds import REMOVED_PLAQUES
 
 SETTINGS = (
     Setting("levels", "检查层级", "lines",

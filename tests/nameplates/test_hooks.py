@@ -119,7 +119,7 @@ def test_whitelist_plaques_import_into_a_new_version(session, tmp_path):
     from openpyxl import Workbook
 
     from console.imports import pipeline as imports
-    from plugins.nameplates import registers
+    from plugins.nameplates.services import registers
     from plugins.nameplates.data_import import whitelist_importer
 
     wb = Workbook()
@@ -168,7 +168,7 @@ def test_demo_data_covers_every_village_with_a_realistic_mix_and_runs_once(sessi
                     "through gunicorn")
 def test_two_concurrent_submissions_of_one_form_make_one_inspection(app):
     from console.foundation.extensions import db
-    from plugins.nameplates import inspections
+    from plugins.nameplates.services import inspections
     from plugins.nameplates.models import Inspection
 
     with app.app_context():

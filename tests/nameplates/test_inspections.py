@@ -26,7 +26,7 @@ def test_plaques_are_checked_against_the_whitelist_version_in_force(session):
 
 
 def test_a_newer_whitelist_version_applies_from_its_date(session):
-    from plugins.nameplates import registers
+    from plugins.nameplates.services import registers
 
     registers.add_version(session, clock.today(), [("村党组织", "outside"), ("老年人协会", "inside")])
     session.commit()
@@ -50,7 +50,7 @@ def test_a_cancelled_certificate_is_found(session):
 
 
 def test_the_same_client_id_twice_gives_one_inspection(session):
-    from plugins.nameplates import inspections
+    from plugins.nameplates.services import inspections
     from plugins.nameplates.models import Inspection
 
     data = form(village_in(ZHAOYANG), plaques=CLEAN)
@@ -92,7 +92,7 @@ def test_a_photo_that_is_not_an_image_is_refused_and_nothing_is_written(session)
 
 
 def test_photos_are_saved_with_the_inspection(session):
-    from plugins.nameplates import photos
+    from plugins.nameplates.services import photos
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN, files=[jpeg(), jpeg(30, 30)])
     saved = photos.of(session, photos.INSPECTION, inspection.id)
@@ -113,7 +113,7 @@ def test_a_photo_over_the_size_limit_is_refused(session):
 
 
 def test_an_inspector_cannot_review_their_own_inspection(session):
-    from plugins.nameplates import inspections
+    from plugins.nameplates.services import inspections
     from plugins.nameplates.errors import Forbidden
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN)
@@ -123,7 +123,7 @@ def test_an_inspector_cannot_review_their_own_inspection(session):
 
 
 def test_a_rejection_needs_a_comment(session):
-    from plugins.nameplates import inspections
+    from plugins.nameplates.services import inspections
     from plugins.nameplates.errors import NameplatesError
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN)
@@ -134,7 +134,7 @@ def test_a_rejection_needs_a_comment(session):
 
 
 def test_a_returned_inspection_can_be_corrected_and_goes_back_to_review(session):
-    from plugins.nameplates import inspections
+    from plugins.nameplates.services import inspections
 
     village = village_in(ZHAOYANG)
     inspection = submit(village, plaques=CLEAN)
@@ -146,7 +146,7 @@ def test_a_returned_inspection_can_be_corrected_and_goes_back_to_review(session)
 
 
 def test_an_accepted_inspection_can_no_longer_be_edited(session):
-    from plugins.nameplates import inspections
+    from plugins.nameplates.services import inspections
     from plugins.nameplates.errors import Forbidden
 
     village = village_in(ZHAOYANG)
@@ -159,7 +159,7 @@ def test_an_accepted_inspection_can_no_longer_be_edited(session):
 
 def test_a_reviewer_of_another_county_cannot_review(session):
     from console.foundation.errors import NotFound
-    from plugins.nameplates import inspections
+    from plugins.nameplates.services import inspections
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN)
     with pytest.raises(NotFound):

@@ -26,7 +26,7 @@ def _orders(session, village):
 
 
 def _close(session, order):
-    from plugins.nameplates import rectification
+    from plugins.nameplates.services import rectification
 
     rectification.update(session, order.id, user("zhaoyang"), responsible_person="张支书",
                          after_files=[jpeg()], rectified_on=TODAY)
@@ -68,7 +68,8 @@ def test_a_compliant_inspection_opens_nothing(session):
 
 
 def test_an_order_past_its_deadline_is_overdue(session):
-    from plugins.nameplates import rectification, stats
+    from plugins.nameplates import stats
+    from plugins.nameplates.services import rectification
 
     village = village_in(ZHAOYANG)
     accept(submit(village, plaques=[("老年人协会", "outside")]))
@@ -81,7 +82,7 @@ def test_an_order_past_its_deadline_is_overdue(session):
 
 
 def test_reporting_done_needs_a_responsible_person_and_an_after_photo(session):
-    from plugins.nameplates import rectification
+    from plugins.nameplates.services import rectification
     from plugins.nameplates.errors import NameplatesError
 
     village = village_in(ZHAOYANG)
@@ -96,7 +97,7 @@ def test_reporting_done_needs_a_responsible_person_and_an_after_photo(session):
 
 
 def test_an_order_is_closed_off_after_a_passed_reinspection(session):
-    from plugins.nameplates import photos, rectification
+    from plugins.nameplates.services import photos, rectification
     from plugins.nameplates.errors import NameplatesError
 
     village = village_in(ZHAOYANG)
@@ -171,7 +172,7 @@ def test_the_next_accepted_inspection_completes_the_scheduled_reinspection(sessi
 
 
 def test_the_daily_job_schedules_a_reinspection_a_rebound_lacks(session):
-    from plugins.nameplates import rectification
+    from plugins.nameplates.services import rectification
     from plugins.nameplates.models import Reinspection
 
     village = village_in(ZHAOYANG)

@@ -237,7 +237,7 @@ def test_the_inspector_reads_registers_but_cannot_change_them(client, auth):
 
 def test_inspection_photos_are_served_only_inside_the_scope(app, client, auth):
     from console.foundation.extensions import db
-    from plugins.nameplates import photos
+    from plugins.nameplates.services import photos
 
     with app.app_context():
         inspection = submit(village_in(ZHENXIONG), inspector="zhenxiong", plaques=CLEAN, files=[jpeg()])
@@ -262,7 +262,7 @@ def test_reviewers_find_the_inspections_waiting_for_review(app, client, auth):
 
 def test_a_returned_inspection_is_corrected_through_the_form(app, client, auth):
     from console.foundation.extensions import db
-    from plugins.nameplates import inspections
+    from plugins.nameplates.services import inspections
     from plugins.nameplates.models import Inspection
 
     from .conftest import user
@@ -288,7 +288,7 @@ def test_the_owner_issues_a_new_whitelist_version_through_the_register_pages(app
     import datetime as dt
 
     from console.foundation.extensions import db
-    from plugins.nameplates import registers
+    from plugins.nameplates.services import registers
     from plugins.nameplates.models import WhitelistVersion
 
     auth.login("nameplates_owner")

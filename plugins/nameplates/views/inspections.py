@@ -9,8 +9,9 @@ from flask_appbuilder.security.decorators import permission_name
 
 from console import ConsoleError, Region, ScopedInterface, ScopedModelView, db, scope
 
-from .. import forms, inspections, photos, registers
 from ..models import Inspection, RectificationOrder
+from ..services import inspections, photos, registers
+from . import forms
 from .common import TEMPLATES, me
 
 PERMISSION = "nameplates_inspections"

@@ -8,8 +8,8 @@ from flask_appbuilder.security.decorators import permission_name
 
 from console import ConsoleError, ScopedInterface, ScopedModelView, clock, db
 
-from .. import photos, rectification
 from ..models import RectificationOrder, Reinspection
+from ..services import photos, rectification
 from .common import TEMPLATES, me
 
 PERMISSION = "nameplates_rectifications"

@@ -12,9 +12,9 @@ import datetime as dt
 
 from console import clock, notifications, scope
 
+from ..errors import Forbidden, NameplatesError, NotFound
+from ..models import Inspection, RectificationOrder, Reinspection
 from . import ledger, photos, registers
-from .errors import Forbidden, NameplatesError, NotFound
-from .models import Inspection, RectificationOrder, Reinspection
 
 today = clock.today
 

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from console import plugin_settings
 
-from .errors import NameplatesError
-from .models import CancelledCertificate, WhitelistItem, WhitelistVersion
-
-NAME = "nameplates"
+from .. import NAME
+from ..errors import NameplatesError
+from ..models import CancelledCertificate, WhitelistItem, WhitelistVersion
 
 
 def setting(key: str):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from console import FileTooLarge, attachments
 
-from .errors import NameplatesError
+from ..errors import NameplatesError
 from .registers import setting
 
 INSPECTION = "nameplates.inspection"

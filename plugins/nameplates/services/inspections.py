@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from console import Region, clock, roles, scope
 
+from .. import NAME
+from ..errors import Conflict, Forbidden, NameplatesError, NotFound
+from ..models import CertificateFinding, Inspection, PlaqueFinding
 from . import ledger, photos, rectification, registers
-from .errors import Conflict, Forbidden, NameplatesError, NotFound
-from .models import CertificateFinding, Inspection, PlaqueFinding
 
 CLIENT_ID_RE = re.compile(r"^[0-9A-Za-z-]{8,64}$")
 
@@ -276,8 +277,6 @@ def update(session, inspection_id, data: InspectionInput, user, files=()) -> Ins
 
 
 def _is_owner(user) -> bool:
-    from . import NAME
-
     return roles.is_admin(user) or NAME in roles.owner_plugins(user)
 
 
