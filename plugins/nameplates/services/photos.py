@@ -1,6 +1,6 @@
 """Photos of inspections and rectification orders, through the core's attachment service.
 
-Files are checked and added to the caller's session; the caller's commit stores them with the
+Files are checked and added to the caller's session; the caller's unit of work stores them with the
 record they belong to, or not at all.
 """
 
