@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 
 from console import WITHIN_ARG, Cell, Chart, Figure, Section, Table, db
 
-from . import ledger, rectification, stats
+from . import stats
+from .services import ledger, rectification
 
 LEDGER = "/nameplates/ledger/"
 INSPECTIONS = "/nameplates/inspection_list/list/"

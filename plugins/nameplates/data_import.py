@@ -18,7 +18,7 @@ from console import (
 )
 
 from .models import CancelledCertificate, WhitelistItem, WhitelistVersion
-from .registers import normalize
+from .services.registers import normalize
 
 POSITION_CHOICES = {"门外": "outside", "门内": "inside", "outside": "outside", "inside": "inside"}
 

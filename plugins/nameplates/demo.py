@@ -26,7 +26,7 @@ from .models import (
     VillageLedger,
     WhitelistVersion,
 )
-from .seeds import REMOVED_PLAQUES, WHITELIST
+from .services.seeds import REMOVED_PLAQUES, WHITELIST
 
 PREFIX = "demo-"
 # share of villages per story, in this order

@@ -113,8 +113,8 @@ def _visits(county_code: str, n: int) -> dict[str, int]:
 def _nameplates(county_code: str) -> dict[str, int]:
     from werkzeug.datastructures import FileStorage
 
-    from plugins.nameplates import inspections, rectification
-    from plugins.nameplates.inspections import InspectionInput, PlaqueInput
+    from plugins.nameplates.services import inspections, rectification
+    from plugins.nameplates.services.inspections import InspectionInput, PlaqueInput
     from plugins.nameplates.models import RectificationOrder
 
     session = _session()

@@ -7,9 +7,9 @@ from flask import current_app
 from console import attachments, scope
 from console import db
 
-from .. import photos
-from ..api import NameplatesInspectionApi
 from ..models import Inspection, RectificationOrder
+from ..services import photos
+from .api import NameplatesInspectionApi
 from .inspections import PERMISSION as INSPECTIONS
 from .inspections import NameplatesInspectionListView, NameplatesInspectionsView
 from .ledger import NameplatesLedgerView

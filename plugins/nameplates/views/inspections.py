@@ -7,10 +7,11 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import permission_name
 
-from console import ConsoleError, Region, ScopedInterface, ScopedModelView, db, scope
+from console import ConsoleError, Region, ScopedInterface, ScopedModelView, db, refused, scope
 
-from .. import forms, inspections, photos, registers
 from ..models import Inspection, RectificationOrder
+from ..services import inspections, photos, registers
+from . import forms
 from .common import TEMPLATES, me
 
 PERMISSION = "nameplates_inspections"
@@ -63,7 +64,7 @@ class NameplatesInspectionsView(BaseView):
         try:
             inspection, created = inspections.submit(db.session, data, me(), request.files.getlist("photos"))
         except ConsoleError as exc:
-            flash(exc.message, "danger")
+            refused(exc)
             version = registers.version_on(db.session, inspections.today())
             keys = {f"{i.name}|{i.position}" for i in (version.items if version else [])}
             return self.render_template("nameplates/form.html",
@@ -89,7 +90,7 @@ class NameplatesInspectionsView(BaseView):
         try:
             inspections.update(db.session, ident, data, me(), request.files.getlist("photos"))
         except ConsoleError as exc:
-            flash(exc.message, "danger")
+            refused(exc)
             if exc.status in (403, 404):
                 return redirect(url_for("NameplatesInspectionsView.detail", ident=ident))
             inspection = inspections.get(db.session, ident, me())
@@ -126,7 +127,7 @@ class NameplatesInspectionsView(BaseView):
         except ConsoleError as exc:
             if exc.status == 404:
                 raise
-            flash(exc.message, "danger")
+            refused(exc)
         else:
             flash("已审核通过" if accept else "已退回", "success")
         return redirect(url_for("NameplatesInspectionsView.detail", ident=ident))

@@ -11,7 +11,8 @@ from flask_appbuilder.security.decorators import permission_name
 
 from console import NotFound, Region, clock, db, exports, regions, scope
 
-from .. import ledger, photos, stats
+from .. import stats
+from ..services import ledger, photos
 from .common import TEMPLATES
 
 

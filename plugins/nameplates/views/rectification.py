@@ -6,10 +6,10 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from console import ConsoleError, ScopedInterface, ScopedModelView, clock, db
+from console import ConsoleError, ScopedInterface, ScopedModelView, clock, db, refused
 
-from .. import photos, rectification
 from ..models import RectificationOrder, Reinspection
+from ..services import photos, rectification
 from .common import TEMPLATES, me
 
 PERMISSION = "nameplates_rectifications"
@@ -49,7 +49,7 @@ class NameplatesOrderView(BaseView):
         except ConsoleError as exc:
             if exc.status == 404:
                 raise
-            flash(exc.message, "danger")
+            refused(exc)
         else:
             flash("整改信息已保存", "success")
         return redirect(url_for("NameplatesOrderView.detail", ident=ident))
@@ -64,7 +64,7 @@ class NameplatesOrderView(BaseView):
         except ConsoleError as exc:
             if exc.status == 404:
                 raise
-            flash(exc.message, "danger")
+            refused(exc)
         else:
             flash("复查通过，已在台账销号" if passed else "复查未通过，已退回整改", "success")
         return redirect(url_for("NameplatesOrderView.detail", ident=ident))

@@ -9,7 +9,6 @@ from wtforms import SelectField
 
 from console import db
 
-from .. import registers
 from ..errors import NameplatesError
 from ..models import (
     DUTY_LISTS,
@@ -19,6 +18,7 @@ from ..models import (
     WhitelistItem,
     WhitelistVersion,
 )
+from ..services import registers
 
 
 class NameplatesWhitelistItemView(ModelView):

@@ -6,7 +6,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from plugins.nameplates import seeds
+from plugins.nameplates.services import seeds
 
 revision = '0001_nameplates'
 down_revision = None

@@ -6,8 +6,8 @@ import uuid
 
 from console import clock
 
-from .inspections import InspectionInput, PlaqueInput
-from .models import Inspection
+from ..models import Inspection
+from ..services.inspections import InspectionInput, PlaqueInput
 
 
 def new_client_id() -> str:

@@ -1,6 +1,6 @@
 """Photos of inspections and rectification orders, through the core's attachment service.
 
-Files are checked and added to the caller's session; the caller's commit stores them with the
+Files are checked and added to the caller's session; the caller's unit of work stores them with the
 record they belong to, or not at all.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from console import FileTooLarge, attachments
 
-from .errors import NameplatesError
+from ..errors import NameplatesError
 from .registers import setting
 
 INSPECTION = "nameplates.inspection"

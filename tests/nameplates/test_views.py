@@ -1,5 +1,5 @@
-"""Pages and API: scope (404 outside the region, whatever id), the form, the API's idempotent
-submission and its OpenAPI entry, the ledger and its export, who may do what."""
+"""Pages: scope (404 outside the region, whatever id), the form, the ledger and its export, who may
+do what."""
 
 from __future__ import annotations
 
@@ -144,55 +144,6 @@ def test_the_reviewer_page_refuses_a_self_review_and_a_bare_rejection(app, clien
     assert "退回检查须填写退回意见" in bare.get_data(as_text=True)
 
 
-def test_the_api_submission_is_idempotent(app, client, auth):
-    auth.login("zhaoyang")
-    with app.app_context():
-        village = village_in(ZHAOYANG).id
-    body = {"client_id": str(uuid.uuid4()), "village_id": village, "level": "村自查",
-            "inspected_on": clock.today().isoformat(),
-            "plaques": [{"name": "村党组织", "position": "outside"}, {"name": "老年人协会", "position": "inside"}],
-            "certificates": ["亲属关系证明"]}
-    first = client.post("/api/v1/nameplates_inspections/", json=body)
-    second = client.post("/api/v1/nameplates_inspections/", json=body)
-    assert first.status_code == 201 and second.status_code == 200
-    assert first.get_json()["id"] == second.get_json()["id"]
-    assert first.get_json()["findings"] == 2
-    assert client.get("/api/v1/nameplates_inspections/").get_json()["count"] == 1
-
-
-def test_the_api_explains_bad_input_in_chinese(client, auth):
-    auth.login("zhaoyang")
-    response = client.post("/api/v1/nameplates_inspections/",
-                           json={"level": "村自查", "plaques": [{"position": "上面"}]})
-    assert response.status_code == 400
-    body = response.get_json()
-    # The spec declares a string message (every 400 of the API); the fields are beside it.
-    assert isinstance(body["message"], str)
-    for part in ("client_id：必填", "village_id：必填", "plaques.0.name：必填", "plaques.0.position：须为"):
-        assert part in body["message"]
-    assert body["errors"]["client_id"] == ["必填"]
-    not_an_object = client.post("/api/v1/nameplates_inspections/", json=["x"])
-    assert not_an_object.status_code == 400
-    assert not_an_object.get_json()["message"] == "请求体：须为 JSON 对象"
-
-
-def test_the_api_is_in_the_openapi_spec(client, auth):
-    import warnings
-
-    auth.login("admin")
-    # Other modules' APIs may warn while the spec is built; this module's must not.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        spec = client.get("/api/v1/_openapi").get_json()
-    assert not [w for w in caught if "Nameplates" in str(w.message) or "Inspection" in str(w.message)]
-    paths = spec["paths"]
-    assert "/api/v1/nameplates_inspections/" in paths
-    ours = paths["/api/v1/nameplates_inspections/"]
-    assert "post" in ours and "get" in ours
-    assert ours["post"]["summary"] == "提交一次挂牌检查（按 client_id 幂等）"
-    assert "InspectionSubmitSchema" in spec["components"]["schemas"]
-
-
 def test_the_city_ledger_pages_and_filters(app, client, auth):
     with app.app_context():
         accept(submit(village_in(ZHAOYANG), plaques=[("老年人协会", "outside")]))
@@ -237,7 +188,7 @@ def test_the_inspector_reads_registers_but_cannot_change_them(client, auth):
 
 def test_inspection_photos_are_served_only_inside_the_scope(app, client, auth):
     from console.foundation.extensions import db
-    from plugins.nameplates import photos
+    from plugins.nameplates.services import photos
 
     with app.app_context():
         inspection = submit(village_in(ZHENXIONG), inspector="zhenxiong", plaques=CLEAN, files=[jpeg()])
@@ -262,7 +213,7 @@ def test_reviewers_find_the_inspections_waiting_for_review(app, client, auth):
 
 def test_a_returned_inspection_is_corrected_through_the_form(app, client, auth):
     from console.foundation.extensions import db
-    from plugins.nameplates import inspections
+    from plugins.nameplates.services import inspections
     from plugins.nameplates.models import Inspection
 
     from .conftest import user
@@ -288,7 +239,7 @@ def test_the_owner_issues_a_new_whitelist_version_through_the_register_pages(app
     import datetime as dt
 
     from console.foundation.extensions import db
-    from plugins.nameplates import registers
+    from plugins.nameplates.services import registers
     from plugins.nameplates.models import WhitelistVersion
 
     auth.login("nameplates_owner")
@@ -333,3 +284,12 @@ def test_the_ledger_page_counts_by_county_once_until_a_record_changes(app, clien
     with app.app_context():
         accept(submit(village_in(ZHAOYANG), plaques=CLEAN))
     assert zhaoyang_inspected(client.get("/nameplates/ledger/").get_data(as_text=True)) == before + 1
+
+
+def test_the_ledgers_date_filter_explains_a_bad_date(ctx, client, auth):
+    from console.plugins import manager as plugins
+
+    plugins.set_enabled("nameplates", True)
+    auth.login("admin")
+    page = client.get("/nameplates/ledger/?from=2026-13-01&to=2026-12-31").get_data(as_text=True)
+    assert "检查日期起“2026-13-01”不是有效日期" in page and "共 0 个村(社区)" in page

@@ -1,7 +1,8 @@
 """Inspections: submission (idempotent by the form's client id), editing and review.
 
-Every function here is one transaction: it validates everything first, writes, and commits, or
-rolls back and raises a :class:`NameplatesError` with a Chinese message.
+Every function here that writes is one unit of work (``console.unit_of_work``): it validates
+everything first and writes, committed when it returns, or rolled back when it raises a
+:class:`NameplatesError` with a Chinese message.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
-from console import Region, clock, roles, scope
+from console import Region, clock, roles, scope, unit_of_work
 
+from .. import NAME
+from ..errors import Conflict, Forbidden, NameplatesError, NotFound
+from ..models import CertificateFinding, Inspection, PlaqueFinding
 from . import ledger, photos, rectification, registers
-from .errors import Conflict, Forbidden, NameplatesError, NotFound
-from .models import CertificateFinding, Inspection, PlaqueFinding
 
 CLIENT_ID_RE = re.compile(r"^[0-9A-Za-z-]{8,64}$")
 
@@ -216,27 +218,30 @@ def submit(session, data: InspectionInput, user, files=()) -> tuple[Inspection, 
     if existing is not None:
         return _same_submitter(existing, user), False
     try:
-        values, plaques, certificates = _validate(session, data, user)
-        inspection = Inspection(client_id=client_id, inspector_id=getattr(user, "id", None),
-                                status="submitted", **values)
-        session.add(inspection)
-        # Insert the row first: a concurrent duplicate fails here, before any photo is processed.
-        session.flush()
-        inspection.plaques.extend(plaques)
-        inspection.certificates.extend(certificates)
-        saved = photos.save(session, files, photos.INSPECTION, inspection.id, getattr(user, "id", None))
-        _position_from_photos(inspection, saved)
-        session.commit()
+        inspection = _record(session, client_id, data, user, files)
     except IntegrityError:
-        session.rollback()
+        # The unit of work has rolled back: the concurrent duplicate's winner is committed.
         existing = by_client_id(session, client_id)
         if existing is None:
             raise
         return _same_submitter(existing, user), False
-    except Exception:
-        session.rollback()
-        raise
     return inspection, True
+
+
+@unit_of_work
+def _record(session, client_id: str, data: InspectionInput, user, files) -> Inspection:
+    """The new inspection with its findings and photos: one unit of work."""
+    values, plaques, certificates = _validate(session, data, user)
+    inspection = Inspection(client_id=client_id, inspector_id=getattr(user, "id", None),
+                            status="submitted", **values)
+    session.add(inspection)
+    # Insert the row first: a concurrent duplicate fails here, before any photo is processed.
+    session.flush()
+    inspection.plaques.extend(plaques)
+    inspection.certificates.extend(certificates)
+    saved = photos.save(session, files, photos.INSPECTION, inspection.id, getattr(user, "id", None))
+    _position_from_photos(inspection, saved)
+    return inspection
 
 
 def _position_from_photos(inspection: Inspection, saved) -> None:
@@ -248,36 +253,30 @@ def _position_from_photos(inspection: Inspection, saved) -> None:
                 return
 
 
+@unit_of_work
 def update(session, inspection_id, data: InspectionInput, user, files=()) -> Inspection:
     """The inspector corrects an inspection that is not yet accepted (a returned one goes back
     to review)."""
-    try:
-        inspection = get(session, inspection_id, user)
-        if inspection.status == "accepted":
-            raise Forbidden("该检查已审核通过，不能再修改")
-        if user is not None and inspection.inspector_id != user.id and not _is_owner(user):
-            raise Forbidden("只能修改自己录入的检查")
-        values, plaques, certificates = _validate(session, data, user)
-        for key, value in values.items():
-            setattr(inspection, key, value)
-        inspection.plaques.clear()
-        inspection.certificates.clear()
-        session.flush()
-        inspection.plaques.extend(plaques)
-        inspection.certificates.extend(certificates)
-        if inspection.status == "rejected":
-            inspection.status = "submitted"
-        photos.save(session, files, photos.INSPECTION, inspection.id, getattr(user, "id", None))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    inspection = get(session, inspection_id, user)
+    if inspection.status == "accepted":
+        raise Forbidden("该检查已审核通过，不能再修改")
+    if user is not None and inspection.inspector_id != user.id and not _is_owner(user):
+        raise Forbidden("只能修改自己录入的检查")
+    values, plaques, certificates = _validate(session, data, user)
+    for key, value in values.items():
+        setattr(inspection, key, value)
+    inspection.plaques.clear()
+    inspection.certificates.clear()
+    session.flush()
+    inspection.plaques.extend(plaques)
+    inspection.certificates.extend(certificates)
+    if inspection.status == "rejected":
+        inspection.status = "submitted"
+    photos.save(session, files, photos.INSPECTION, inspection.id, getattr(user, "id", None))
     return inspection
 
 
 def _is_owner(user) -> bool:
-    from . import NAME
-
     return roles.is_admin(user) or NAME in roles.owner_plugins(user)
 
 
@@ -300,28 +299,24 @@ def may_review(user, inspection: Inspection) -> str | None:
     return None
 
 
+@unit_of_work
 def review(session, inspection_id, user, accept: bool, comment: str | None = None) -> Inspection:
     """Accept or reject; acceptance turns the findings into rectification orders and runs
-    the reverse check, all in the same transaction."""
-    try:
-        inspection = get(session, inspection_id, user)
-        comment = (comment or "").strip()
-        reason = may_review(user, inspection)
-        if reason:
-            raise Forbidden(reason)
-        if not accept and not comment:
-            raise NameplatesError("退回检查须填写退回意见")
-        inspection.reviewer_id = user.id
-        inspection.reviewed_at = clock.utcnow()
-        inspection.review_comment = comment[:500] or None
-        if accept:
-            inspection.status = "accepted"
-            rectification.on_accepted(session, inspection)
-        else:
-            inspection.status = "rejected"
-        ledger.refresh(session, inspection.region_id)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    the reverse check, all in the same unit of work."""
+    inspection = get(session, inspection_id, user)
+    comment = (comment or "").strip()
+    reason = may_review(user, inspection)
+    if reason:
+        raise Forbidden(reason)
+    if not accept and not comment:
+        raise NameplatesError("退回检查须填写退回意见")
+    inspection.reviewer_id = user.id
+    inspection.reviewed_at = clock.utcnow()
+    inspection.review_comment = comment[:500] or None
+    if accept:
+        inspection.status = "accepted"
+        rectification.on_accepted(session, inspection)
+    else:
+        inspection.status = "rejected"
+    ledger.refresh(session, inspection.region_id)
     return inspection

@@ -15,8 +15,8 @@ from console import (
     field_errors_text,
 )
 
-from . import inspections
-from .models import Inspection
+from ..models import Inspection
+from ..services import inspections
 
 _REQUIRED = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
 _BODY = {"type": "须为 JSON 对象", "unknown": "未知字段"}

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_
 
 from console import Region, clock, regions, scope
 
-from .models import (
+from ..models import (
     VILLAGE_STATES,
     Inspection,
     RectificationOrder,

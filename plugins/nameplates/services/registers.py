@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from console import plugin_settings
+from console import plugin_settings, unit_of_work
 
-from .errors import NameplatesError
-from .models import CancelledCertificate, WhitelistItem, WhitelistVersion
-
-NAME = "nameplates"
+from .. import NAME
+from ..errors import NameplatesError
+from ..models import CancelledCertificate, WhitelistItem, WhitelistVersion
 
 
 def setting(key: str):
@@ -41,9 +40,10 @@ def version_on(session, day: dt.date) -> WhitelistVersion | None:
     )
 
 
+@unit_of_work
 def add_version(session, effective_on: dt.date, items: list[tuple[str, str]], note: str | None = None,
                 number: int | None = None) -> WhitelistVersion:
-    """A new whitelist version; its number follows the highest one unless given."""
+    """A new whitelist version (one unit of work); its number follows the highest one unless given."""
     if not items:
         raise NameplatesError("白名单版本至少要有一块牌子")
     if number is None:

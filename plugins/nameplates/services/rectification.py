@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console import clock, notifications, scope
+from console import clock, notifications, scope, unit_of_work
 
+from ..errors import Forbidden, NameplatesError, NotFound
+from ..models import Inspection, RectificationOrder, Reinspection
 from . import ledger, photos, registers
-from .errors import Forbidden, NameplatesError, NotFound
-from .models import Inspection, RectificationOrder, Reinspection
 
 today = clock.today
+SOURCE = "nameplates"
 
 
 def findings(inspection: Inspection) -> list[tuple[str, str]]:
@@ -116,8 +117,9 @@ def schedule_reinspection(session, inspection: Inspection, reason: str) -> Reins
     return row
 
 
+@unit_of_work
 def schedule_missing_reinspections(session) -> int:
-    """The daily job's safety net: every rebound gets its re-inspection; committed."""
+    """The daily job's safety net: every rebound gets its re-inspection; one unit of work."""
     added = 0
     sources = (
         session.query(Inspection)
@@ -129,8 +131,31 @@ def schedule_missing_reinspections(session) -> int:
         schedule_reinspection(session, inspection, "反弹：补排复查")
         ledger.refresh(session, inspection.region_id)
         added += 1
-    session.commit()
     return added
+
+
+@unit_of_work
+def remind_overdue(session, day: dt.date) -> list[RectificationOrder]:
+    """One notice a day per overdue order to the inspector who found it and to the inspectors
+    whose scope covers the village; returns the orders reminded about (one unit of work)."""
+    orders = (
+        overdue_query(session, day)
+        .filter((RectificationOrder.reminded_on.is_(None)) | (RectificationOrder.reminded_on < day))
+        .all()
+    )
+    for order in orders:
+        recipients = {u.id for u in notifications.users_with_role(session, "检查员", order.region_id)}
+        inspector = session.get(Inspection, order.inspection_id).inspector_id
+        if inspector:
+            recipients.add(inspector)
+        late = (day - order.deadline).days
+        notifications.notify(
+            session, sorted(recipients), f"整改逾期：{order.region.name} {order.subject}"[:200],
+            body=f"整改期限 {order.deadline.isoformat()}，已逾期 {late} 天，请督促整改并复查销号。",
+            link=f"/nameplates/orders/{order.id}", source=SOURCE,
+        )
+        order.reminded_on = day
+    return orders
 
 
 # -- working an order -----------------------------------------------------------------------
@@ -148,60 +173,52 @@ def get(session, order_id, user=None) -> RectificationOrder:
     return row
 
 
+@unit_of_work
 def update(session, order_id, user, *, responsible_person=None, measures=None, before_files=(),
            after_files=(), rectified_on=None) -> RectificationOrder:
     """Name who answers for it, note the measures, add photos; with ``rectified_on`` the village
-    reports the order done and it waits for re-inspection."""
-    try:
-        order = get(session, order_id, user)
-        if order.status == "closed":
-            raise Forbidden("该整改已销号，不能再修改")
-        if responsible_person is not None:
-            order.responsible_person = responsible_person.strip()[:100] or None
-        if measures is not None:
-            order.measures = measures.strip()[:500] or None
-        uid = getattr(user, "id", None)
-        photos.save(session, before_files, photos.ORDER_BEFORE, order.id, uid)
-        after = photos.save(session, after_files, photos.ORDER_AFTER, order.id, uid)
-        if rectified_on:
-            day = _date(rectified_on)
-            if not order.responsible_person:
-                raise NameplatesError("请先填写整改责任人")
-            if not after and not photos.of(session, photos.ORDER_AFTER, order.id):
-                raise NameplatesError("报告整改完成须上传整改后照片")
-            order.rectified_on = day
-            order.status = "rectified"
-        ledger.refresh(session, order.region_id)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    reports the order done and it waits for re-inspection.  A refusal keeps none of it."""
+    order = get(session, order_id, user)
+    if order.status == "closed":
+        raise Forbidden("该整改已销号，不能再修改")
+    if responsible_person is not None:
+        order.responsible_person = responsible_person.strip()[:100] or None
+    if measures is not None:
+        order.measures = measures.strip()[:500] or None
+    uid = getattr(user, "id", None)
+    photos.save(session, before_files, photos.ORDER_BEFORE, order.id, uid)
+    after = photos.save(session, after_files, photos.ORDER_AFTER, order.id, uid)
+    if rectified_on:
+        day = _date(rectified_on)
+        if not order.responsible_person:
+            raise NameplatesError("请先填写整改责任人")
+        if not after and not photos.of(session, photos.ORDER_AFTER, order.id):
+            raise NameplatesError("报告整改完成须上传整改后照片")
+        order.rectified_on = day
+        order.status = "rectified"
+    ledger.refresh(session, order.region_id)
     return order
 
 
+@unit_of_work
 def reinspect(session, order_id, user, passed: bool, note: str | None = None) -> RectificationOrder:
     """The re-inspection of a reported order: passed closes it off in the village ledger
     (台账销号); failed sends it back to the village."""
-    try:
-        order = get(session, order_id, user)
-        note = (note or "").strip()
-        if order.status != "rectified":
-            raise NameplatesError("只有“待复查”的整改可以复查销号")
-        if not passed and not note:
-            raise NameplatesError("复查不通过须填写原因")
-        order.reinspection_note = note[:500] or None
-        order.reinspected_by_id = getattr(user, "id", None)
-        if passed:
-            order.status = "closed"
-            order.closed_on = today()
-        else:
-            order.status = "open"
-            order.rectified_on = None
-        ledger.refresh(session, order.region_id)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    order = get(session, order_id, user)
+    note = (note or "").strip()
+    if order.status != "rectified":
+        raise NameplatesError("只有“待复查”的整改可以复查销号")
+    if not passed and not note:
+        raise NameplatesError("复查不通过须填写原因")
+    order.reinspection_note = note[:500] or None
+    order.reinspected_by_id = getattr(user, "id", None)
+    if passed:
+        order.status = "closed"
+        order.closed_on = today()
+    else:
+        order.status = "open"
+        order.rectified_on = None
+    ledger.refresh(session, order.region_id)
     return order
 
 
