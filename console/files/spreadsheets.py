@@ -210,32 +210,65 @@ class Sheet:
     close: Callable[[], None]
 
 
-def _sniff_csv_encoding(path: str) -> tuple[str, int]:
-    """UTF-8 (BOM or not) when the whole file decodes strictly as UTF-8, else GB18030 (a
-    superset of GBK).  Returns the codec and the number of lines, an estimate of the rows."""
-    lines = 0
+# The encoding is told from the file's first MB; a later line that does not decode in it is
+# refused with its line number, so the header is checked before the rest is read at all.
+_SNIFF_BYTES = 1 << 20
+_LONE_CR = re.compile(r"(?<=\r)(?!\n|$)")
+
+
+def _sniff_csv_encoding(head: bytes, whole: bool) -> str:
+    """UTF-8 (BOM or not) when the first MB decodes strictly as UTF-8, else GB18030 (a
+    superset of GBK)."""
+    if b"\x00" in head:
+        raise ImportRefused("文件不是 .xlsx 或 .csv 表格，无法读取")
     for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)("strict")
-        lines = 0
         try:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    if b"\x00" in chunk:
-                        raise ImportRefused("文件不是 .xlsx 或 .csv 表格，无法读取")
-                    decoder.decode(chunk)
-                    lines += chunk.count(b"\n")
-                decoder.decode(b"", final=True)
-            return encoding, lines
+            codecs.getincrementaldecoder(encoding)("strict").decode(head, final=whole)
+            return encoding
         except UnicodeDecodeError:
             continue
     raise ImportRefused("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx")
 
 
-def _open_csv(path: str) -> Sheet:
-    encoding, lines = _sniff_csv_encoding(path)
-    fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by Sheet.close
-    sample = fh.read(8192)
-    fh.seek(0)
+def _csv_lines(fh, encoding: str, limit_kb: int) -> Iterator[str]:
+    """The file's lines as text, each read with a bound: a line longer than ``limit_kb`` KB is
+    refused before it is held whole (the csv module would read it into memory first)."""
+    limit = limit_kb * 1024
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    number = 0
+    while raw := fh.readline(limit + 1):
+        number += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            raise ImportRefused(f"CSV 文件第 {number} 行超过 {limit_kb:,} KB（单行长度上限），已拒绝导入；"
+                                "请确认文件是正常的表格（每行一条记录）")
+        if b"\x00" in raw:
+            raise ImportRefused("文件不是 .xlsx 或 .csv 表格，无法读取")
+        try:
+            text = decoder.decode(raw)
+        except UnicodeDecodeError:
+            name = "UTF-8" if encoding.startswith("utf") else "GBK"
+            raise ImportRefused(f"CSV 文件第 {number} 行不是 {name} 编码（文件前部是 {name}，"
+                                "文件中混用了多种编码），请将整个文件另存为 UTF-8 编码的 CSV 后再导入") from None
+        if "\r" in text[:-2]:  # old Mac line ends: a lone CR ends a line too
+            yield from _LONE_CR.split(text)
+        else:
+            yield text
+
+
+def _open_csv(path: str, limits: SheetLimits) -> Sheet:
+    size = os.path.getsize(path)
+    fh = open(path, "rb")  # noqa: SIM115 - closed by Sheet.close
+    try:
+        head = fh.read(_SNIFF_BYTES)
+        encoding = _sniff_csv_encoding(head, whole=len(head) >= size)
+        fh.seek(0)
+    except BaseException:
+        fh.close()
+        raise
+    # The rows, estimated from the first MB's lines (each data row one line, most often).
+    lines = head.count(b"\n")
+    estimated = lines if len(head) >= size else int(size * lines / max(len(head), 1))
+    sample = codecs.decode(head[:8192], encoding, "ignore")
     try:
         dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",\t;")
         delimiter = dialect.delimiter
@@ -247,14 +280,20 @@ def _open_csv(path: str) -> Sheet:
         try:
             # CSV cells are already text: _text's treatment, but per line and without a call
             # per cell (an import reads millions of cells).
-            lines = (line.replace("\u3000", " ") for line in fh)
+            lines = (line.replace("\u3000", " ") for line in _csv_lines(fh, encoding, limits.csv_max_line_kb))
             for number, record in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+                if number > limits.max_rows:
+                    raise _too_many_rows(limits)
                 yield number, list(map(str.strip, record))
         except csv.Error:
             raise ImportRefused(f"CSV 文件第 {number + 1} 行附近格式有误（引号不成对，或单元格超过 "
                                 f"{csv.field_size_limit() // 1024} KB），请检查后重新导入") from None
 
-    return Sheet(rows(), lines, fh.close)
+    return Sheet(rows(), estimated, fh.close)
+
+
+def _too_many_rows(limits: SheetLimits) -> ImportRefused:
+    return ImportRefused(f"文件超过每次导入的上限 {limits.max_rows:,} 行，请拆分为几个文件后再导入")
 
 
 def _open_xlsx(path: str, limits: SheetLimits) -> Sheet:
@@ -275,7 +314,10 @@ def _open_xlsx(path: str, limits: SheetLimits) -> Sheet:
         estimated = 0
 
     def rows():
+        # One row at a time: read-only openpyxl parses the sheet's xml as it is iterated.
         for number, record in enumerate(ws.iter_rows(values_only=True), start=1):
+            if number > limits.max_rows:
+                raise _too_many_rows(limits)
             yield number, [cell_text(v) for v in record]
 
     return Sheet(rows(), max(estimated, 0), wb.close)
@@ -294,4 +336,4 @@ def open_sheet(path: str, filename: str, limits: SheetLimits | None = None) -> S
         raise ImportRefused("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 .csv 后再导入")
     if ext not in (".csv", ".txt", ""):
         raise ImportRefused(f"文件不是 .xlsx 或 .csv 表格（扩展名 {ext} 与内容不符或不受支持）")
-    return _open_csv(path)
+    return _open_csv(path, limits)
