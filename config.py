@@ -58,3 +58,29 @@ BRIEFING_MAIL_MAX_MB = 10
 BRIEFING_RETRY_LIMIT = 3
 # A schedule slot missed while the scheduler was down is run once if it is at most this old.
 BRIEFING_GRACE_SECONDS = 6 * 3600
+
+# Imports (console.files.spreadsheets, console.imports.pipeline): what a hostile spreadsheet may
+# cost.  An .xlsx is inspected from its zip directory before openpyxl parses it, and refused in
+# Chinese, naming the limit, when the sizes it declares exceed one of these:
+# - its members' declared uncompressed sizes added up (a 432,000-row file is about 130 MB);
+IMPORTS_XLSX_MAX_UNCOMPRESSED_MB = 300
+# - one member's compression ratio, counted for members larger than IMPORTS_XLSX_RATIO_ABOVE_MB
+#   (ordinary sheets compress 5:1 to 30:1; a zip bomb, thousands to one);
+IMPORTS_XLSX_MAX_RATIO = 100
+IMPORTS_XLSX_RATIO_ABOVE_MB = 1
+# - xl/styles.xml, which openpyxl loads whole (a 4 MB style bomb cost 1.35 GB, measured);
+IMPORTS_XLSX_MAX_STYLES_MB = 5
+# - xl/sharedStrings.xml, which openpyxl keeps whole in memory (2 million strings: 362 MB);
+IMPORTS_XLSX_MAX_SHARED_STRINGS_MB = 64
+# - the first sheet's declared dimension, and the rows actually read, of any file (Excel's own
+#   maxima are 1,048,576 rows and 16,384 columns);
+IMPORTS_MAX_ROWS = 600_000
+IMPORTS_MAX_COLUMNS = 1_024
+# A CSV line longer than this is refused before the csv module reads it (one 100 MB line took
+# 2.5 GB, measured).  A cell is also held to csv.field_size_limit() (128 K characters).
+IMPORTS_CSV_MAX_LINE_KB = 1_024
+# The file is parsed in a child process (forked from a fork server, never from a web worker)
+# limited to this much address space (RLIMIT_AS), so a file that still blows memory ends only
+# that child and its job fails with a Chinese reason.  False parses in the importing thread.
+IMPORTS_PARSE_IN_CHILD = True
+IMPORTS_PARSE_MEMORY_MB = 1_024

@@ -33,7 +33,7 @@ from sqlalchemy import String, insert
 from console.audit import log as audit
 from console.database.bulk import bulk_page_cache
 from console.files.exports import neutralize
-from console.files.spreadsheets import Sheet, norm_header, open_sheet
+from console.files.spreadsheets import Sheet, SheetLimits, norm_header, open_sheet
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError, ImportRefused
 from console.foundation.extensions import db
@@ -459,7 +459,7 @@ def refresh_statistics() -> None:
 
 def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportResult:
     session = db.session
-    sheet = open_sheet(file_path, filename)
+    sheet = open_sheet(file_path, filename, SheetLimits.from_config(current_app.config))
     spool = _Spool()
     closers = [spool.close, sheet.close]
     try:
