@@ -16,6 +16,15 @@ import pytest
 
 from console.plugins.manager import ENTRY_POINT_GROUP, registry
 
+# Talent still has one services.py and one views.py and Flask-AppBuilder's default URLs: strict,
+# so the mark has to go the day it is in the skeleton.
+_NOT_YET = {"talent": pytest.mark.xfail(strict=True, reason="talent is not in the skeleton yet")}
+
+
+def _params(names):
+    return [pytest.param(n, marks=_NOT_YET[n]) if n in _NOT_YET else n for n in names]
+
+
 BUILT_INS = ("visits", "nameplates", "talent")
 
 # The skeleton, as docs/plugins.md draws it: module or package -> its job.
@@ -58,11 +67,11 @@ def _defines_hooks(path: Path) -> bool:
     )
 
 
-def _plugins_under_test() -> list[str]:
-    return [*BUILT_INS, "example"]
+def _plugins_under_test() -> list:
+    return _params([*BUILT_INS, "example"])
 
 
-@pytest.mark.parametrize("name", BUILT_INS)
+@pytest.mark.parametrize("name", _params(BUILT_INS))
 def test_every_built_in_has_every_part_of_the_skeleton(name):
     folder = _folder(name)
     missing = sorted(part for part in SKELETON if not (folder / part).exists())
@@ -119,7 +128,8 @@ def test_views_jobs_and_importers_never_commit(name):
     that committed would split one user action into several transactions."""
     folder = _folder(name)
     paths = [*(folder / "views").rglob("*.py")] if (folder / "views").exists() else []
-    paths += [folder / f for f in ("jobs.py", "data_import.py", "hooks.py", "dashboard.py") if (folder / f).exists()]
+    paths += [folder / f for f in ("views.py", "api.py", "jobs.py", "data_import.py", "hooks.py", "dashboard.py")
+              if (folder / f).exists()]
     offenders = [f"{p.relative_to(folder)}:{line}" for p in paths for line in _commits(p)]
     assert offenders == []
 
