@@ -79,8 +79,3 @@ IMPORTS_MAX_COLUMNS = 1_024
 # A CSV line longer than this is refused before the csv module reads it (one 100 MB line took
 # 2.5 GB, measured).  A cell is also held to csv.field_size_limit() (128 K characters).
 IMPORTS_CSV_MAX_LINE_KB = 1_024
-# The file is parsed in a child process (forked from a fork server, never from a web worker)
-# limited to this much address space (RLIMIT_AS), so a file that still blows memory ends only
-# that child and its job fails with a Chinese reason.  False parses in the importing thread.
-IMPORTS_PARSE_IN_CHILD = True
-IMPORTS_PARSE_MEMORY_MB = 1_024
