@@ -158,8 +158,8 @@ def export_memory(db: data.Database, sizes: list[int]) -> list[dict]:
 def _export_child(limit: int) -> None:
     from console.app import create_app
     from console.foundation.extensions import db
-    from plugins.visits.services import enterprises as service
-    from plugins.visits.views.exporting import ENTERPRISE_COLUMNS, export
+    from jiceng.plugins.visits.services import enterprises as service
+    from jiceng.plugins.visits.views.exporting import ENTERPRISE_COLUMNS, export
 
     app = create_app()
     with app.app_context():

@@ -28,10 +28,11 @@ def _lint(tree: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def tree_copy(tmp_path):
-    """The console and the built-in plugins, copied, to be broken on purpose."""
-    for name in ("console", "plugins"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "static",
-                                                                                     "templates", "translations"))
+    """The console and the built-in plugins, copied, to be broken on purpose (the plugins where
+    they are installed: jiceng/plugins)."""
+    for name, target in (("console", "console"), ("plugins", "jiceng/plugins")):
+        shutil.copytree(ROOT / name, tmp_path / target, ignore=shutil.ignore_patterns(
+            "__pycache__", "static", "templates", "translations"))
     shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
     return tmp_path
 
@@ -52,11 +53,11 @@ def _add_import(path: Path, line: str) -> None:
     # a cycle inside one package
     ("console/imports/pipeline.py", "from console.imports import catalog", "No import cycles"),
     # the core naming a plugin
-    ("console/web/dashboard.py", "import plugins.visits", "never imports a plugin"),
+    ("console/web/dashboard.py", "import jiceng.plugins.visits", "never imports a plugin"),
     # a plugin reaching past the public API
-    ("plugins/talent/stats.py", "from console.database import copies", "public API"),
+    ("jiceng/plugins/talent/stats.py", "from console.database import copies", "public API"),
     # one plugin importing another
-    ("plugins/talent/stats.py", "from plugins.visits import models", "never import each other"),
+    ("jiceng/plugins/talent/stats.py", "from jiceng.plugins.visits import models", "never import each other"),
     # a view module imported by something other than the app factory
     ("console/web/health.py", "from console.files import views", "Only the app factory"),
 ])
@@ -81,16 +82,16 @@ def _models_imports(graph) -> dict[str, list[str]]:
 
 
 def test_models_import_only_models_and_the_foundations():
-    assert _models_imports(grimp.build_graph("console", "plugins")) == {}
+    assert _models_imports(grimp.build_graph("console", "jiceng.plugins")) == {}
 
 
 def test_the_models_rule_fails_on_a_model_importing_rules(tree_copy, monkeypatch):
-    _add_import(tree_copy / "plugins/visits/models.py", "from plugins.visits import stats")
+    _add_import(tree_copy / "jiceng/plugins/visits/models.py", "from jiceng.plugins.visits import stats")
     monkeypatch.syspath_prepend(str(tree_copy))
-    for name in [m for m in sys.modules if m == "plugins" or m.startswith("plugins.")]:
+    for name in [m for m in sys.modules if m == "jiceng" or m.startswith("jiceng.")]:
         monkeypatch.delitem(sys.modules, name)
-    graph = grimp.build_graph("console", "plugins", cache_dir=None)
-    assert _models_imports(graph) == {"plugins.visits.models": ["plugins.visits.stats"]}
+    graph = grimp.build_graph("console", "jiceng.plugins", cache_dir=None)
+    assert _models_imports(graph) == {"jiceng.plugins.visits.models": ["jiceng.plugins.visits.stats"]}
 
 
 # The server's clock is UTC on most servers, eight hours behind Zhaotong: a date or a time of day
@@ -137,3 +138,39 @@ def test_plugins_import_from_the_console_package_alone():
                     deeper += [f"{path.relative_to(ROOT)}: import {a.name}" for a in node.names
                                if a.name.startswith("console.")]
     assert deeper == []
+
+
+def _imported_modules(path: Path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+
+
+def test_nothing_imports_config_or_plugins_as_top_level_modules():
+    """Installed, they are ``jiceng.config`` and ``jiceng.plugins``: a top-level ``config`` or
+    ``plugins`` would be another distribution's, or the checkout's by accident of the path."""
+    offenders = []
+    for folder in ("console", "plugins", "tests", "bench", "migrations"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            offenders += [f"{path.relative_to(ROOT)}: {name}" for name in _imported_modules(path)
+                          if name.split(".")[0] in ("config", "plugins")]
+    assert offenders == []
+
+
+def test_the_installed_package_list_is_the_tree():
+    """pyproject.toml lists its packages (the repository's top level maps onto ``jiceng``): a
+    package added to the tree and not to the list would be missing from the wheel."""
+    import tomllib
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    folders = {name: ROOT / folder for name, folder in setuptools["package-dir"].items()}
+    in_tree = {".".join(p.parent.relative_to(ROOT / "console").parts) for p in (ROOT / "console").rglob("__init__.py")}
+    in_tree = {f"console.{name}".rstrip(".") for name in in_tree} | {"console"} - {"console."}
+    for name in ("jiceng.plugins", "jiceng.migrations"):
+        for init in folders[name].rglob("__init__.py"):
+            in_tree.add(".".join([name, *init.parent.relative_to(folders[name]).parts]))
+    in_tree.add("jiceng")
+    assert listed == {n for n in in_tree if n}

@@ -46,7 +46,7 @@ def test_builtin_plugins_are_registered_like_external_ones(app, name):
 
     reg = app.extensions["console.plugins"]
     entry_points = {ep.name: ep.value for ep in importlib.metadata.entry_points(group="console.plugins")}
-    assert entry_points[name] in (f"plugins.{name}", f"plugins.{name}.hooks")
+    assert entry_points[name] in (f"jiceng.plugins.{name}", f"jiceng.plugins.{name}.hooks")
     assert reg.pm.get_plugin(name).__name__ == entry_points[name]
 
 
@@ -62,8 +62,8 @@ def test_no_submodule_of_a_plugin_hides_one_of_its_hooks(make_app, name):
     from console.plugins import hookspecs
 
     registered = make_app().extensions["console.plugins"].pm.get_plugin(name)
-    package = importlib.import_module(f"plugins.{name}")
-    for info in pkgutil.walk_packages(package.__path__, f"plugins.{name}."):
+    package = importlib.import_module(f"jiceng.plugins.{name}")
+    for info in pkgutil.walk_packages(package.__path__, f"jiceng.plugins.{name}."):
         importlib.import_module(info.name)
     hooks = [h for h, fn in vars(hookspecs).items() if inspect.isfunction(fn) and hasattr(fn, "console_spec")]
     hidden = [h for h in hooks if inspect.ismodule(getattr(registered, h, None))]

@@ -11,8 +11,11 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 
 from console.foundation.extensions import db
+from jiceng import migrations
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# The repository's migrations/, installed as jiceng.migrations: found the same way from a checkout
+# and from a wheel.
+MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 
 
 _LOCATIONS = "console.schema_locations"

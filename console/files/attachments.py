@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from flask import current_app, has_app_context
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-import config as defaults
+from jiceng import config as defaults
 from console.audit import log as audit
 from console.audit.log import current_actor
 from console.files.models import Attachment

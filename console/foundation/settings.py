@@ -12,7 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
-import config as defaults
+from jiceng import config as defaults
 
 ENV_PREFIX = "JICENG_"
 

@@ -45,7 +45,7 @@ def _inspection_form(client_id: str, village_id: int, token: str, n: int) -> dic
 
 
 def test_fifty_inspections_submitted_twice_at_once_make_fifty_inspections(app, server4):
-    from plugins.nameplates.models import Inspection, PlaqueFinding
+    from jiceng.plugins.nameplates.models import Inspection, PlaqueFinding
 
     village_id = _village_id(app)
     browsers = [Browser(server4.url).login("zhaoyang") for _ in range(SESSIONS)]
@@ -90,7 +90,7 @@ def _problem(app) -> tuple[int, int, int]:
 
 
 def test_simultaneous_status_changes_from_one_version_save_exactly_one(app, server4):
-    from plugins.visits.models import Problem, ProblemStep
+    from jiceng.plugins.visits.models import Problem, ProblemStep
 
     problem_id, version, department_id = _problem(app)
     browsers = [Browser(server4.url).login("admin") for _ in range(MOVERS)]
@@ -126,7 +126,7 @@ def test_simultaneous_status_changes_from_one_version_save_exactly_one(app, serv
 
 
 def test_a_stale_edit_is_refused_with_a_message_and_loses_nothing(app, server4):
-    from plugins.visits.models import Problem
+    from jiceng.plugins.visits.models import Problem
 
     problem_id, version, _ = _problem(app)
     first, second = Browser(server4.url).login("admin"), Browser(server4.url).login("admin")

@@ -49,7 +49,7 @@ ROWS = 60_000
 
 
 def _enterprises_csv(rows: int) -> bytes:
-    from plugins.visits.services import creditcode
+    from jiceng.plugins.visits.services import creditcode
 
     lines = ["企业名称,统一社会信用代码,县(市、区)"]
     lines += [f"断电测试企业{n},{creditcode.make('91', ZHAOYANG, f'KD{n:06d}')},昭阳区" for n in range(rows)]
@@ -57,7 +57,7 @@ def _enterprises_csv(rows: int) -> bytes:
 
 
 def _enterprise_count(app) -> int:
-    from plugins.visits.models import Enterprise
+    from jiceng.plugins.visits.models import Enterprise
 
     with app.app_context():
         db.session.remove()
@@ -234,7 +234,7 @@ def tiny_disk(tmp_path):
 @pytest.mark.skipif(BACKEND != "sqlite", reason="the PostgreSQL server's own disk is not the test's to fill")
 def test_a_full_disk_refuses_the_inspection_in_chinese_and_nothing_is_half_written(
         app, database_url, make_app, tiny_disk):
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.models import Inspection
 
     from console.files.models import Attachment
     from console.regions.models import Region

@@ -99,8 +99,8 @@ def _record_ids(app) -> dict[str, str]:
     """One record per kind, for the edit forms and the forms on a record's page."""
     from console.regions.models import Region
     from console.security.users import ConsoleUser
-    from plugins.nameplates.models import Inspection, RectificationOrder
-    from plugins.visits.models import Enterprise, Problem
+    from jiceng.plugins.nameplates.models import Inspection, RectificationOrder
+    from jiceng.plugins.visits.models import Enterprise, Problem
 
     with app.app_context():
         def first(model, **filters):
@@ -198,7 +198,7 @@ def test_every_form_refuses_invalid_values_in_chinese_and_never_answers_500(demo
                                          ("01/02/2025", "格式不正确")])
 def test_the_inspection_form_refuses_a_bad_date_in_chinese_and_writes_nothing(app, day, words):
     from console.regions.models import Region
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.models import Inspection
 
     from .conftest import ZHAOYANG
 

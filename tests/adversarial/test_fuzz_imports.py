@@ -163,8 +163,8 @@ def test_a_hostile_file_is_refused_or_reported_and_leaves_nothing_half_written(a
 
 def _valid_rows(plugin, kind, formula: str, n: int) -> tuple[list[str], list[list[str]]]:
     """A file that imports, carrying ``formula`` in the importer's free-text columns."""
-    from plugins.talent import idnumber
-    from plugins.visits.services import creditcode
+    from jiceng.plugins.talent import idnumber
+    from jiceng.plugins.visits.services import creditcode
 
     if (plugin, kind) == ("console", "regions"):
         return (["区划代码", "名称", "层级", "上级区划代码"],

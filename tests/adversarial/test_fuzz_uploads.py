@@ -63,9 +63,9 @@ IDS = [case for case, *_ in HOSTILE]
 
 
 def _counts():
-    from plugins.nameplates.models import Inspection
-    from plugins.talent.models import EducationEntry
-    from plugins.visits.models import Visit
+    from jiceng.plugins.nameplates.models import Inspection
+    from jiceng.plugins.talent.models import EducationEntry
+    from jiceng.plugins.visits.models import Visit
 
     return {m.__name__: db.session.query(m).count() for m in (Attachment, Inspection, Visit, EducationEntry)}
 

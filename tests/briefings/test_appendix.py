@@ -22,7 +22,7 @@ TOFU = re.compile("[\u25a1\ufffd\u3013]")
 @pytest.fixture
 def modules(world):
     from console.plugins import manager as plugins
-    from plugins.nameplates import demo
+    from jiceng.plugins.nameplates import demo
 
     for name in ("nameplates", "talent"):
         plugins.set_enabled(name, True)

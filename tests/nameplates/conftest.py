@@ -49,7 +49,7 @@ def village_in(county_code: str, index: int = 0):
 
 
 def form(village, *, plaques=(), certificates=(), client_id=None, day=None, level="乡镇全面复核", **extra):
-    from plugins.nameplates.services.inspections import InspectionInput, PlaqueInput
+    from jiceng.plugins.nameplates.services.inspections import InspectionInput, PlaqueInput
 
     return InspectionInput(
         client_id=client_id or str(uuid.uuid4()),
@@ -67,7 +67,7 @@ CLEAN = [("村党组织", "outside"), ("村民委员会", "outside"), ("综治�
 
 def submit(village, inspector="zhaoyang", files=(), **kw):
     from console.foundation.extensions import db
-    from plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.services import inspections
 
     inspection, _ = inspections.submit(db.session, form(village, **kw), user(inspector), files)
     return inspection
@@ -75,7 +75,7 @@ def submit(village, inspector="zhaoyang", files=(), **kw):
 
 def accept(inspection, reviewer="nameplates_owner"):
     from console.foundation.extensions import db
-    from plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.services import inspections
 
     return inspections.review(db.session, inspection.id, user(reviewer), True)
 

@@ -19,7 +19,7 @@ TOTALS = (re.compile(r"记录总数[^0-9]{0,80}?(\d+)", re.S), re.compile(r"共 
 @pytest.fixture
 def demo(ctx, session):
     from console.plugins import manager as plugins
-    from plugins.nameplates import demo
+    from jiceng.plugins.nameplates import demo
 
     plugins.set_enabled("nameplates", True)
     assert demo.load(session) > 0
@@ -51,7 +51,7 @@ def _within(session, region):
 
 def _expected(session, region, period):
     """The section's figures counted straight from the tables."""
-    from plugins.nameplates.models import Inspection, RectificationOrder
+    from jiceng.plugins.nameplates.models import Inspection, RectificationOrder
 
     ids = _within(session, region)
     last = period.end - dt.timedelta(days=1)
@@ -71,7 +71,7 @@ def _expected(session, region, period):
 
 
 def _section(region, period, appendix=False):
-    from plugins.nameplates.briefing import sections
+    from jiceng.plugins.nameplates.briefing import sections
 
     section, = sections(period, region, appendix)
     return section
@@ -136,7 +136,7 @@ def test_every_linked_number_lists_exactly_that_many_rows(demo, client, auth, wh
 
 def test_the_ledger_appendix_only_when_asked_for(demo):
     from console.regions.models import Region
-    from plugins.nameplates.models import VillageLedger
+    from jiceng.plugins.nameplates.models import VillageLedger
 
     period = _year()
     zhaoyang = _region(demo, ZHAOYANG)

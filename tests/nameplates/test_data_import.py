@@ -7,8 +7,8 @@ import datetime as dt
 
 def test_cancelled_certificates_import_from_csv_all_or_nothing(session, tmp_path):
     from console.imports import pipeline as imports
-    from plugins.nameplates.data_import import certificate_importer
-    from plugins.nameplates.models import CancelledCertificate
+    from jiceng.plugins.nameplates.data_import import certificate_importer
+    from jiceng.plugins.nameplates.models import CancelledCertificate
 
     good = tmp_path / "证明.csv"
     good.write_text("证明名称,说明,示例\n开具收入证明,新增,否\n开具居住证明,,是\n", encoding="utf-8")
@@ -27,8 +27,8 @@ def test_whitelist_plaques_import_into_a_new_version(session, tmp_path):
     from openpyxl import Workbook
 
     from console.imports import pipeline as imports
-    from plugins.nameplates.services import registers
-    from plugins.nameplates.data_import import whitelist_importer
+    from jiceng.plugins.nameplates.services import registers
+    from jiceng.plugins.nameplates.data_import import whitelist_importer
 
     wb = Workbook()
     ws = wb.active

@@ -6,8 +6,8 @@ from console import clock
 
 
 def test_demo_data_covers_every_village_with_a_realistic_mix_and_runs_once(session):
-    from plugins.nameplates import demo
-    from plugins.nameplates.models import Inspection, VillageLedger
+    from jiceng.plugins.nameplates import demo
+    from jiceng.plugins.nameplates.models import Inspection, VillageLedger
 
     added = demo.load(session)
     session.commit()
@@ -23,7 +23,7 @@ def test_demo_data_covers_every_village_with_a_realistic_mix_and_runs_once(sessi
     first = {(i.region_id, i.inspected_on - clock.today()) for i in session.query(Inspection)}
     session.query(VillageLedger).delete()
     for model in ("Reinspection", "RectificationOrder", "PlaqueFinding", "CertificateFinding", "Inspection"):
-        from plugins.nameplates import models
+        from jiceng.plugins.nameplates import models
 
         session.query(getattr(models, model)).delete()
     session.commit()

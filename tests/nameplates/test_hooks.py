@@ -12,7 +12,7 @@ def test_plugin_info_declares_the_settings_with_their_defaults(ctx):
 
 
 def test_the_registers_are_seeded(session):
-    from plugins.nameplates.models import CancelledCertificate, DutyItem, WhitelistVersion
+    from jiceng.plugins.nameplates.models import CancelledCertificate, DutyItem, WhitelistVersion
 
     version = session.query(WhitelistVersion).one()
     assert [(i.name, i.position) for i in version.items if i.position == "outside"] == [

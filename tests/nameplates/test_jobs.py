@@ -11,7 +11,7 @@ TODAY = clock.today()
 
 
 def test_the_scheduled_jobs_are_declared(ctx):
-    from plugins.nameplates import hooks
+    from jiceng.plugins.nameplates import hooks
 
     jobs = {job.id: job for job in hooks.scheduled_jobs()}
     assert set(jobs) == {"overdue_reminders", "reinspections"}
@@ -20,8 +20,8 @@ def test_the_scheduled_jobs_are_declared(ctx):
 
 def test_the_overdue_reminder_notifies_once_a_day(session):
     from console.notifications.models import Notification
-    from plugins.nameplates import jobs
-    from plugins.nameplates.models import RectificationOrder
+    from jiceng.plugins.nameplates import jobs
+    from jiceng.plugins.nameplates.models import RectificationOrder
 
     accept(submit(village_in(ZHAOYANG), plaques=[("老年人协会", "outside")]))
     order = session.query(RectificationOrder).one()
@@ -36,8 +36,8 @@ def test_the_overdue_reminder_notifies_once_a_day(session):
 
 
 def test_the_daily_job_schedules_a_reinspection_a_rebound_lacks(session):
-    from plugins.nameplates.services import rectification
-    from plugins.nameplates.models import Reinspection
+    from jiceng.plugins.nameplates.services import rectification
+    from jiceng.plugins.nameplates.models import Reinspection
 
     village = village_in(ZHAOYANG)
     accept(submit(village, plaques=CLEAN, day=TODAY - dt.timedelta(days=30)))

@@ -19,19 +19,19 @@ TODAY = clock.today()
 
 
 def _ledger(session, village):
-    from plugins.nameplates.models import VillageLedger
+    from jiceng.plugins.nameplates.models import VillageLedger
 
     return session.query(VillageLedger).filter_by(region_id=village.id).one()
 
 
 def _orders(session, village):
-    from plugins.nameplates.models import RectificationOrder
+    from jiceng.plugins.nameplates.models import RectificationOrder
 
     return session.query(RectificationOrder).filter_by(region_id=village.id).order_by(RectificationOrder.id).all()
 
 
 def _close(session, order):
-    from plugins.nameplates.services import rectification
+    from jiceng.plugins.nameplates.services import rectification
 
     rectification.update(session, order.id, user("zhaoyang"), responsible_person="张支书",
                          after_files=[jpeg()], rectified_on=TODAY)
@@ -39,7 +39,7 @@ def _close(session, order):
 
 
 def test_plaques_are_checked_against_the_whitelist_version_in_force(session):
-    from plugins.nameplates.models import WhitelistVersion
+    from jiceng.plugins.nameplates.models import WhitelistVersion
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN + [("老年人协会", "outside"), ("综治中心", "outside")])
     found = {(p.name, p.position): p for p in inspection.plaques}
@@ -53,7 +53,7 @@ def test_plaques_are_checked_against_the_whitelist_version_in_force(session):
 
 
 def test_a_newer_whitelist_version_applies_from_its_date(session):
-    from plugins.nameplates.services import registers
+    from jiceng.plugins.nameplates.services import registers
 
     registers.add_version(session, clock.today(), [("村党组织", "outside"), ("老年人协会", "inside")])
     session.commit()
@@ -77,8 +77,8 @@ def test_a_cancelled_certificate_is_found(session):
 
 
 def test_the_same_client_id_twice_gives_one_inspection(session):
-    from plugins.nameplates.services import inspections
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.models import Inspection
 
     data = form(village_in(ZHAOYANG), plaques=CLEAN)
     first, created = inspections.submit(session, data, user("zhaoyang"))
@@ -89,8 +89,8 @@ def test_the_same_client_id_twice_gives_one_inspection(session):
 
 
 def test_an_inspection_dated_in_the_future_is_refused(session):
-    from plugins.nameplates.errors import NameplatesError
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.errors import NameplatesError
+    from jiceng.plugins.nameplates.models import Inspection
 
     with pytest.raises(NameplatesError, match="不能晚于今天"):
         submit(village_in(ZHAOYANG), plaques=CLEAN, day=clock.today() + dt.timedelta(days=1))
@@ -99,7 +99,7 @@ def test_an_inspection_dated_in_the_future_is_refused(session):
 
 def test_an_inspector_cannot_create_one_outside_their_county(session):
     from console.foundation.errors import NotFound
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.models import Inspection
 
     with pytest.raises(NotFound):
         submit(village_in(ZHENXIONG), inspector="zhaoyang", plaques=CLEAN)
@@ -109,7 +109,7 @@ def test_an_inspector_cannot_create_one_outside_their_county(session):
 def test_a_photo_that_is_not_an_image_is_refused_and_nothing_is_written(session):
     from console.files.attachments import NotAnImage
     from console.files.models import Attachment
-    from plugins.nameplates.models import Inspection, PlaqueFinding
+    from jiceng.plugins.nameplates.models import Inspection, PlaqueFinding
 
     with pytest.raises(NotAnImage, match="坏照片.jpg"):
         submit(village_in(ZHAOYANG), plaques=CLEAN, files=[jpeg(), upload(b"%PDF-1.4 not a photo", "坏照片.jpg")])
@@ -119,7 +119,7 @@ def test_a_photo_that_is_not_an_image_is_refused_and_nothing_is_written(session)
 
 
 def test_photos_are_saved_with_the_inspection(session):
-    from plugins.nameplates.services import photos
+    from jiceng.plugins.nameplates.services import photos
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN, files=[jpeg(), jpeg(30, 30)])
     saved = photos.of(session, photos.INSPECTION, inspection.id)
@@ -129,7 +129,7 @@ def test_photos_are_saved_with_the_inspection(session):
 def test_a_photo_over_the_size_limit_is_refused(session):
     from console.plugins import settings as plugin_settings
     from console.files.attachments import FileTooLarge
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.models import Inspection
 
     plugin_settings.save("nameplates", {**plugin_settings.values("nameplates"), "photo_max_mb": "1",
                                         "levels": "\n".join(plugin_settings.get("nameplates", "levels")),
@@ -140,8 +140,8 @@ def test_a_photo_over_the_size_limit_is_refused(session):
 
 
 def test_an_inspector_cannot_review_their_own_inspection(session):
-    from plugins.nameplates.services import inspections
-    from plugins.nameplates.errors import Forbidden
+    from jiceng.plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.errors import Forbidden
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN)
     with pytest.raises(Forbidden, match="不能审核自己"):
@@ -150,8 +150,8 @@ def test_an_inspector_cannot_review_their_own_inspection(session):
 
 
 def test_a_rejection_needs_a_comment(session):
-    from plugins.nameplates.services import inspections
-    from plugins.nameplates.errors import NameplatesError
+    from jiceng.plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.errors import NameplatesError
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN)
     with pytest.raises(NameplatesError, match="退回意见"):
@@ -161,7 +161,7 @@ def test_a_rejection_needs_a_comment(session):
 
 
 def test_a_returned_inspection_can_be_corrected_and_goes_back_to_review(session):
-    from plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.services import inspections
 
     village = village_in(ZHAOYANG)
     inspection = submit(village, plaques=CLEAN)
@@ -173,8 +173,8 @@ def test_a_returned_inspection_can_be_corrected_and_goes_back_to_review(session)
 
 
 def test_an_accepted_inspection_can_no_longer_be_edited(session):
-    from plugins.nameplates.services import inspections
-    from plugins.nameplates.errors import Forbidden
+    from jiceng.plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.errors import Forbidden
 
     village = village_in(ZHAOYANG)
     inspection = accept(submit(village, plaques=CLEAN))
@@ -186,7 +186,7 @@ def test_an_accepted_inspection_can_no_longer_be_edited(session):
 
 def test_a_reviewer_of_another_county_cannot_review(session):
     from console.foundation.errors import NotFound
-    from plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.services import inspections
 
     inspection = submit(village_in(ZHAOYANG), plaques=CLEAN)
     with pytest.raises(NotFound):
@@ -198,8 +198,8 @@ def test_a_reviewer_of_another_county_cannot_review(session):
                     "through gunicorn")
 def test_two_concurrent_submissions_of_one_form_make_one_inspection(app):
     from console.foundation.extensions import db
-    from plugins.nameplates.services import inspections
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.models import Inspection
 
     with app.app_context():
         data = form(village_in(ZHAOYANG), plaques=CLEAN)
@@ -265,8 +265,8 @@ def test_a_compliant_inspection_opens_nothing(session):
 
 
 def test_an_order_past_its_deadline_is_overdue(session):
-    from plugins.nameplates import stats
-    from plugins.nameplates.services import rectification
+    from jiceng.plugins.nameplates import stats
+    from jiceng.plugins.nameplates.services import rectification
 
     village = village_in(ZHAOYANG)
     accept(submit(village, plaques=[("老年人协会", "outside")]))
@@ -279,8 +279,8 @@ def test_an_order_past_its_deadline_is_overdue(session):
 
 
 def test_reporting_done_needs_a_responsible_person_and_an_after_photo(session):
-    from plugins.nameplates.services import rectification
-    from plugins.nameplates.errors import NameplatesError
+    from jiceng.plugins.nameplates.services import rectification
+    from jiceng.plugins.nameplates.errors import NameplatesError
 
     village = village_in(ZHAOYANG)
     accept(submit(village, plaques=[("老年人协会", "outside")]))
@@ -294,8 +294,8 @@ def test_reporting_done_needs_a_responsible_person_and_an_after_photo(session):
 
 
 def test_an_order_is_closed_off_after_a_passed_reinspection(session):
-    from plugins.nameplates.services import photos, rectification
-    from plugins.nameplates.errors import NameplatesError
+    from jiceng.plugins.nameplates.services import photos, rectification
+    from jiceng.plugins.nameplates.errors import NameplatesError
 
     village = village_in(ZHAOYANG)
     accept(submit(village, plaques=[("老年人协会", "outside")]))
@@ -316,7 +316,7 @@ def test_an_order_is_closed_off_after_a_passed_reinspection(session):
 
 
 def test_a_clean_village_showing_a_removed_plaque_again_is_a_rebound(session):
-    from plugins.nameplates.models import Reinspection
+    from jiceng.plugins.nameplates.models import Reinspection
 
     village = village_in(ZHAOYANG)
     first = accept(submit(village, plaques=CLEAN, day=TODAY - dt.timedelta(days=30)))
@@ -357,7 +357,7 @@ def test_a_first_inspection_with_findings_is_not_a_rebound(session):
 
 
 def test_the_next_accepted_inspection_completes_the_scheduled_reinspection(session):
-    from plugins.nameplates.models import Reinspection
+    from jiceng.plugins.nameplates.models import Reinspection
 
     village = village_in(ZHAOYANG)
     accept(submit(village, plaques=CLEAN, day=TODAY - dt.timedelta(days=30)))

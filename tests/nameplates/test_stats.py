@@ -12,7 +12,7 @@ TODAY = clock.today()
 
 def test_dashboard_cards_count_only_the_users_region(session):
     from console.regions.models import Region
-    from plugins.nameplates.dashboard import cards
+    from jiceng.plugins.nameplates.dashboard import cards
 
     accept(submit(village_in(ZHAOYANG), plaques=CLEAN))
     accept(submit(village_in(ZHENXIONG), inspector="zhenxiong", plaques=[("老年人协会", "outside")]))
@@ -25,7 +25,7 @@ def test_dashboard_cards_count_only_the_users_region(session):
 
 def test_the_counting_functions_by_county(session):
     from console.regions.models import Region
-    from plugins.nameplates import stats
+    from jiceng.plugins.nameplates import stats
 
     village = village_in(ZHAOYANG)
     accept(submit(village, plaques=CLEAN, day=TODAY - dt.timedelta(days=20)))

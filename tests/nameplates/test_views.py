@@ -19,7 +19,7 @@ def zhenxiong_record(app):
         village = village_in(ZHENXIONG)
         inspection = accept(submit(village, inspector="zhenxiong", plaques=[("老年人协会", "outside")]))
         from console.foundation.extensions import db
-        from plugins.nameplates.models import RectificationOrder
+        from jiceng.plugins.nameplates.models import RectificationOrder
 
         order = db.session.query(RectificationOrder).filter_by(inspection_id=inspection.id).one()
         return {"inspection": inspection.id, "village": village.id, "order": order.id}
@@ -59,7 +59,7 @@ def test_the_home_county_inspector_sees_the_same_records(client, auth, zhenxiong
 
 def test_an_inspection_cannot_be_created_for_a_village_outside_scope(app, client, auth):
     from console.foundation.extensions import db
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.models import Inspection
 
     auth.login("zhaoyang")
     with app.app_context():
@@ -77,7 +77,7 @@ def test_an_inspection_cannot_be_created_for_a_village_outside_scope(app, client
 
 def test_the_form_records_an_inspection_and_a_resubmission_does_not_duplicate_it(app, client, auth):
     from console.foundation.extensions import db
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.models import Inspection
 
     auth.login("zhaoyang")
     with app.app_context():
@@ -99,7 +99,7 @@ def test_the_form_records_an_inspection_and_a_resubmission_does_not_duplicate_it
 def test_a_photo_that_is_not_an_image_is_refused_by_the_form_and_nothing_is_written(app, client, auth):
     from console.foundation.extensions import db
     from console.files.models import Attachment
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.models import Inspection
 
     auth.login("zhaoyang")
     with app.app_context():
@@ -188,7 +188,7 @@ def test_the_inspector_reads_registers_but_cannot_change_them(client, auth):
 
 def test_inspection_photos_are_served_only_inside_the_scope(app, client, auth):
     from console.foundation.extensions import db
-    from plugins.nameplates.services import photos
+    from jiceng.plugins.nameplates.services import photos
 
     with app.app_context():
         inspection = submit(village_in(ZHENXIONG), inspector="zhenxiong", plaques=CLEAN, files=[jpeg()])
@@ -213,8 +213,8 @@ def test_reviewers_find_the_inspections_waiting_for_review(app, client, auth):
 
 def test_a_returned_inspection_is_corrected_through_the_form(app, client, auth):
     from console.foundation.extensions import db
-    from plugins.nameplates.services import inspections
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.services import inspections
+    from jiceng.plugins.nameplates.models import Inspection
 
     from .conftest import user
 
@@ -239,8 +239,8 @@ def test_the_owner_issues_a_new_whitelist_version_through_the_register_pages(app
     import datetime as dt
 
     from console.foundation.extensions import db
-    from plugins.nameplates.services import registers
-    from plugins.nameplates.models import WhitelistVersion
+    from jiceng.plugins.nameplates.services import registers
+    from jiceng.plugins.nameplates.models import WhitelistVersion
 
     auth.login("nameplates_owner")
     today = clock.today().isoformat()

@@ -83,9 +83,9 @@ def build(county_code: str, n: int = 1) -> dict[str, int]:
 
 
 def _visits(county_code: str, n: int) -> dict[str, int]:
-    from plugins.visits.services import creditcode
-    from plugins.visits.models import Department, ServiceTeam
-    from plugins.visits.services import enterprises, problems, visits
+    from jiceng.plugins.visits.services import creditcode
+    from jiceng.plugins.visits.models import Department, ServiceTeam
+    from jiceng.plugins.visits.services import enterprises, problems, visits
 
     session = _session()
     enterprise = enterprises.save_enterprise(session, {
@@ -113,9 +113,9 @@ def _visits(county_code: str, n: int) -> dict[str, int]:
 def _nameplates(county_code: str) -> dict[str, int]:
     from werkzeug.datastructures import FileStorage
 
-    from plugins.nameplates.services import inspections, rectification
-    from plugins.nameplates.services.inspections import InspectionInput, PlaqueInput
-    from plugins.nameplates.models import RectificationOrder
+    from jiceng.plugins.nameplates.services import inspections, rectification
+    from jiceng.plugins.nameplates.services.inspections import InspectionInput, PlaqueInput
+    from jiceng.plugins.nameplates.models import RectificationOrder
 
     session = _session()
     inspector = user(INSPECTORS[county_code])
@@ -149,7 +149,7 @@ def _nameplates(county_code: str) -> dict[str, int]:
 
 
 def _talent(county_code: str, n: int) -> dict[str, int]:
-    from plugins.talent import idnumber, services
+    from jiceng.plugins.talent import idnumber, services
 
     first17 = f"{county_code}19850312{100 + n:03d}"
     on = TODAY

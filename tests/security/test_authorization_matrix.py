@@ -395,8 +395,8 @@ def test_records_outside_an_inspectors_region_are_not_found(app, world, database
             response = client.get(url, headers=headers if url.startswith("/api/") else None)
             assert outcome(response) == "ok", f"{inspector} own {what} {url}: {response.status_code}"
     with app.app_context():
-        from plugins.talent.models import Person
-        from plugins.visits.models import Enterprise
+        from jiceng.plugins.talent.models import Person
+        from jiceng.plugins.visits.models import Enterprise
 
         from console.foundation.extensions import db
 
@@ -450,7 +450,7 @@ def test_a_module_owner_cannot_switch_or_configure_another_plugin(app, database_
 
 def test_an_inspector_cannot_review_their_own_inspection(app, world):
     from console.foundation.extensions import db
-    from plugins.nameplates.models import Inspection
+    from jiceng.plugins.nameplates.models import Inspection
 
     pending = world["zhaoyang"]["pending_inspection"]
     client = app.test_client()

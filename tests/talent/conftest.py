@@ -8,7 +8,7 @@ import pytest
 
 from console.foundation.extensions import db
 from console.regions.models import Region
-from plugins.talent import idnumber, services
+from jiceng.plugins.talent import idnumber, services
 
 TODAY = dt.date(2026, 6, 1)
 

@@ -19,7 +19,7 @@ ZHAOYANG, ZHENXIONG = "530602", "530627"
 @pytest.fixture
 def demo(ctx):
     from console.plugins import manager as plugins
-    from plugins.talent import demo
+    from jiceng.plugins.talent import demo
 
     plugins.set_enabled("talent", True)
     assert demo.load(db.session) > 0
@@ -40,7 +40,7 @@ def _region(code=None) -> Region:
 
 
 def _section(region, period):
-    from plugins.talent.briefing import sections
+    from jiceng.plugins.talent.briefing import sections
 
     section, = sections(period, region)
     return section
@@ -48,8 +48,8 @@ def _section(region, period):
 
 def _expected(region, on):
     """The figures counted from the tables with plain Python."""
-    from plugins.talent import services
-    from plugins.talent.models import ISSUED, Certificate, EducationEntry, Registration
+    from jiceng.plugins.talent import services
+    from jiceng.plugins.talent.models import ISSUED, Certificate, EducationEntry, Registration
 
     inside = {rid for (rid,) in db.session.query(Region.id).filter(Region.path.startswith(region.path))}
     certs = {c.id: c for c in db.session.query(Certificate) if not c.revoked and c.region_id in inside}

@@ -11,8 +11,8 @@ import pytest
 from console.plugins import settings as plugin_settings
 from console.foundation.extensions import db
 from console.regions.models import Region
-from plugins.talent import demo, services, stats
-from plugins.talent.models import ISSUED, Certificate, EducationEntry, Person, Registration
+from jiceng.plugins.talent import demo, services, stats
+from jiceng.plugins.talent.models import ISSUED, Certificate, EducationEntry, Person, Registration
 
 from .conftest import TODAY, add_worker, issue, village_in
 

@@ -5,8 +5,8 @@ import time
 from console.plugins import settings as plugin_settings, manager as plugins
 from console.foundation.extensions import db
 from console.regions.models import Region
-from plugins.talent import dashboard, demo, idnumber, services
-from plugins.talent.models import Certificate, Person, Registration
+from jiceng.plugins.talent import dashboard, demo, idnumber, services
+from jiceng.plugins.talent.models import Certificate, Person, Registration
 
 
 def test_plugin_info_declares_the_settings(app):

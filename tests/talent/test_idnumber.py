@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from console.foundation.extensions import db
 from console.audit.models import AuditLog
-from plugins.talent import idnumber, services
-from plugins.talent.errors import TalentError
-from plugins.talent.models import Person
+from jiceng.plugins.talent import idnumber, services
+from jiceng.plugins.talent.errors import TalentError
+from jiceng.plugins.talent.models import Person
 
 from .conftest import TODAY, make_id, village_in
 

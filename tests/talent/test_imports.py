@@ -10,8 +10,8 @@ from console.imports import catalog
 
 from console.imports import pipeline as imports
 from console.foundation.extensions import db
-from plugins.talent import idnumber
-from plugins.talent.models import Certificate, EducationEntry, Person
+from jiceng.plugins.talent import idnumber
+from jiceng.plugins.talent.models import Certificate, EducationEntry, Person
 
 from .conftest import make_id
 

@@ -7,8 +7,8 @@ from PIL import Image
 
 from console.plugins import manager as plugins
 from console.foundation.extensions import db
-from plugins.talent import services
-from plugins.talent.models import Certificate
+from jiceng.plugins.talent import services
+from jiceng.plugins.talent.models import Certificate
 
 
 def test_verification_shows_only_the_allowed_fields_logged_out(client, workers):
@@ -72,7 +72,7 @@ def test_qr_png_is_an_image_pointing_at_the_verify_url(client, auth, workers):
 
 
 def test_qr_encodes_the_absolute_verify_url(app, workers):
-    from plugins.talent import public
+    from jiceng.plugins.talent import public
 
     with app.test_request_context("/", base_url="https://jiceng.example.cn"):
         cert = db.session.get(Certificate, workers["zcert"])
@@ -92,7 +92,7 @@ def test_qr_needs_login(client, workers):
 
 
 def test_qr_uses_the_configured_base_url(app, workers):
-    from plugins.talent import public
+    from jiceng.plugins.talent import public
 
     app.config["BASE_URL"] = "https://rencai.zt.example.cn/"
     try:

@@ -7,8 +7,8 @@ import pytest
 from console.foundation.extensions import db
 from console.notifications.models import Notification
 from console.security.users import ConsoleUser
-from plugins.talent import reminders
-from plugins.talent.models import Registration, Reminder
+from jiceng.plugins.talent import reminders
+from jiceng.plugins.talent.models import Registration, Reminder
 
 
 def _inbox(username):

@@ -6,9 +6,9 @@ import pytest
 
 from console.plugins import settings as plugin_settings
 from console.foundation.extensions import db
-from plugins.talent import services, stats
-from plugins.talent.errors import TalentError
-from plugins.talent.models import Certificate, EducationEntry, Registration
+from jiceng.plugins.talent import services, stats
+from jiceng.plugins.talent.errors import TalentError
+from jiceng.plugins.talent.models import Certificate, EducationEntry, Registration
 
 from .conftest import TODAY, add_worker, issue
 

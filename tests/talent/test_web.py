@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from console.foundation.extensions import db
 from console.audit.models import AuditLog
-from plugins.talent.models import Person, Registration
+from jiceng.plugins.talent.models import Person, Registration
 
 from .conftest import make_id, village_in
 
@@ -113,7 +113,7 @@ def test_person_form_adds_with_encryption_and_refuses_a_bad_number(app, client, 
 
 def test_registration_transition_through_the_page(app, client, auth, workers):
     with app.app_context():
-        from plugins.talent import services
+        from jiceng.plugins.talent import services
 
         person = db.session.get(Person, workers["zhang"])
         cert = services.add_certificate(person, level="助理社会工作师", management_number="NEW-1",
@@ -176,7 +176,7 @@ def _png() -> bytes:
 
 def test_education_with_proof_through_the_form(app, client, auth, workers):
     from console.files import attachments
-    from plugins.talent.models import EducationEntry
+    from jiceng.plugins.talent.models import EducationEntry
 
     auth.login("zhaoyang")
     resp = client.post("/talenteducationview/add", data={
@@ -206,7 +206,7 @@ def attachments_url(app, file_id):
 
 @pytest.mark.parametrize("hours,message", [("-5", "大于 0"), ("999", "不能超过 200"), ("abc", "须为数字")])
 def test_education_form_refuses_absurd_hours(app, client, auth, workers, hours, message):
-    from plugins.talent.models import EducationEntry
+    from jiceng.plugins.talent.models import EducationEntry
 
     auth.login("zhaoyang")
     page = client.post("/talenteducationview/add", data={

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from plugins.visits.services import creditcode
-from plugins.visits.services import enterprises, problems, visits
-from plugins.visits.services.common import today
+from jiceng.plugins.visits.services import creditcode
+from jiceng.plugins.visits.services import enterprises, problems, visits
+from jiceng.plugins.visits.services.common import today
 from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD
 
 ZHAOYANG, ZHENXIONG = "530602", "530627"
@@ -56,7 +56,7 @@ class World:
         return e
 
     def team(self, county=ZHAOYANG, members=()):
-        from plugins.visits.models import ServiceTeam
+        from jiceng.plugins.visits.models import ServiceTeam
 
         team = ServiceTeam(name=f"{self.region(county).name}服务团", region_id=self.region(county).id)
         team.members.extend(self.user(u) for u in members)
@@ -65,7 +65,7 @@ class World:
         return team
 
     def department(self, county=ZHAOYANG, members=(), name=None):
-        from plugins.visits.models import Department
+        from jiceng.plugins.visits.models import Department
 
         d = Department(name=name or f"{self.region(county).name}工信局", region_id=self.region(county).id)
         d.members.extend(self.user(u) for u in members)

@@ -104,7 +104,7 @@ def _put(client, headers, pk, body):
 
 def test_put_edits_the_content_and_moves_through_the_workflow(client, world, problem, days):
     from console.audit.models import AuditLog
-    from plugins.visits.models import Problem
+    from jiceng.plugins.visits.models import Problem
 
     headers = _jwt(client, "zhaoyang")
     r = _put(client, headers, problem.id, {"description": "贷款审批慢", "due_date": days(20).isoformat(),
@@ -142,7 +142,7 @@ def test_put_edits_the_content_and_moves_through_the_workflow(client, world, pro
     (["status", "已交办"], 400, "JSON 对象"),
 ])
 def test_put_refuses_bad_input_in_chinese_and_changes_nothing(client, world, problem, body, status, words):
-    from plugins.visits.models import Problem
+    from jiceng.plugins.visits.models import Problem
 
     before = (problem.status, problem.description, problem.due_date, problem.category, problem.version)
     r = _put(client, _jwt(client, "zhaoyang"), problem.id, body)
@@ -153,7 +153,7 @@ def test_put_refuses_bad_input_in_chinese_and_changes_nothing(client, world, pro
 
 
 def test_put_on_a_closed_problem_refuses_content_but_reopens(client, world, problem):
-    from plugins.visits.services import problems
+    from jiceng.plugins.visits.services import problems
 
     user = world.user("admin")
     for to in ("已交办", "办理中"):

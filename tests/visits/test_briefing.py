@@ -35,7 +35,7 @@ def _listed(client, link) -> int:
 
 @pytest.fixture
 def demo(world):
-    from plugins.visits.demo import load
+    from jiceng.plugins.visits.demo import load
 
     load(world.session, "demo")
     world.session.commit()
@@ -45,7 +45,7 @@ def demo(world):
 @pytest.mark.parametrize("who, period", [("admin", "2025"), ("zhaoyang", "2025-11")])
 def test_every_linked_number_lists_exactly_that_many_rows(demo, client, auth, who, period):
     from console.regions.models import Region
-    from plugins.visits.briefing import sections
+    from jiceng.plugins.visits.briefing import sections
 
     region = (demo.region(ZHAOYANG) if who == "zhaoyang"
               else demo.session.query(Region).filter_by(level="city").one())

@@ -32,7 +32,7 @@ def _shots(tmp_path) -> Path:
 
 @pytest.mark.browser
 def test_date_filter_and_photo_removal_on_a_phone(world, live_server, browser, tmp_path):
-    from plugins.visits.services import visits
+    from jiceng.plugins.visits.services import visits
 
     e = world.enterprise(1, name="乌蒙天麻有限公司")
     visit = world.visit(e)

@@ -7,8 +7,8 @@ from openpyxl import Workbook
 from sqlalchemy import text
 
 from console.imports import pipeline as imports
-from plugins.visits.data_import import enterprise_importer
-from plugins.visits.models import Enterprise
+from jiceng.plugins.visits.data_import import enterprise_importer
+from jiceng.plugins.visits.models import Enterprise
 from tests.visits.conftest import code_for
 
 

@@ -1,11 +1,11 @@
 """Demo data: calibrated and idempotent."""
 
-from plugins.visits.models import Enterprise, Problem
+from jiceng.plugins.visits.models import Enterprise, Problem
 
 
 def test_demo_data_is_calibrated_and_idempotent(world):
-    from plugins.visits.demo import load
-    from plugins.visits import stats
+    from jiceng.plugins.visits.demo import load
+    from jiceng.plugins.visits import stats
 
     load(world.session, "demo")
     world.session.commit()

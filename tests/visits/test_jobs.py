@@ -1,11 +1,11 @@
 """The reminder job: department members are told of due and overdue problems, once a day."""
 
-from plugins.visits.services import problems as P
+from jiceng.plugins.visits.services import problems as P
 
 
 def test_reminders_notify_department_members_once_a_day(world, days):
     from console.notifications.models import Notification
-    from plugins.visits.services.reminders import send_reminders
+    from jiceng.plugins.visits.services.reminders import send_reminders
 
     department = world.department(members=["zhaoyang"])
     e = world.enterprise(1)

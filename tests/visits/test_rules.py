@@ -4,10 +4,10 @@ visits: no future dates; the unified social credit code (GB 32100-2015)."""
 import pytest
 
 from console.audit.models import AuditLog
-from plugins.visits.errors import StaleEdit, VisitsError
-from plugins.visits.models import Visit
-from plugins.visits.services import creditcode
-from plugins.visits.services import problems as P
+from jiceng.plugins.visits.errors import StaleEdit, VisitsError
+from jiceng.plugins.visits.models import Visit
+from jiceng.plugins.visits.services import creditcode
+from jiceng.plugins.visits.services import problems as P
 
 
 # -- problems and visits -----------------------------------------------------------------------

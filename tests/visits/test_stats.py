@@ -1,11 +1,11 @@
 """The counts the dashboard and the briefing share: the home page's cards inside a region, and
 the local day a problem is solved on."""
 
-from plugins.visits.services import problems as P
+from jiceng.plugins.visits.services import problems as P
 
 
 def test_cards_count_inside_the_region(world, days):
-    from plugins.visits.dashboard import cards
+    from jiceng.plugins.visits.dashboard import cards
 
     e1, e2 = world.enterprise(1), world.enterprise(2, county="530627")
     world.visit(e1)
@@ -30,8 +30,8 @@ def test_a_problem_solved_after_midnight_in_zhaotong_counts_on_that_local_day(wo
     """closed_at is stored in UTC; periods are local days (Asia/Shanghai, UTC+8)."""
     import datetime as dt
 
-    from plugins.visits import stats
-    from plugins.visits.services.problems import CLOSED
+    from jiceng.plugins.visits import stats
+    from jiceng.plugins.visits.services.problems import CLOSED
 
     problem = world.problem(world.enterprise())
     problem.status = CLOSED

@@ -15,8 +15,8 @@ from werkzeug.datastructures import FileStorage
 
 from console.database import paging
 from console.foundation.extensions import db
-from plugins.visits.models import Enterprise
-from plugins.visits.services import problems as P
+from jiceng.plugins.visits.models import Enterprise
+from jiceng.plugins.visits.services import problems as P
 from tests.conftest import DEMO_PASSWORD
 from tests.visits.conftest import IN_ZHAOYANG, ZHAOYANG, ZHENXIONG, World, _add, _county, _expected
 
@@ -116,7 +116,7 @@ def test_visit_form_logs_a_visit_with_a_photo(client, auth, world):
 
 
 def test_visit_form_refuses_a_non_image_and_writes_nothing(client, auth, world):
-    from plugins.visits.models import Visit
+    from jiceng.plugins.visits.models import Visit
 
     e = world.enterprise(1)
     auth.login("zhaoyang")
@@ -140,7 +140,7 @@ def test_problem_pages_render_for_the_inspector(client, auth, world, days):
     e = world.enterprise(1)
     p = world.problem(e, world.department(members=["zhaoyang"]), due=days(-1),
                       raised_on=days(-5).isoformat())
-    from plugins.visits.services import problems as P
+    from jiceng.plugins.visits.services import problems as P
 
     P.transition(p, P.ASSIGNED, world.user("admin"))
     world.session.commit()
@@ -164,7 +164,7 @@ def _jpeg(colour="red") -> bytes:
 
 
 def _visit_with_photos(world, county=None, n=2, number=700):
-    from plugins.visits.services import visits
+    from jiceng.plugins.visits.services import visits
 
     e = world.enterprise(number, **({"county": county} if county else {}))
     v = world.visit(e)
@@ -251,7 +251,7 @@ def test_removing_needs_a_post_with_the_csrf_token(make_app, world):
 
 
 def test_a_department_with_problems_is_not_deleted(world, client, auth):
-    from plugins.visits.models import Department
+    from jiceng.plugins.visits.models import Department
 
     department = world.department(members=("zhaoyang",))
     world.problem(world.enterprise(), department=department)
@@ -264,7 +264,7 @@ def test_a_department_with_problems_is_not_deleted(world, client, auth):
 
 
 def test_an_unused_department_is_deleted(world, client, auth):
-    from plugins.visits.models import Department
+    from jiceng.plugins.visits.models import Department
 
     department = world.department(name="待撤销单位")
     auth.login()

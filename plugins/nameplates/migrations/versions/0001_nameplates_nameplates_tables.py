@@ -6,7 +6,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from plugins.nameplates.services import seeds
+from jiceng.plugins.nameplates.services import seeds
 
 revision = '0001_nameplates'
 down_revision = None

@@ -1,0 +1,1 @@
+"""The core's Alembic environment and revisions, installed as ``jiceng.migrations``."""
