@@ -16,7 +16,7 @@ from flask import current_app, render_template
 from console.briefings import charts, ledger
 from console.briefings.periods import Period
 from console.briefings.sections import as_data
-from console.foundation import clock
+from console.foundation import clock, fonts
 from console.plugins import manager as plugins
 from console.regions.models import Region
 
@@ -144,5 +144,5 @@ def html(snapshot: dict, *, base_url: str = "", preview: bool = False, ledger_ta
         "briefings/document.html", doc=snapshot, sections=sections, appendices=appendices,
         ledger_lines=None if (preview if ledger_tables is None else ledger_tables) else ledger.lines,
         numerals=CHINESE_NUMERALS, number=number, link=lambda p: link(p, base_url),
-        preview=preview, font=charts.FONT,
+        preview=preview, font=charts.FONT, font_faces=fonts.shipped_faces(),
     )

@@ -25,7 +25,7 @@ from console.foundation.extensions import db
 from console.imports import catalog
 from console.imports import pipeline as imports
 from console.imports.pipeline import refresh_statistics
-from console.operations import backup, demo, scheduler
+from console.operations import backup, demo, doctor, scheduler
 from console.plugins import manager as plugins
 from console.plugins.manager import registry
 from console.plugins.models import PluginState
@@ -36,7 +36,7 @@ from console.security import roles
 def register(app) -> None:
     """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
     for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group,
-                    import_command, briefing_group, backup_command, restore_command):
+                    import_command, briefing_group, backup_command, restore_command, doctor_command):
         app.cli.add_command(command)
     _upgrade_to_all_heads()
 
@@ -360,3 +360,21 @@ def restore_command(file, force, yes):
     click.echo(f"已从 {file} 恢复数据库")
     if not schema.is_current():
         click.echo("备份的数据库结构比本控制台旧：请运行 jiceng init 升级")
+
+
+# -- doctor ---------------------------------------------------------------------------------
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor_command():
+    """检查本机运行控制台所需的条件（Python、Pango、中文字体、数据库、密钥、时区、磁盘），缺少时给出修复方法。"""
+
+    findings = doctor.run()
+    for finding in findings:
+        click.secho(finding.line(), fg=None if finding.ok else "red")
+    missing = [f for f in findings if not f.ok]
+    if missing:
+        click.secho(f"有 {len(missing)} 项需要修复", fg="red", err=True)
+        sys.exit(1)
+    click.echo("全部正常")
