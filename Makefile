@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(JICENG_PORT),8080)
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test stress test-sqlite test-postgres bench venv fonts chromium clean help
+.PHONY: demo test stress test-sqlite test-postgres test-bundle bundle bench venv fonts chromium clean help
 
 help:
 	@echo "make demo   建环境、初始化数据库、载入昭通演示数据并启动控制台 (http://127.0.0.1:$(PORT)/)"
 	@echo "make test   建环境并运行全部测试（SQLite；本机有 PostgreSQL 时再在 PostgreSQL 上运行一遍）"
 	@echo "make bench  全市规模性能测试"
+	@echo "make bundle 制作内网离线安装包 dist/jiceng-bundle-<版本>-<平台>.tar.gz"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,10 +49,10 @@ demo: venv fonts
 	JICENG_PORT=$(PORT) $(BIN)/jiceng serve
 
 test: venv fonts chromium
-	$(BIN)/pytest -m "not stress"
+	$(BIN)/pytest -m "not stress and not bundle"
 	@if $(BIN)/python -m tests.postgres_available; then \
 		echo "在 PostgreSQL 上再运行一遍 ..."; \
-		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser and not bench and not stress"; \
+		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser and not bench and not stress and not bundle"; \
 	else \
 		echo "未找到 PostgreSQL（JICENG_TEST_POSTGRES_URL 或 127.0.0.1:5432）：只在 SQLite 上运行了测试。"; \
 	fi
@@ -67,10 +68,19 @@ stress: venv fonts
 	fi
 
 test-sqlite: venv
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not bundle"
 
 test-postgres: venv
-	JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser and not bench"
+	JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser and not bench and not bundle"
+
+# The offline bundle for an intranet host (deploy/build_bundle.py; ARCH=aarch64 for another
+# target): needs the package registries, and root to apt-get install fonts-noto-cjk if missing.
+bundle: venv fonts
+	$(BIN)/python deploy/build_bundle.py $(if $(ARCH),--arch $(ARCH))
+
+# Builds the bundle, installs and upgrades it inside a network namespace with no network (root).
+test-bundle: venv fonts
+	$(BIN)/pytest -m bundle tests/test_bundle.py
 
 bench: venv
 	$(BIN)/python -m bench
