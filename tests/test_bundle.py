@@ -306,3 +306,19 @@ def test_a_newer_bundle_upgrades_in_place_with_a_backup_and_the_data_kept(bundle
     assert installed.stdout.strip() == _version()
     doctor = _as_service(offline, host, venv / "bin" / "jiceng", "doctor")
     assert "[正常] 数据库" in doctor.stdout, doctor.stdout
+
+
+def test_a_changed_or_added_file_stops_the_installation_before_anything_is_installed(bundle, offline, host):
+    top = _unpack(bundle, host / "bundle")
+    requirements = top / "requirements.txt"
+    requirements.write_text(requirements.read_text().replace("--hash=sha256:", "--hash=sha256:0", 1))
+    result = offline.run("bash", top / "install.sh", env=_host_env(host), cwd="/")
+    assert result.returncode == 1 and "离线包校验失败" in result.stderr, result.stdout + result.stderr
+    assert not (host / "opt").exists() and not (host / "etc").exists()
+
+    top = _unpack(bundle, host / "again")
+    (top / "wheels" / "extra-1.0-py3-none-any.whl").write_bytes(b"not listed")
+    result = offline.run("bash", top / "install.sh", env=_host_env(host), cwd="/")
+    assert result.returncode == 1 and "MANIFEST 未列出的文件" in result.stderr
+    assert "wheels/extra-1.0-py3-none-any.whl" in result.stderr
+    assert not (host / "opt").exists()
