@@ -74,6 +74,7 @@ test-postgres: venv
 
 bench: venv
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.audit_chain
 
 clean:
 	rm -rf $(VENV) build *.egg-info

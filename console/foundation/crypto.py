@@ -16,7 +16,7 @@ them all): ``DATA_KEY`` (``JICENG_DATA_KEY``) or, when unset, the file ``instanc
 generated on first start.  Each line of either is ``VERSION:HEX`` (a bare ``HEX`` is version 1);
 the highest version writes, every version listed still reads, so a key is rotated by adding a
 line.  Losing the key loses the encrypted data and the audit chain's proof: back it up apart
-from the database backups (docs/operations.md).
+from the database backups (README.md, "Backups").
 
 Every ciphertext and every seal names its algorithm and key version (``sm4gcm.2:...``,
 ``hsm3.1:...``), so data written in one mode or under one key can be told from, and read beside,
@@ -29,6 +29,7 @@ import base64
 import hashlib
 import hmac as std_hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,22 @@ class DataKeyError(ConsoleError):
     """The data key or the mode is unusable; raised at start-up, before anything is written."""
 
     status = 500
+
+
+@dataclass(frozen=True)
+class ProtectedColumn:
+    """A plugin's encrypted column (``protected_columns`` hook), e.g.
+    ``ProtectedColumn(Person, "id_number_enc", "talent_person.id_number", lookup="id_number_hash")``.
+
+    ``purpose`` is the one passed to :func:`encrypt` and :func:`keyed_hash` for it; ``lookup``
+    names the column holding the keyed hash of the decrypted value, if there is one, and
+    ``normalize`` the function applied to the value before it was hashed (``str.upper`` ...)."""
+
+    model: type
+    column: str
+    purpose: str
+    lookup: str | None = None
+    normalize: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
