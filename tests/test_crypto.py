@@ -135,3 +135,16 @@ def test_an_unknown_mode_is_refused(tmp_path):
     with pytest.raises(crypto.DataKeyError) as refused:
         _app(tmp_path, mode="des")
     assert "standard 或 sm" in refused.value.message
+
+
+@pytest.mark.parametrize("mode", ["standard", "sm"])
+def test_a_seal_made_in_pieces_equals_one_made_at_once(tmp_path, mode):
+    with _app(tmp_path, mode).app_context():
+        whole = crypto.seal(b"header\nrow 1\nrow 2\n", "audit.archive")
+        sealer = crypto.Sealer("audit.archive")
+        for piece in (b"header\n", b"row 1\n", b"row 2\n"):
+            sealer.update(piece)
+        assert sealer.seal() == whole
+        checker = crypto.Sealer("audit.archive", whole)
+        checker.update(b"header\nrow 1\nrow 3\n")
+        assert checker.seal() != whole

@@ -33,6 +33,7 @@ from console.foundation.errors import ConsoleError
 
 # 网络安全法 第二十一条: 留存相关的网络日志不少于六个月.
 MINIMUM_RETENTION_DAYS = 180
+_BATCH = 2000
 
 
 class ArchiveRefused(ConsoleError):
@@ -101,19 +102,37 @@ def _archive(before: dt.date, out: Path | None, written: list[Path]) -> Archive:
             raise ArchiveRefused(f"归档文件 {path} 已存在，不覆盖")
         path.parent.mkdir(parents=True, exist_ok=True)
 
-        rows = session.execute(sa.select(table).where(table.c.seq <= cut).order_by(table.c.seq)).all()
         legacy = session.execute(sa.select(table).where(table.c.id.in_(legacy_ids)).order_by(table.c.id)).all() \
             if legacy_ids else []
-        last_chain = rows[-1].chain if rows else locked.base_chain
-        body = _line({"format": ARCHIVE_FORMAT, "first_seq": first, "last_seq": cut, "previous": locked.base_chain,
-                      "last_chain": last_chain, "rows": len(rows), "legacy": len(legacy),
-                      "before": before.isoformat(), "written": utcnow().strftime(AT_FORMAT)})
-        body += b"".join(_line(_row_json(r)) for r in legacy)
-        body += b"".join(_line(_row_json(r)) for r in rows)
-        body += _line({"signature": crypto.seal(body, ARCHIVE_PURPOSE)})
+        last_chain = session.execute(sa.select(table.c.chain).where(table.c.seq == cut)).scalar() \
+            if cut > locked.base_seq else locked.base_chain
+        rows = cut - locked.base_seq  # the chain was verified whole just above: no gaps
+        sealer = crypto.Sealer(ARCHIVE_PURPOSE)
+        digest = hashlib.sha256()
         partial = path.with_name(path.name + ".part")
+        written.append(partial)
         with open(partial, "wb") as fh:
-            fh.write(body)
+            def put(line: bytes) -> None:
+                fh.write(line)
+                sealer.update(line)
+                digest.update(line)
+
+            put(_line({"format": ARCHIVE_FORMAT, "first_seq": first, "last_seq": cut, "previous": locked.base_chain,
+                       "last_chain": last_chain, "rows": rows, "legacy": len(legacy),
+                       "before": before.isoformat(), "written": utcnow().strftime(AT_FORMAT)}))
+            for row in legacy:
+                put(_line(_row_json(row)))
+            # In batches by sequence number: half a year of a city's log does not fit in memory.
+            after = locked.base_seq
+            while after < cut:
+                batch = session.execute(sa.select(table).where(table.c.seq > after, table.c.seq <= cut)
+                                        .order_by(table.c.seq).limit(_BATCH)).all()
+                for row in batch:
+                    put(_line(_row_json(row)))
+                after = batch[-1].seq
+            signature = _line({"signature": sealer.seal()})
+            fh.write(signature)
+            digest.update(signature)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(partial, path)
@@ -124,9 +143,9 @@ def _archive(before: dt.date, out: Path | None, written: list[Path]) -> Archive:
         session.execute(head.update().where(head.c.id == 1).values(base_seq=cut, base_chain=last_chain))
         session.info["audit_archive_mark"] = {"archived": cut, "chain": last_chain, "file": path.name}
         audit.record("audit_archive", entity="audit_log", session=session,
-                     summary=f"归档 {len(rows) + len(legacy)} 条审计记录（序号 {first}–{cut}，"
+                     summary=f"归档 {rows + len(legacy)} 条审计记录（序号 {first}–{cut}，"
                              f"{before:%Y-%m-%d} 之前）到 {path.name}",
-                     changes={"file": str(path), "sha256": hashlib.sha256(body).hexdigest(),
+                     changes={"file": str(path), "sha256": digest.hexdigest(),
                               "first_seq": first, "last_seq": cut})
         session.flush()
-    return Archive(str(path), first, cut, locked.base_chain, last_chain, len(rows), len(legacy))
+    return Archive(str(path), first, cut, locked.base_chain, last_chain, rows, len(legacy))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -122,37 +123,64 @@ def verify(session, archives: Iterable[Path] = ()) -> Report:
     return report
 
 
+class _Malformed(Exception):
+    pass
+
+
+def _last_line(path: Path) -> bytes:
+    last = b""
+    with path.open("rb") as fh:
+        for line in fh:
+            last = line
+    return last
+
+
 def read_archive(path: Path) -> Archive:
-    """An archive file checked on its own: its seal over every byte, and each row's link."""
+    """An archive file checked on its own, read line by line: its seal over every byte before
+    the signature line, and each row's link."""
     result = Archive(path.name)
+    bad_format = f"归档文件 {path.name} 格式不正确：不是本系统写出的审计归档，或已损坏"
     try:
-        data = path.read_bytes()
+        signature = json.loads(_last_line(path))["signature"]
+        sealer = crypto.Sealer(ARCHIVE_PURPOSE, signature)
     except OSError as error:
         result.problems.append(f"归档文件 {path} 无法读取：{error.strerror}")
         return result
-    lines = data.splitlines(keepends=True)
-    try:
-        header = json.loads(lines[0])
-        signature = json.loads(lines[-1])["signature"]
-        records = [json.loads(line) for line in lines[1:-1]]
-        assert header.get("format") == ARCHIVE_FORMAT
-    except (IndexError, KeyError, TypeError, ValueError, AssertionError):
-        result.problems.append(f"归档文件 {path.name} 格式不正确：不是本系统写出的审计归档，或已损坏")
+    except (KeyError, TypeError, ValueError, crypto.CryptoError):
+        result.problems.append(bad_format)
         return result
-    signed = b"".join(lines[:-1])
-    if not crypto.check_seal(signed, ARCHIVE_PURPOSE, signature):
-        result.problems.append(f"归档文件 {path.name} 的签名不符：文件在归档后被改动过")
-    result.first_seq, result.last_seq = header["first_seq"], header["last_seq"]
-    result.previous, result.last_chain = header["previous"], header["last_chain"]
-    chained = []
-    for record in records:
-        record["at"] = dt.datetime.strptime(record["at"], AT_FORMAT) if record.get("at") else None
-        if record["seq"] is None:
-            result.legacy += 1
-        else:
-            chained.append(SimpleNamespace(**record))
-    last, last_chain, count, _ = walk(chained, result.first_seq - 1, result.previous, result.problems,
-                                      header["last_seq"], where=f"归档文件 {path.name}：")
+
+    def chained_rows(fh):
+        previous = None
+        for line in fh:
+            if previous is not None:
+                sealer.update(previous)
+                record = json.loads(previous)
+                if not isinstance(record, dict) or "seq" not in record:
+                    raise _Malformed
+                record["at"] = dt.datetime.strptime(record["at"], AT_FORMAT) if record.get("at") else None
+                if record["seq"] is None:
+                    result.legacy += 1
+                else:
+                    yield SimpleNamespace(**record)
+            previous = line
+
+    with path.open("rb") as fh:
+        try:
+            first = fh.readline()
+            header = json.loads(first)
+            if not isinstance(header, dict) or header.get("format") != ARCHIVE_FORMAT:
+                raise _Malformed
+            sealer.update(first)
+            result.first_seq, result.last_seq = header["first_seq"], header["last_seq"]
+            result.previous, result.last_chain = header["previous"], header["last_chain"]
+            last, last_chain, count, _ = walk(chained_rows(fh), result.first_seq - 1, result.previous,
+                                              result.problems, header["last_seq"], where=f"归档文件 {path.name}：")
+        except (_Malformed, KeyError, TypeError, ValueError):
+            result.problems.append(bad_format)
+            return result
+    if not hmac.compare_digest(sealer.seal(), signature):
+        result.problems.insert(0, f"归档文件 {path.name} 的签名不符：文件在归档后被改动过")
     result.rows = count
     if (last, last_chain) != (header["last_seq"], header["last_chain"]):
         result.problems.append(f"归档文件 {path.name} 的行止于序号 {last}，与文件头所记的 {header['last_seq']} 不符")

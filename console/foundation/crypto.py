@@ -269,6 +269,26 @@ def seal(data: bytes, purpose: str) -> str:
     return f"{alg}.{ring.version}:" + _mac(alg, _subkey(ring.keys[ring.version], purpose, alg), data)
 
 
+class Sealer:
+    """:func:`seal` over data given in pieces (an archive file written or read line by line)."""
+
+    def __init__(self, purpose: str, sealed: str | None = None):
+        ring = keyring()
+        if sealed is None:
+            self.alg, self.version = MACS[ring.mode], ring.version
+        else:
+            self.alg, self.version, _ = _split(sealed)
+            if self.alg not in MACS.values():
+                raise CryptoError(f"未知的签名算法 {self.alg}")
+        self._mac = c_hmac.HMAC(_subkey(_master(self.version), purpose, self.alg), _hash_for(self.alg))
+
+    def update(self, data: bytes) -> None:
+        self._mac.update(data)
+
+    def seal(self) -> str:
+        return f"{self.alg}.{self.version}:" + self._mac.finalize().hex()
+
+
 def check_seal(data: bytes, purpose: str, sealed: str) -> bool:
     try:
         alg, version, digest = _split(sealed)
