@@ -84,6 +84,7 @@ test-bundle: venv fonts
 
 bench: venv
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.audit_chain
 
 clean:
 	rm -rf $(VENV) build *.egg-info

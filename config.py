@@ -43,6 +43,25 @@ IMAGE_MAX_SIDE = 1600
 # Above a 48-megapixel phone photo, below Pillow's own bomb threshold (about 89 million).
 IMAGE_MAX_PIXELS = 50_000_000
 
+# Cryptography (console.foundation.crypto): "standard" (AES-256-GCM, HMAC-SHA-256, scrypt
+# passwords) or "sm" (national algorithms: SM4-GCM, HMAC-SM3, PBKDF2-HMAC-SM3 passwords).
+CRYPTO = "standard"
+# The data key, apart from SECRET_KEY: "VERSION:HEX" lines or comma-separated items (a bare HEX is
+# version 1; the highest version writes, all listed read).  None means "instance/data_key",
+# generated on first start.  Back it up apart from the database: without it encrypted data and
+# the audit chain's proof are lost.
+DATA_KEY = None
+
+# Audit log (console.audit.chain): rows are kept in the database at least this many days before
+# `jiceng audit archive` may move them to a signed file; less than 180 is refused (网络安全法
+# 第二十一条: logs kept no less than six months).
+AUDIT_RETENTION_DAYS = 180
+# Where the chain head is appended after every audited commit, outside the database, so that a
+# truncated table shows; None means "instance/audit_head.log".  Also to syslog (LOG_AUTHPRIV)
+# when AUDIT_HEAD_SYSLOG is true.
+AUDIT_HEAD_FILE = None
+AUDIT_HEAD_SYSLOG = False
+
 # Minimum password length; complexity rules live in console.passwords.
 PASSWORD_MIN_LENGTH = 10
 

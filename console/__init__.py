@@ -19,7 +19,8 @@ from console.database.transaction import transaction, unit_of_work
 from console.files import attachments, exports
 from console.files.attachments import FileTooLarge
 from console.files.exports import query_rows, stream_xlsx
-from console.foundation import clock
+from console.foundation import clock, crypto
+from console.foundation.crypto import ProtectedColumn
 from console.foundation.errors import (
     ConsoleError,
     NotFound,
@@ -70,5 +71,5 @@ __all__ = [
     "Column", "Importer", "RowError", "parse_bool", "parse_choice", "parse_date", "parse_int",
     # services of the core
     "attachments", "audit", "exports", "query_rows", "stream_xlsx", "notifications",
-    "plugin_settings", "roles",
+    "plugin_settings", "roles", "crypto", "ProtectedColumn",
 ]

@@ -18,7 +18,7 @@ from console.audit.views import AuditLogView
 from console.briefings.views import BriefingFilesView, BriefingsView
 from console.database import schema
 from console.files.views import AttachmentView
-from console.foundation import clock, settings
+from console.foundation import clock, crypto, settings
 from console.foundation.extensions import db, migrate
 from console.imports.views import ImportsView
 from console.notifications.views import InboxView
@@ -75,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("console", root_path=str(Path(__file__).resolve().parent),
                 instance_path=_instance_path(), instance_relative_config=True)
     settings.load(app, test_config)
+    crypto.install(app)
     app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = passwords.validate
     i18n.ensure_compiled(app)
     db.init_app(app)

@@ -38,6 +38,9 @@ RUN_ID = uuid.uuid4().hex[:8]
 # One key for the template, every app and the live servers: protected data written by one must
 # be readable by the others.  Long enough for JWT (HS256 wants 32 bytes).
 SECRET_KEY = "jiceng-tests-" + uuid.uuid4().hex
+# Likewise one data key (console.foundation.crypto), through the environment so that gunicorn
+# and CLI subprocesses read it too: the audit chain sealed by one app must check in the others.
+os.environ.setdefault("JICENG_DATA_KEY", "1:" + uuid.uuid4().hex + uuid.uuid4().hex)
 
 
 EXAMPLE_PLUGIN = Path(__file__).parent / "example_plugin"

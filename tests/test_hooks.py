@@ -94,6 +94,12 @@ class Recorder:
     def demo_data(self, session, scale):
         self.calls.append(("demo_data", scale))
 
+    @hookimpl
+    def protected_columns(self):
+        from console import ProtectedColumn
+
+        return [ProtectedColumn(Region, "name", "recorder.secret", lookup="code", normalize=str.upper)]
+
 
 @pytest.fixture
 def recorder(make_app):
@@ -178,3 +184,14 @@ def test_hook_briefing_sections(recorder):
     assert (section["plugin"], section["title"], section["failed"]) == ("recorder", "记录部分", False)
     assert section["figures"][0] | {} == {"label": "记录数", "value": 7, "unit": "条", "previous": 5,
                                           "link": "/recorder/", "percent": False, "note": ""}
+
+
+def test_hook_protected_columns(recorder):
+    app, _ = recorder
+    with app.app_context():
+        plugins_service.set_enabled("recorder", False)
+        # Declared columns are read for a switched-off plugin too: its data is migrated as well.
+        found = dict(plugins_service.call("protected_columns", include_disabled=True))
+    [column] = found["recorder"]
+    assert (column.model, column.column, column.purpose, column.lookup) == (Region, "name", "recorder.secret", "code")
+    assert column.normalize("x") == "X"

@@ -2,7 +2,9 @@
 
 A session listener turns the flush of any :class:`console.Audited` object (and of
 Flask-AppBuilder's users and roles) into ``audit_log`` rows on the same connection, so the
-change and its record commit or roll back together.  Nothing updates or deletes a log row.
+change and its record commit or roll back together.  Nothing updates or deletes a log row;
+each row is sealed into the hash chain (``console.audit.chain``) as it is written, and the new
+chain head is published outside the database once the transaction has committed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from flask_appbuilder.security.sqla.models import Role, User
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from console.audit import chain
 from console.audit.models import FAB_TITLES, Audited, AuditLog
 from console.foundation.clock import utcnow
 from console.foundation.extensions import db
@@ -162,6 +165,23 @@ def _before_flush(session: Session, flush_context, instances):
     for obj in session.new:
         if _audited(obj):
             pending.append(("insert", obj, None, None))
+    _seal_entries(session)
+
+
+def _seal_entries(session: Session) -> None:
+    """Entries added as objects (``record``, the login entries) get their links before they
+    are inserted."""
+    entries = sorted((obj for obj in session.new if isinstance(obj, AuditLog)), key=id)
+    if not entries:
+        return
+    rows = []
+    for entry in entries:
+        if entry.at is None:
+            entry.at = utcnow()
+        rows.append({name: getattr(entry, name) for name in chain.FIELDS})
+    chain.extend(session.connection(), session.info, rows)
+    for entry, row in zip(entries, rows):
+        entry.seq, entry.chain = row["seq"], row["chain"]
 
 
 def _after_flush(session: Session, flush_context):
@@ -172,11 +192,17 @@ def _after_flush(session: Session, flush_context):
             changes, pk = _changes(obj, "insert"), _pk(obj)
         rows.append(_row(kind, _entity(obj), pk, _describe(obj, kind, pk), changes))
     if rows:
+        chain.extend(session.connection(), session.info, rows)
         session.connection().execute(AuditLog.__table__.insert(), rows)
 
 
 def _after_rollback(session: Session):
     session.info.pop("audit_pending", None)
+    chain.forget(session.info)
+
+
+def _after_commit(session: Session):
+    chain.after_commit(session.info)
 
 
 def _keep_old_values(mapper, cls) -> None:
@@ -207,6 +233,7 @@ def install() -> None:
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "after_soft_rollback", lambda s, p: _after_rollback(s))
+        event.listen(Session, "after_commit", _after_commit)
 
 
 def record(action: str, *, entity: str | None = None, entity_id=None, summary: str | None = None,

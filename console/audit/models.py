@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Integer,
     String,
@@ -19,6 +20,7 @@ ACTIONS = {
     "insert": "新增", "update": "修改", "delete": "删除", "login": "登录成功",
     "login_failed": "登录失败", "plugin_enable": "启用插件", "plugin_disable": "停用插件",
     "settings": "修改设置", "password_reset": "重置密码", "import": "导入",
+    "audit_archive": "归档审计日志",
 }
 
 # Flask-AppBuilder's own models, which cannot carry the marker attributes.
@@ -58,6 +60,10 @@ class AuditLog(Model):
     summary: Mapped[str | None] = mapped_column(String(500))
     changes: Mapped[str | None] = mapped_column(Text)  # JSON: {field: [before, after]}
     ip: Mapped[str | None] = mapped_column(String(64))
+    # The row's place in the hash chain and its keyed hash over the row and the previous row's
+    # hash (console.audit.chain).  Null only on rows written before the chain existed.
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
+    chain: Mapped[str | None] = mapped_column(String(96))
 
     @property
     def action_title(self) -> str:
@@ -66,3 +72,21 @@ class AuditLog(Model):
     @property
     def entity_title(self) -> str:
         return entity_titles().get(self.entity, self.entity or "")
+
+
+class AuditChain(Model):
+    """The chain's one head row: the last link, and where the rows still in the table begin.
+
+    Every audited transaction updates this row before it writes its links, so concurrent writers
+    queue on its row lock (PostgreSQL) or on the database lock (SQLite) and never fork the chain.
+    """
+
+    __tablename__ = "audit_chain"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    chain: Mapped[str] = mapped_column(String(96), default="")
+    # The last archived link: the table's first row follows it.
+    base_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    base_chain: Mapped[str] = mapped_column(String(96), default="")
+    # Rows up to this id were written before the chain existed (they carry no link).
+    legacy_max_id: Mapped[int] = mapped_column(BigInteger, default=0)

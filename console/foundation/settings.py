@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
+from console.foundation.crypto import SM_PASSWORD_METHOD
 from jiceng import config as defaults
 
 ENV_PREFIX = "JICENG_"
@@ -80,6 +81,11 @@ def load(app, overrides: dict | None = None) -> None:
     cfg.setdefault("FAB_API_SWAGGER_UI", True)
     cfg.setdefault("FAB_API_MAX_PAGE_SIZE", 100)
     cfg.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
+    # New passwords under national cryptography: PBKDF2-HMAC-SM3 (werkzeug's method string, which
+    # Flask-AppBuilder passes on).  Checking reads the method from the stored hash, so the scrypt
+    # hashes written before a switch still verify.
+    if cfg.get("CRYPTO") == "sm":
+        cfg.setdefault("FAB_PASSWORD_HASH_METHOD", SM_PASSWORD_METHOD)
     cfg["LANGUAGES"] = {
         "zh": {"flag": "cn", "name": "简体中文"},
         "en": {"flag": "gb", "name": "English"},

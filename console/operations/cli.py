@@ -15,7 +15,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from console.audit import archive as audit_archive
 from console.audit import log as audit
+from console.audit import verify as audit_verify
 from console.briefings import cli as briefing_cli
 from console.briefings.render import start_renderer
 from console.database import schema
@@ -36,7 +38,8 @@ from console.security import roles
 def register(app) -> None:
     """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
     for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group,
-                    import_command, briefing_group, backup_command, restore_command, doctor_command):
+                    import_command, briefing_group, backup_command, restore_command, doctor_command,
+                    audit_group):
         app.cli.add_command(command)
     _upgrade_to_all_heads()
 
@@ -255,6 +258,61 @@ def plugins_enable(name):
 def plugins_disable(name):
     """停用插件 NAME（数据保留）。"""
     _switch(name, False)
+
+
+# -- audit ----------------------------------------------------------------------------------
+
+
+@click.group("audit")
+def audit_group():
+    """核验、归档审计日志（哈希链）。"""
+
+
+@audit_group.command("verify")
+@click.option("--archive", "archives", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="一并核验的归档文件（可多次给出，从最早的起）")
+@with_appcontext
+def audit_verify_command(archives):
+    """沿哈希链核验审计日志，指出被改动、删除或绕过控制台插入的记录。"""
+
+    report = audit_verify.verify(db.session, archives)
+    db.session.rollback()  # read only: let go of the snapshot
+    if report.archived_rows:
+        click.echo(f"归档文件：核验 {report.archived_rows} 条")
+    elif report.base_seq:
+        click.echo(f"序号 1–{report.base_seq} 已归档（未给出归档文件，只核对了归档基点）")
+    if report.rows:
+        click.echo(f"数据库：核验 {report.rows} 条（序号 {report.first_seq}–{report.last_seq}）")
+    if report.legacy:
+        click.echo(f"另有 {report.legacy} 条启用哈希链之前写入的记录，无法证明其未被改动")
+    if report.ok:
+        click.secho("审计日志完整：哈希链未断，与外部链头记录一致", fg="green")
+        return
+    click.secho(f"审计日志被破坏，首个问题：{report.problems[0]}", fg="red", err=True)
+    for problem in report.problems[1:20]:
+        click.echo(f"  另：{problem}", err=True)
+    if len(report.problems) > 20:
+        click.echo(f"  …… 共 {len(report.problems)} 处问题", err=True)
+    sys.exit(1)
+
+
+@audit_group.command("archive")
+@click.option("--before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="归档此日期（本地时间零点）之前的记录，须早于保留期（默认 180 天）")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="归档文件路径（默认 instance/audit-archive/audit-起-止.jsonl）")
+@with_appcontext
+def audit_archive_command(before, out):
+    """把超过保留期的审计记录移入带签名的归档文件，哈希链跨归档仍可核验。"""
+
+    _as_cli_actor()
+    try:
+        done = audit_archive.archive(before.date(), out)
+    except ConsoleError as exc:
+        _fail(exc.message)
+    click.echo(f"已归档 {done.rows + done.legacy} 条记录（序号 {done.first_seq}–{done.last_seq}）到 "
+               f"{done.name}")
+    click.echo("请把归档文件另行备份；核验：jiceng audit verify --archive 归档文件")
 
 
 # -- import ---------------------------------------------------------------------------------

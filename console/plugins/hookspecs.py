@@ -81,3 +81,13 @@ def importers():
 def demo_data(session, scale):
     """Add the plugin's demo rows through ``session`` (``scale`` is ``"demo"`` or ``"city"``).
     Must be safe to run again: rows already present are left as they are."""
+
+
+@hookspec
+def protected_columns():
+    """Return a list of :class:`console.ProtectedColumn`: each column the plugin fills with
+    ``console.crypto.encrypt`` and, beside it, the lookup column it fills with
+    ``console.crypto.keyed_hash`` of the same value.  Read for every installed plugin, enabled
+    or not (a switched-off module's data is re-encrypted too), by the commands that move data
+    from one cryptography mode or key version to another (``jiceng crypto migrate`` /
+    ``rotate``)."""
