@@ -138,6 +138,18 @@ def go_online(context, link):
     context.set_offline(False)
 
 
+def log_out(page):
+    """As a user does it on a phone: open the menu, open the account's dropdown, 退出登录."""
+    toggle = page.locator(".navbar-toggle")
+    if toggle.is_visible():
+        toggle.click()
+    page.locator("a.dropdown-toggle", has=page.locator(".fa-user")).click()
+    page.locator("a[href$='/logout/']").click()
+    page.wait_for_url(lambda url: "/nameplates/" not in url)
+    page.wait_for_load_state()
+    assert page.locator("meta[name=jiceng-user]").count() == 0
+
+
 def outbox_count(page) -> int:
     return int(page.inner_text("[data-outbox-count]"))
 
@@ -300,8 +312,7 @@ def test_the_outbox_belongs_to_the_account_that_captured_it(chromium, link, db):
     assert page.evaluate("window.jicengField.kept") is True
     assert outbox_count(page) == 0 and page.locator("#field-outbox").is_hidden()
     assert rows(db, "select count(*) from nameplates_inspection")[0][0] == 0
-    page.click("a[href$='/logout/']")
-    page.wait_for_url("**/login/**")
+    log_out(page)
     assert dialogs == []  # zhenxiong has nothing unsent
 
     # Back in, the record is sent by itself, as its owner's.
@@ -323,8 +334,7 @@ def test_the_outbox_belongs_to_the_account_that_captured_it(chromium, link, db):
     assert page.locator("#field-outbox li[data-state=refused]").count() == 1
 
     # Logging out warns about it and clears the device.
-    page.click("a[href$='/logout/']")
-    page.wait_for_url("**/login/**")
+    log_out(page)
     assert len(dialogs) == 1 and "1 条记录未上传" in dialogs[0]
     left = page.evaluate("""() => new Promise((resolve) => {
         const open = indexedDB.open('jiceng-field', 1);
@@ -332,6 +342,6 @@ def test_the_outbox_belongs_to_the_account_that_captured_it(chromium, link, db):
                                  all.onsuccess = () => resolve(all.result.length); };
     })""")
     assert left == 0
-    assert page.evaluate("caches.has('jiceng-field-pages')") is False
+    assert page.evaluate("caches.match('/nameplates/inspections/new').then(Boolean)") is False
     assert rows(db, "select count(*) from nameplates_inspection")[0][0] == 1
     context.close()

@@ -96,27 +96,28 @@ async function keep(path, title) {
   if (!response.ok || response.redirected) return false;
   const cache = await caches.open(PAGES);
   await cache.put(path, response);
-  const index = await keptPages(cache);
+  const index = await keptPages();
   index[path] = title;
   await cache.put(INDEX, new Response(JSON.stringify(index), {headers: {'Content-Type': 'application/json'}}));
   return true;
 }
 
-async function keptPages(cache) {
-  const hit = await cache.match(INDEX);
+async function keptPages() {
+  const hit = await caches.match(INDEX, {cacheName: PAGES});
   return hit ? hit.json() : {};
 }
 
 async function page(request, url) {
-  const cache = await caches.open(PAGES);
-  const kept = await cache.match(url.pathname);
+  // Looked up without opening: opening would make the cache again after a logout deleted it.
+  const kept = await caches.match(url.pathname, {cacheName: PAGES});
   const network = fetch(request).then((response) => {
     if (kept && response.ok && !response.redirected && response.type === 'basic') {
-      cache.put(url.pathname, response.clone());
+      const copy = response.clone();
+      caches.open(PAGES).then((cache) => cache.put(url.pathname, copy));
     }
     return response;
   });
-  if (!kept) return network.catch(() => offlinePage(cache));
+  if (!kept) return network.catch(() => offlinePage());
   if (self.navigator.onLine === false) {
     network.catch(() => null);
     return kept;
@@ -144,8 +145,8 @@ function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
 }
 
-async function offlinePage(cache) {
-  const index = await keptPages(cache);
+async function offlinePage() {
+  const index = await keptPages();
   const links = Object.keys(index).map((path) => `<li><a href="${escapeHtml(path)}">${escapeHtml(index[path])}</a></li>`);
   const body = links.length
     ? `<p>当前没有网络，此页面无法打开。本机保存了以下可离线使用的页面：</p><ul>${links.join('')}</ul>`
