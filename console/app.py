@@ -33,7 +33,7 @@ from console.security import (
     users,  # noqa: F401  (plugins' models may relate to ConsoleUser by name)
 )
 from console.web import errorpages, i18n, listargs, navigation
-from console.web.views import HealthView
+from console.web.views import FieldAppView, HealthView
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ def register_core_views(appbuilder) -> None:
     appbuilder.add_view(AuditLogView, "console_audit", label="审计日志", icon="fa-history",
                         category="console_admin")
     appbuilder.add_view_no_menu(HealthView)
+    appbuilder.add_view_no_menu(FieldAppView)
     # The inbox's menu entry is the bell in the navbar (templates/appbuilder/navbar_right.html).
     appbuilder.add_view_no_menu(InboxView)
     appbuilder.add_view_no_menu(AttachmentView)

@@ -1,6 +1,8 @@
-"""The home page and /health."""
+"""The home page, /health and the field app's manifest and service worker."""
 
-from flask import g, jsonify
+from pathlib import Path
+
+from flask import g, jsonify, send_from_directory
 from flask_appbuilder import BaseView, IndexView, expose
 
 from console.regions.scope import current_region
@@ -27,3 +29,28 @@ class HealthView(BaseView):
     def health(self):
         report = health.check()
         return jsonify(report), 200 if report["ok"] else 503
+
+
+FIELD_DIR = Path(__file__).resolve().parent.parent / "static" / "field"
+
+
+class FieldAppView(BaseView):
+    """The installable field app.  A service worker controls only the paths under the one its
+    script is served from unless the answer carries ``Service-Worker-Allowed``: the script is
+    served at /field/sw.js and allowed the whole origin, so any page that opts in to working
+    offline (the inspection form, later the visit forms) is kept on the device."""
+
+    route_base = "/field"
+
+    @expose("/manifest.webmanifest")
+    def manifest(self):
+        return send_from_directory(FIELD_DIR, "manifest.webmanifest", mimetype="application/manifest+json",
+                                   max_age=0)
+
+    @expose("/sw.js")
+    def service_worker(self):
+        response = send_from_directory(FIELD_DIR, "sw.js", mimetype="text/javascript", max_age=0)
+        response.headers["Service-Worker-Allowed"] = "/"
+        # The browser checks for a new worker on navigations; no HTTP cache may hold an old one.
+        response.headers["Cache-Control"] = "no-cache"
+        return response

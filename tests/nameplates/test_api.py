@@ -55,3 +55,62 @@ def test_the_api_is_in_the_openapi_spec(client, auth):
     assert "post" in ours and "get" in ours
     assert ours["post"]["summary"] == "提交一次挂牌检查（按 client_id 幂等）"
     assert "InspectionSubmitSchema" in spec["components"]["schemas"]
+
+
+def _multipart(client, body, photos, facts):
+    import io
+    import json
+
+    data = {"payload": json.dumps({**body, "photos": facts}),
+            "photos": [(io.BytesIO(content), name, "image/jpeg") for name, content in photos]}
+    return client.post("/api/v1/nameplates_inspections/", data=data, content_type="multipart/form-data")
+
+
+def test_a_record_and_its_photos_arrive_once_with_the_exif_the_phone_read(app, client, auth):
+    """What the phone's outbox sends: the record as JSON in ``payload``, the photos downscaled in
+    the page (so without EXIF) and the EXIF facts read before, in the same order."""
+    from tests.support import photo
+
+    from console.files.models import Attachment
+    from console.foundation.extensions import db
+
+    auth.login("zhaoyang")
+    with app.app_context():
+        village = village_in(ZHAOYANG).id
+    body = {"client_id": str(uuid.uuid4()), "village_id": village, "level": "村自查",
+            "inspected_on": clock.today().isoformat()}
+    downscaled = photo((320, 240))
+    with_exif = photo((320, 240), taken="2026:11:30 10:15:00", offset="+08:00", lat=27.5, lon=103.9)
+    facts = [{"taken_at": "2026-11-30T09:30:00", "latitude": 27.338, "longitude": 103.717},
+             {"taken_at": "2026-01-01T00:00:00", "latitude": 1.0, "longitude": 1.0}]
+    first = _multipart(client, body, [("a.jpg", downscaled), ("b.jpg", with_exif)], facts)
+    again = _multipart(client, body, [("a.jpg", downscaled), ("b.jpg", with_exif)], facts)
+    assert first.status_code == 201, first.get_json()
+    assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+    with app.app_context():
+        stored = (db.session.query(Attachment).filter_by(owner="nameplates.inspection",
+                                                         owner_id=first.get_json()["id"])
+                  .order_by(Attachment.id).all())
+        assert len(stored) == 2
+        # 09:30 Beijing time is 01:30 UTC; the second photo's own EXIF wins over the facts.
+        assert stored[0].taken_at.isoformat() == "2026-11-30T01:30:00"
+        assert (round(stored[0].latitude, 3), round(stored[0].longitude, 3)) == (27.338, 103.717)
+        assert stored[1].taken_at.isoformat() == "2026-11-30T02:15:00"
+        assert round(stored[1].latitude, 1) == 27.5
+        inspection = client.get(f"/api/v1/nameplates_inspections/{first.get_json()['id']}").get_json()["result"]
+        assert round(inspection["latitude"], 3) == 27.338
+
+
+def test_a_refused_photo_leaves_no_record_behind(app, client, auth):
+    auth.login("zhaoyang")
+    with app.app_context():
+        village = village_in(ZHAOYANG).id
+    body = {"client_id": str(uuid.uuid4()), "village_id": village, "level": "村自查",
+            "inspected_on": clock.today().isoformat()}
+    response = _multipart(client, body, [("坏.jpg", b"not a picture")], [])
+    assert response.status_code == 400
+    assert "坏.jpg" in response.get_json()["message"]
+    assert client.get("/api/v1/nameplates_inspections/").get_json()["count"] == 0
+    broken = client.post("/api/v1/nameplates_inspections/", data={"payload": "{"},
+                         content_type="multipart/form-data")
+    assert broken.status_code == 400 and broken.get_json()["message"] == "payload 须为 JSON 文本"

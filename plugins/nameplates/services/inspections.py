@@ -49,6 +49,16 @@ class InspectionInput:
     note: str | None = None
 
 
+@dataclass
+class PhotoFacts:
+    """What the phone read from a photo's EXIF before it downscaled it in the page (a canvas
+    re-encodes the image and drops the EXIF block, so the facts travel beside the file)."""
+
+    taken_at: dt.datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
 today = clock.today
 
 
@@ -204,7 +214,7 @@ def _same_submitter(existing: Inspection, user) -> Inspection:
     return existing
 
 
-def submit(session, data: InspectionInput, user, files=()) -> tuple[Inspection, bool]:
+def submit(session, data: InspectionInput, user, files=(), facts=()) -> tuple[Inspection, bool]:
     """Record an inspection with its findings and photos in one transaction.
 
     Returns ``(inspection, created)``.  A second submission with the same client id returns
@@ -218,7 +228,7 @@ def submit(session, data: InspectionInput, user, files=()) -> tuple[Inspection, 
     if existing is not None:
         return _same_submitter(existing, user), False
     try:
-        inspection = _record(session, client_id, data, user, files)
+        inspection = _record(session, client_id, data, user, files, facts)
     except IntegrityError:
         # The unit of work has rolled back: the concurrent duplicate's winner is committed.
         existing = by_client_id(session, client_id)
@@ -229,7 +239,7 @@ def submit(session, data: InspectionInput, user, files=()) -> tuple[Inspection, 
 
 
 @unit_of_work
-def _record(session, client_id: str, data: InspectionInput, user, files) -> Inspection:
+def _record(session, client_id: str, data: InspectionInput, user, files, facts=()) -> Inspection:
     """The new inspection with its findings and photos: one unit of work."""
     values, plaques, certificates = _validate(session, data, user)
     inspection = Inspection(client_id=client_id, inspector_id=getattr(user, "id", None),
@@ -240,8 +250,26 @@ def _record(session, client_id: str, data: InspectionInput, user, files) -> Insp
     inspection.plaques.extend(plaques)
     inspection.certificates.extend(certificates)
     saved = photos.save(session, files, photos.INSPECTION, inspection.id, getattr(user, "id", None))
+    _apply_facts(saved, facts)
     _position_from_photos(inspection, saved)
     return inspection
+
+
+def _apply_facts(saved, facts) -> None:
+    """EXIF facts sent beside the photos, in the same order, fill what the file itself no longer
+    says; a file that still carries its EXIF keeps its own."""
+    for photo, fact in zip(saved, facts or ()):
+        if fact is None:
+            continue
+        if photo.taken_at is None and fact.taken_at is not None:
+            taken = fact.taken_at
+            if taken.tzinfo is None:
+                # A camera writes local time without a zone: the console's zone is assumed.
+                taken = taken.replace(tzinfo=clock.zone())
+            photo.taken_at = taken.astimezone(dt.UTC).replace(tzinfo=None)
+        if photo.latitude is None and fact.latitude is not None and fact.longitude is not None:
+            photo.latitude = _coordinate(fact.latitude, -90, 90, "照片纬度")
+            photo.longitude = _coordinate(fact.longitude, -180, 180, "照片经度")
 
 
 def _position_from_photos(inspection: Inspection, saved) -> None:

@@ -1,7 +1,13 @@
 """REST API of inspections: /api/v1/nameplates_inspections/ (list and read in scope; submit
-through the same idempotent service the phone form uses)."""
+through the same idempotent service the phone form uses).
+
+A submission is JSON, or multipart/form-data with the JSON in a ``payload`` field and the photos
+as ``photos`` files: the phone's outbox sends a record and its photos in one request, so they
+land in one transaction or not at all."""
 
 from __future__ import annotations
+
+import json
 
 from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
@@ -35,6 +41,14 @@ class PlaqueSchema(Schema):
                     validate=validate.OneOf(["keep", "merge", "remove"], error="须为 keep、merge 或 remove"))
 
 
+class PhotoFactsSchema(Schema):
+    error_messages = _BODY
+    taken_at = _field(fields.DateTime, load_default=None, allow_none=True,
+                      metadata={"description": "拍摄时间（ISO 8601；不带时区时按本系统时区）"})
+    latitude = _field(fields.Float, load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = _field(fields.Float, load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+
+
 class InspectionSubmitSchema(Schema):
     error_messages = _BODY
     client_id = _field(fields.String, required=True, metadata={"description": "客户端生成的唯一编号（UUID），重复提交返回同一条检查"})
@@ -51,6 +65,8 @@ class InspectionSubmitSchema(Schema):
     longitude = _field(fields.Float, load_default=None, allow_none=True)
     responsible_person = _field(fields.String, load_default=None, allow_none=True)
     note = _field(fields.String, load_default=None, allow_none=True)
+    photos = _field(fields.List, cls_or_instance=fields.Nested(PhotoFactsSchema), load_default=list,
+                    metadata={"description": "照片缩小前读出的 EXIF 拍摄时间与位置，顺序与上传的 photos 文件一致"})
 
 
 class NameplatesInspectionApi(ScopedModelRestApi):
@@ -61,7 +77,7 @@ class NameplatesInspectionApi(ScopedModelRestApi):
     include_route_methods = {"get", "get_list", "info", "post"}
     allow_browser_login = True
     openapi_spec_tag = "村级挂牌规范：检查"
-    openapi_spec_component_schemas = (InspectionSubmitSchema,)
+    openapi_spec_component_schemas = (InspectionSubmitSchema, PhotoFactsSchema)
     list_columns = ["id", "client_id", "region_id", "region.name", "level", "inspected_on", "status",
                     "compliant", "rebound", "inspector.username"]
     show_columns = list_columns + ["whitelist_version_id", "wall_boards", "wall_boards_ok", "latitude",
@@ -83,6 +99,17 @@ class NameplatesInspectionApi(ScopedModelRestApi):
               application/json:
                 schema:
                   $ref: '#/components/schemas/InspectionSubmitSchema'
+              multipart/form-data:
+                schema:
+                  type: object
+                  required: [payload]
+                  properties:
+                    payload:
+                      type: string
+                      description: InspectionSubmitSchema 的 JSON 文本
+                    photos:
+                      type: array
+                      items: {type: string, format: binary}
           responses:
             201:
               description: 已新建检查
@@ -102,15 +129,25 @@ class NameplatesInspectionApi(ScopedModelRestApi):
             404:
               $ref: '#/components/responses/404'
         """
-        if not request.is_json:
-            return self.response_400(message="请求体须为 JSON")
+        if request.is_json:
+            body, files = request.get_json(silent=True) or {}, []
+        elif request.mimetype == "multipart/form-data":
+            try:
+                body = json.loads(request.form.get("payload") or "{}")
+            except ValueError:
+                return self.response_400(message="payload 须为 JSON 文本")
+            files = request.files.getlist("photos")
+        else:
+            return self.response_400(message="请求体须为 JSON，或带 payload 字段的 multipart/form-data")
         try:
-            payload = InspectionSubmitSchema().load(request.get_json(silent=True) or {})
+            payload = InspectionSubmitSchema().load(body)
         except ValidationError as err:
             return self.response(400, message=field_errors_text(err.messages), errors=err.messages)
         payload["plaques"] = [inspections.PlaqueInput(**p) for p in payload["plaques"]]
+        facts = [inspections.PhotoFacts(**f) for f in payload.pop("photos")]
         try:
-            inspection, created = inspections.submit(db.session, inspections.InspectionInput(**payload), g.user)
+            inspection, created = inspections.submit(db.session, inspections.InspectionInput(**payload), g.user,
+                                                     files, facts)
         except ConsoleError as exc:
             return self.response(exc.status, message=exc.message)
         body = {"id": inspection.id, "created": created, "status": inspection.status,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import permission_name
@@ -43,6 +43,8 @@ def _form_context(values: dict, inspection=None):
         "today": inspections.today().isoformat(),
         "photo_max_mb": registers.setting("photo_max_mb"),
         "photos_max": registers.setting("photos_max"),
+        # The phone downscales a photo to what the console would keep before storing it offline.
+        "image_max_side": current_app.config.get("IMAGE_MAX_SIDE", 1600),
     }
 
 
