@@ -77,9 +77,18 @@ def test_a_short_or_readable_secret_key_is_refused(tmp_path):
     finally:
         if env is not None:
             os.environ["JICENG_SECRET_KEY"] = env
-    assert not doctor.data_key({"SECRET_KEY": ""}).ok
-    assert not doctor.data_key({"SECRET_KEY": key, "DATA_KEY": "x"}).ok
-    assert doctor.data_key({"SECRET_KEY": key}).ok
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    missing = doctor.data_key({}, str(keys))
+    assert not missing.ok and "jiceng init" in missing.fix
+    assert not doctor.data_key({"DATA_KEY": "x"}, str(keys)).ok
+    assert doctor.data_key({"DATA_KEY": "2:" + "ab" * 32}, str(keys)).ok
+    (keys / "data_key").write_text("1:" + "cd" * 32 + "\n")
+    os.chmod(keys / "data_key", 0o644)
+    readable = doctor.data_key({}, str(keys))
+    assert not readable.ok and "chmod 600" in readable.fix
+    os.chmod(keys / "data_key", 0o600)
+    assert doctor.data_key({}, str(keys)).ok
 
 
 def test_old_python_and_little_disk_say_what_to_do(tmp_path):

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from console.database import schema
-from console.foundation import fonts
+from console.foundation import crypto, fonts
 from console.foundation.extensions import db
 
 PYTHON_MIN = (3, 11)
@@ -141,20 +141,28 @@ def secret_key(config=None, instance_path: str | None = None) -> Finding:
     return Finding("会话密钥（SECRET_KEY）", True, "来自配置文件")
 
 
-def data_key(config=None) -> Finding:
-    """Protected personal data (identity numbers) is encrypted with a key derived from the
-    secret key unless a data key of its own is configured."""
+def data_key(config=None, instance: str | None = None) -> Finding:
+    """The data key (console.foundation.crypto) is the audit chain's and the protected personal
+    data's, apart from the session secret: present, well formed, readable by the console alone."""
     config = current_app.config if config is None else config
-    own = config.get("DATA_KEY")
-    if own is not None:
-        if len(own) < SECRET_MIN_LENGTH:
-            return Finding("数据加密密钥（DATA_KEY）", False, f"长度 {len(own)}，太短",
-                           f"设置至少 {SECRET_MIN_LENGTH} 个字符的 JICENG_DATA_KEY，且与加密数据时的相同")
-        return Finding("数据加密密钥（DATA_KEY）", True, "已单独设置")
-    if len(config.get("SECRET_KEY") or "") < SECRET_MIN_LENGTH:
-        return Finding("数据加密密钥", False, "由会话密钥派生，而会话密钥缺失或太短",
-                       "先修复会话密钥；换用新密钥后，已加密的身份证号将无法读取")
-    return Finding("数据加密密钥", True, "由会话密钥派生（更换会话密钥会使已加密的数据无法读取）")
+    path = Path(instance or current_app.instance_path) / "data_key"
+    if config.get("DATA_KEY"):
+        text, where = config["DATA_KEY"], "来自环境变量 JICENG_DATA_KEY"
+    elif path.is_file():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            return Finding("数据加密密钥", False, f"{path} 其他用户可读（权限 {mode:o}）", f"chmod 600 {path}")
+        text, where = path.read_text(), f"保存在 {path}"
+    else:
+        return Finding("数据加密密钥", False, f"没有设置 JICENG_DATA_KEY，也没有 {path}",
+                       "运行 jiceng init 生成；从备份恢复时把原来的 data_key 放回该位置")
+    try:
+        keys = crypto.parse_keys(text)
+    except crypto.DataKeyError as exc:
+        return Finding("数据加密密钥", False, str(exc),
+                       "恢复原来的密钥（不可另生成：已加密的数据与审计链都要用它）")
+    return Finding("数据加密密钥", True,
+                   f"{where}，当前版本 {max(keys)}（请与备份分开保管）")
 
 
 def time_zone(config=None) -> Finding:
