@@ -19,6 +19,7 @@ ACTIONS = {
     "insert": "新增", "update": "修改", "delete": "删除", "login": "登录成功",
     "login_failed": "登录失败", "plugin_enable": "启用插件", "plugin_disable": "停用插件",
     "settings": "修改设置", "password_reset": "重置密码", "import": "导入",
+    "account_locked": "锁定账号", "account_unlocked": "解除锁定",
 }
 
 # Flask-AppBuilder's own models, which cannot carry the marker attributes.
