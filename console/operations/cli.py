@@ -107,7 +107,8 @@ def init_command():
         click.echo(f"已创建管理员 {username}")
         if generated:
             # Seen on a terminal by whoever ran the command: changed at the first login.
-            click.secho(f"管理员初始密码（只显示这一次，首次登录后须修改）：{password}", fg="yellow")
+            click.secho(f"管理员初始密码（只显示这一次）：{password}", fg="yellow")
+            click.echo("首次登录后须修改该密码")
         else:
             # Chosen by the deployer who will use the account.
             accounts.password_chosen_by_holder(user)
