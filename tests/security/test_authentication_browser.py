@@ -24,7 +24,7 @@ def test_the_lockout_is_explained_in_chinese(page, live_server):
     login_in_browser(page, live_server, "lingdao", password_of("lingdao"))
     text = page.locator("body").inner_text()
     assert "账号因连续 5 次登录失败已被锁定" in text and "后可再次登录" in text
-    page.goto(live_server + "/")
+    page.goto(live_server + "/users/userinfo/")
     assert "/login/" in page.url
 
 
