@@ -65,6 +65,23 @@ AUDIT_HEAD_SYSLOG = False
 # Minimum password length; complexity rules live in console.passwords.
 PASSWORD_MIN_LENGTH = 10
 
+# Login policy (console.security.accounts, activity, secondfactor); 0 switches a rule off.
+# After this many failed logins in a row an account is locked, whatever the client address
+# (the login form and the REST login count alike) ...
+AUTH_LOCKOUT_ATTEMPTS = 5
+# ... for this many minutes, or until the security admin unlocks it (users page, "解除锁定").
+AUTH_LOCKOUT_MINUTES = 30
+# A password older than this must be changed before anything else.
+AUTH_PASSWORD_MAX_AGE_DAYS = 90
+# A new password may not be any of the account's last this-many passwords (the current included).
+AUTH_PASSWORD_HISTORY = 5
+# A browser session or an API token unused this long is signed out, besides the absolute
+# lifetime (8 hours for a session, JWT_ACCESS_TOKEN_EXPIRES for a token).
+AUTH_IDLE_MINUTES = 30
+# A second login factor (certificate / USB key, one-time code): "package.module:function",
+# called after the password is accepted; see console/security/secondfactor.py and SECURITY.md.
+AUTH_SECOND_FACTOR = None
+
 BABEL_DEFAULT_LOCALE = "zh"
 
 # Briefings: the renderer runs in a child process that is killed after this many seconds and

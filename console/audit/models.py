@@ -21,6 +21,7 @@ ACTIONS = {
     "login_failed": "登录失败", "plugin_enable": "启用插件", "plugin_disable": "停用插件",
     "settings": "修改设置", "password_reset": "重置密码", "import": "导入",
     "audit_archive": "归档审计日志",
+    "account_locked": "锁定账号", "account_unlocked": "解除锁定",
 }
 
 # Flask-AppBuilder's own models, which cannot carry the marker attributes.

@@ -32,7 +32,7 @@ from console.plugins import manager as plugins
 from console.plugins.manager import registry
 from console.plugins.models import PluginState
 from console.regions import geography
-from console.security import roles
+from console.security import accounts, roles
 
 
 def register(app) -> None:
@@ -109,7 +109,12 @@ def init_command():
             _fail(f"无法创建管理员 {username}")
         click.echo(f"已创建管理员 {username}")
         if generated:
+            # Seen on a terminal by whoever ran the command: changed at the first login.
             click.secho(f"管理员初始密码（只显示这一次）：{password}", fg="yellow")
+            click.echo("首次登录后须修改该密码")
+        else:
+            # Chosen by the deployer who will use the account.
+            accounts.password_chosen_by_holder(user)
     else:
         click.echo(f"管理员 {username} 已存在，未修改")
     click.echo("初始化完成")

@@ -7,7 +7,7 @@ import secrets
 
 from console.plugins.manager import registry
 from console.regions.models import Region
-from console.security import roles
+from console.security import accounts, roles
 
 
 def demo_users(registry) -> list[tuple[str, str, str, str | None]]:
@@ -33,6 +33,8 @@ def load_users(session, sm) -> list[tuple[str, str]]:
         role = sm.find_role(role_name) or sm.add_role(role_name)
         password = os.environ.get("JICENG_DEMO_PASSWORD") or secrets.token_urlsafe(9) + "aA1!"
         user = sm.add_user(username, display, "", f"{username}@example.invalid", role, password)
+        # Demo data: a known password, printed below, not a temporary one to force a change on.
+        accounts.password_chosen_by_holder(user)
         if region_code:
             user.scope_region = session.query(Region).filter_by(code=region_code).one()
             session.commit()

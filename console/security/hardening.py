@@ -22,10 +22,11 @@ import html
 import re
 import secrets
 
-from flask import Flask, g, has_request_context, session
+from flask import Flask, flash, g, has_request_context, session
 from flask_login import user_logged_in, user_logged_out
 
 from console.foundation.extensions import db
+from console.security import accounts, activity, login
 from console.security.models import SessionEpoch
 from console.security.users import ConsoleUser
 
@@ -42,6 +43,7 @@ def install(app: Flask) -> None:
     app.before_request(_refuse_what_fab_cannot_answer)
     _install_session_epochs(app)
     _install_password_listener()
+    login.install_guard(app)
 
 
 # -- Flask-AppBuilder's generic routes --------------------------------------------------------
@@ -169,9 +171,20 @@ def _install_session_epochs(app: Flask) -> None:
     def load_user_of_this_epoch(pk):
         user = load_user(pk)
         # JWT requests carry no session: their tokens are checked by flask-jwt-extended.
-        if user is not None and has_request_context() and session.get(EPOCH_KEY, 0) != _epoch_of(user):
+        if user is None or not has_request_context():
+            return user
+        if session.get(EPOCH_KEY, 0) != _epoch_of(user):
             session.clear()
             return None
+        sid = session.get("_sid")
+        if activity.is_idle(user.last_seen_at):
+            session.clear()
+            if sid:
+                activity.forget(sid)
+            flash(activity.idle_message(), "warning")
+            return None
+        if sid:
+            activity.touch(sid, user.id, user.last_seen_at)
         return user
 
     sm.lm.user_loader(load_user_of_this_epoch)
@@ -198,6 +211,12 @@ def _install_token_epochs(app: Flask) -> None:
         user = load_user_jwt(jwt_header, jwt_data)
         if user is not None and jwt_data.get("epoch", 0) != _epoch_of(user):
             return None
+        if user is not None:
+            # Both raise a ConsoleError, answered as JSON in Chinese (401 and 403).
+            activity.check_token(jwt_data, user.id)
+            reason = accounts.password_refusal(user)
+            if reason:
+                raise accounts.PasswordChangeRequired(reason + "（请在网页上修改密码后再调用接口）")
         return user
 
     @jwt.user_lookup_error_loader
@@ -220,15 +239,30 @@ _NEW_PASSWORDS = "console.new_passwords"
 
 def _password_set(target, value, oldvalue, initiator) -> None:
     """A new password (set by its owner, an admin or the command line) ends the sessions made
-    with the old one: a stolen cookie does not outlive the password change it prompted."""
+    with the old one: a stolen cookie does not outlive the password change it prompted.  It also
+    restarts the password's age and joins its history (console.security.accounts)."""
     from sqlalchemy.orm import object_session
 
+    if value == oldvalue or not value:
+        return
+    by_owner = (target.id is not None and has_request_context()
+                and str(session.get("_user_id")) == str(target.id))
+    # A new user is not in a session yet when FAB's add_user sets its password: noted on the
+    # object and picked up when the session flushes it.
+    target.__dict__["_policy_pending"] = (value, by_owner)
     owner_session = object_session(target)
-    if target.id is not None and value != oldvalue and owner_session is not None:
+    if target.id is not None and owner_session is not None:
         owner_session.info.setdefault(_NEW_PASSWORDS, set()).add(target.id)
 
 
 def _end_sessions_of_new_passwords(db_session, flush_context, instances) -> None:
+    from console.security import accounts
+
+    with db_session.no_autoflush:
+        for user in [*db_session.new, *db_session.dirty]:
+            pending = user.__dict__.pop("_policy_pending", None) if isinstance(user, ConsoleUser) else None
+            if pending is not None:
+                accounts.note_new_password(user, *pending)
     user_ids = db_session.info.pop(_NEW_PASSWORDS, None)
     if not user_ids:
         return
@@ -252,8 +286,11 @@ def _fresh_session(sender, user, **extra) -> None:
     session.update(kept)
     session["_sid"] = secrets.token_urlsafe(16)
     session[EPOCH_KEY] = current_epoch(user.id)
+    activity.start(session["_sid"], user.id)
 
 
 def _end_on_logout(sender, user, **extra) -> None:
+    if session.get("_sid"):
+        activity.forget(session["_sid"])
     if user is not None and getattr(user, "id", None) is not None:
         end_sessions(user.id)

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
+from flask import abort, current_app, flash, g, has_request_context, redirect, session
+from flask_appbuilder import expose
+from flask_appbuilder.actions import action
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
-from sqlalchemy import ForeignKey, func
+from sqlalchemy import ForeignKey, and_, func
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from wtforms.validators import ValidationError
 
 from console.audit import log as audit
 from console.audit.models import AuditLog
-from console.foundation.clock import utcnow
+from console.foundation.clock import localtime, utcnow
 from console.foundation.errors import ConsoleError
 from console.foundation.extensions import db
 from console.regions.models import Region
-from console.security.models import SessionEpoch
+from console.security import accounts
+from console.security import login as login_views
+from console.security import secondfactor
+from console.security.models import AccountState, LoginActivity, PasswordHistory, SessionEpoch
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +35,21 @@ class ConsoleUser(User):
     __tablename__ = "ab_user"
     scope_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), nullable=True)
     scope_region: Mapped[Region | None] = relationship(lazy="joined")
-    # Set by the user loader from the same statement (not a column): see hardening's epochs.
+    # The login policy's state (console.security.accounts); the user loader reads it with the user.
+    account_state: Mapped[AccountState | None] = relationship(
+        uselist=False, cascade="all, delete-orphan", passive_deletes=True)
+    password_history: Mapped[list[PasswordHistory]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True)
+    # Set by the user loader from the same statement (not columns): see hardening's epochs and
+    # console.security.activity's idle timeout.
     session_epoch = None
+    last_seen_at = None
+
+    def lock_status(self) -> str:
+        state = self.account_state
+        if accounts.is_locked(self):
+            return f"已锁定，至 {localtime(state.locked_until)}"
+        return "未锁定"
 
     def get_full_name(self) -> str:
         # Chinese order: family name first, no space.
@@ -54,7 +73,7 @@ class ConsoleUserView(UserDBModelView):
     edit_columns = ["last_name", "first_name", "username", "active", "email", "scope_region", "roles"]
     search_columns = ["username", "first_name", "last_name", "email", "scope_region", "roles", "active"]
     show_fieldsets = [
-        ("用户信息", {"fields": ["username", "active", "roles", "scope_region", "login_count"]}),
+        ("用户信息", {"fields": ["username", "active", "lock_status", "roles", "scope_region", "login_count"]}),
         ("个人信息", {"fields": ["last_name", "first_name", "email"], "expanded": True}),
         (
             "审计信息",
@@ -68,6 +87,7 @@ class ConsoleUserView(UserDBModelView):
     label_columns = {
         **UserDBModelView.label_columns,
         "scope_region": "管辖区域",
+        "lock_status": "锁定状态",
         "first_name": "名",
         "last_name": "姓",
     }
@@ -75,6 +95,34 @@ class ConsoleUserView(UserDBModelView):
         **UserDBModelView.description_columns,
         "scope_region": "用户只能看到并处理该区域（含下级）内的数据；留空表示全市",
     }
+
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        # Flask-AppBuilder's user page offers only its password reset; a locked account also
+        # gets its unlock button.
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        actions = {"resetpasswords": self.actions.get("resetpasswords")}
+        if accounts.is_locked(item):
+            actions["unlock"] = self.actions.get("unlock")
+        widgets = self._get_show_widget(pk, item, actions=actions)
+        self.update_redirect()
+        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+                                    appbuilder=self.appbuilder, related_views=self._related_views)
+
+    @action("unlock", "解除锁定", "确定解除所选账号的登录锁定？", "fa-unlock", multiple=True, single=True)
+    def unlock(self, items):
+        users = items if isinstance(items, list) else [items]
+        done = [user.username for user in users if accounts.unlock(user)]
+        if done:
+            flash("已解除锁定：" + "、".join(done), "info")
+        else:
+            flash("所选账号未被锁定", "info")
+        self.update_redirect()
+        return redirect(self.get_redirect())
 
 
 class BuiltinRoleError(ConsoleError):
@@ -170,6 +218,8 @@ class ConsoleSecurityManager(SecurityManager):
     user_model = ConsoleUser
     userdbmodelview = ConsoleUserView
     rolemodelview = ConsoleRoleView
+    authdbview = login_views.AuthDBView
+    resetmypasswordview = login_views.ResetMyPasswordView
 
     def __init__(self, appbuilder):
         self._builtin_answers: dict[tuple[str, str, str], bool] = {}
@@ -193,36 +243,60 @@ class ConsoleSecurityManager(SecurityManager):
                                                 scope="login", methods=["POST"])
         login_limit(self.auth_view.blueprint)
         endpoint = f"{self.security_api.__name__}.login"
-        current_app.view_functions[endpoint] = login_limit(current_app.view_functions[endpoint])
+        current_app.view_functions[endpoint] = login_limit(
+            login_views.api_login(current_app.view_functions[endpoint]))
 
     def load_user(self, pk):
         """The signed-in user of a request with everything each request reads about them (roles,
         groups and their roles, scope region, session epoch) in one statement instead of five."""
         from flask_appbuilder.security.sqla.models import Group
 
-        found = (self.session.query(ConsoleUser, func.coalesce(SessionEpoch.epoch, 0))
+        # The browser session's last activity (console.security.activity), when it has one.
+        sid = session.get("_sid") if has_request_context() else None
+        found = (self.session.query(ConsoleUser, func.coalesce(SessionEpoch.epoch, 0), LoginActivity.last_seen_at)
                  .outerjoin(SessionEpoch, SessionEpoch.user_id == ConsoleUser.id)
-                 .options(joinedload(ConsoleUser.roles), joinedload(ConsoleUser.groups).joinedload(Group.roles))
+                 .outerjoin(LoginActivity, and_(LoginActivity.key == (sid or ""), LoginActivity.user_id == ConsoleUser.id))
+                 .options(joinedload(ConsoleUser.roles), joinedload(ConsoleUser.groups).joinedload(Group.roles),
+                          joinedload(ConsoleUser.account_state))
                  .filter(ConsoleUser.id == int(pk)).first())
         if found is None or not found[0].is_active:
             return None
-        user, epoch = found
+        user, epoch, last_seen = found
         user.session_epoch = epoch
+        user.last_seen_at = last_seen
         return user
 
     def auth_user_db(self, username, password):
+        """Flask-AppBuilder's password check inside the console's policy: a locked account is
+        refused before its password is looked at, a second factor (if configured) follows the
+        password, and only then is the login a success (console.security.accounts)."""
+        known = (self.find_user(username=username) or self.find_user(email=username)) if username else None
+        if known is not None and known.is_active:
+            refusal = accounts.refusal_before_password(known)
+            if refusal:
+                login_views.refuse(refusal)
+                return None
         user = super().auth_user_db(username, password)
-        if user is None and username:
-            # Unknown user names never reach on_user_login_failed: record them here too.
-            if self.find_user(username=username) is None:
+        if user is None:
+            if username and known is None:
+                # Unknown user names never reach on_user_login_failed: record them here too.
                 self._audit_login(False, username, None)
+            return None
+        refusal = secondfactor.refusal(user)
+        if refusal:
+            login_views.refuse(accounts.record_failure(user, "第二重身份验证未通过") or refusal)
+            return None
+        g.previous_login = accounts.record_success(user)
         return user
 
     def on_user_login(self, user) -> None:
-        self._audit_login(True, user.username, user.id)
+        # The success is recorded by auth_user_db once the second factor has also passed.
+        pass
 
     def on_user_login_failed(self, user) -> None:
-        self._audit_login(False, user.username, user.id)
+        locked = accounts.record_failure(user)
+        if locked:
+            login_views.refuse(locked)
 
     def _audit_login(self, success: bool, username: str, user_id: int | None) -> None:
         from flask import request

@@ -1,7 +1,7 @@
 """audit: a keyed hash chain over the audit log, and its head row
 
 Revision ID: 0009_audit_chain
-Revises: 0007_notification_once
+Revises: 0008_authentication
 Create Date: 2026-12-07 08:40:00
 
 Rows already in the log carry no link: the head row records the highest id among them
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0009_audit_chain'
-down_revision = '0007_notification_once'
+down_revision = '0008_authentication'
 branch_labels = None
 depends_on = None
 
