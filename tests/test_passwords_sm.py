@@ -47,3 +47,15 @@ def test_the_default_mode_keeps_flask_appbuilders_scrypt(app):
     with app.app_context():
         assert "FAB_PASSWORD_HASH_METHOD" not in app.config
         assert not passwords.outdated(db.session.query(ConsoleUser).filter_by(username="admin").one().password)
+
+
+def test_signing_in_under_sm_replaces_an_older_hash(make_app):
+    app = make_app(CRYPTO="sm")
+    with app.app_context():
+        before = db.session.query(ConsoleUser).filter_by(username="admin").one().password
+    assert not before.startswith("pbkdf2:sm3:")
+    assert login(app.test_client(), "admin", ADMIN_PASSWORD).request.path != "/login/"
+    with app.app_context():
+        after = db.session.query(ConsoleUser).filter_by(username="admin").one().password
+    assert after.startswith("pbkdf2:sm3:")
+    assert login(app.test_client(), "admin", ADMIN_PASSWORD).request.path != "/login/"

@@ -23,6 +23,7 @@ from console.foundation.extensions import db
 from console.regions.models import Region
 from console.security import accounts
 from console.security import login as login_views
+from console.security import passwords
 from console.security import secondfactor
 from console.security.models import AccountState, LoginActivity, PasswordHistory, SessionEpoch
 
@@ -286,6 +287,9 @@ class ConsoleSecurityManager(SecurityManager):
         if refusal:
             login_views.refuse(accounts.record_failure(user, "第二重身份验证未通过") or refusal)
             return None
+        # A hash made before JICENG_CRYPTO changed is replaced while the password is at hand; it is
+        # written with the success below.
+        passwords.rehash(user, password)
         g.previous_login = accounts.record_success(user)
         return user
 
