@@ -48,12 +48,20 @@ demo: venv fonts
 	$(BIN)/jiceng demo
 	JICENG_PORT=$(PORT) $(BIN)/jiceng serve
 
+# The two passes run side by side, one per core (each has its own databases and temporary folders);
+# the PostgreSQL pass's report follows the SQLite one's.
 test: venv fonts chromium
-	$(BIN)/pytest -m "not stress and not bundle"
 	@if $(BIN)/python -m tests.postgres_available; then \
-		echo "在 PostgreSQL 上再运行一遍 ..."; \
-		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser and not bench and not stress and not bundle"; \
+		echo "SQLite 与 PostgreSQL 两遍同时运行，PostgreSQL 一遍的结果随后给出 ..."; \
+		log=$$(mktemp); base=$$(mktemp -d); \
+		JICENG_TEST_DATABASE=postgres $(BIN)/pytest -p no:cacheprovider --basetemp=$$base \
+			-m "not browser and not bench and not stress and not bundle" >$$log 2>&1 & pg=$$!; \
+		$(BIN)/pytest -m "not stress and not bundle"; sqlite=$$?; \
+		wait $$pg; postgres=$$?; \
+		echo "—— PostgreSQL ——"; cat $$log; rm -rf $$log $$base; \
+		test $$sqlite -eq 0 && test $$postgres -eq 0; \
 	else \
+		$(BIN)/pytest -m "not stress and not bundle" && \
 		echo "未找到 PostgreSQL（JICENG_TEST_POSTGRES_URL 或 127.0.0.1:5432）：只在 SQLite 上运行了测试。"; \
 	fi
 
