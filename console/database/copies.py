@@ -89,7 +89,7 @@ def cached(name: str, load: Callable[[], Any], *, data: bool = True,
     # is neither used nor made (a rollback would leave it showing rows that never were).
     written = session.info.get(_CHANGED) or set()
     entry = store.get(name, _MISSING)
-    if entry is not _MISSING and _current(entry[1], tokens) and not written & entry[1].keys():
+    if entry is not _MISSING and _current(entry[1], tokens) and not _overlap(written, entry[1]):
         _note_read(entry[1])
         return entry[0]
     if depends is None:
@@ -107,7 +107,7 @@ def cached(name: str, load: Callable[[], Any], *, data: bool = True,
     seen = {n: tokens.get(n) for n in names} if ANY not in names else {ANY: _whole(tokens)}
     _note_read(seen)
     written = session.info.get(_CHANGED) or set()  # load may have flushed
-    if written & seen.keys() or ANY in seen and written:
+    if _overlap(written, seen):
         return value
     if len(store) >= MAX_ENTRIES:
         # A new store rather than clearing the old one: a thread still reading it is unaffected.
@@ -139,6 +139,10 @@ def _current(seen: dict, tokens: dict) -> bool:
     if ANY in seen:
         return seen[ANY] == _whole(tokens)
     return all(tokens.get(n) == token for n, token in seen.items())
+
+
+def _overlap(written: set, seen: dict) -> bool:
+    return bool(written) and (ANY in seen or not written.isdisjoint(seen))
 
 
 def _whole(tokens: dict) -> frozenset:
