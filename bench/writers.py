@@ -6,7 +6,7 @@ a transaction, audit entry included) for a fixed time, in three modes within one
 
 * ``off``: the token machinery switched off (its before-commit hook removed);
 * ``one row``: every writer of a table renews the same token row (copies.SLOTS = 1);
-* ``slots``: the token spread over copies.SLOTS rows, a writer renewing one at random.
+* ``slots``: the token spread over copies.SLOTS rows, a writer renewing the one of its thread.
 
 Rounds alternate the modes, so a change of the shared machine's load falls on all alike.
 """

@@ -19,7 +19,7 @@ A transaction writes its new tokens as its last statements before the commit, so
 write and its tokens become visible together; each request reads every token once (one
 SELECT).  Random rather than counters: a restored backup brings back the tokens of its own data,
 so no worker can take another state for the one it copied.  On PostgreSQL a token is spread
-over SLOTS rows and a writer renews one of them at random (the token is the set of them): the
+over SLOTS rows and a writer renews the one of its thread (the token is the set of them): the
 writers of one table do not queue on one row lock until they commit.  Rows changed with plain
 SQL outside the console are seen after the next change made through it to the same tables, or
 a restart.
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextvars
 import secrets
+import threading
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
@@ -47,7 +48,7 @@ WATCHED = frozenset({"plugin_state", "plugin_setting", "region", "ab_role", "ab_
 ROWS = "+"  # suffix of the token renewed by inserts and deletes
 ANY = "*"  # a copy whose load ran a statement of unknown tables: it depends on every token
 # Rows per token on PostgreSQL.  SQLite has one writer at a time anyway: one row, fewer to read.
-SLOTS = {"postgresql": 8}
+SLOTS = {"postgresql": 32}
 _KEY = "console.worker_cache"
 _CHANGED = "console.cache_changed"  # session.info: the tokens to renew at the commit
 _NEW_TOKEN = "console.cache_token_written"  # session.info: this transaction renewed tokens
@@ -272,7 +273,11 @@ def _write_tokens(session) -> None:
         return
     dialect = session.get_bind().dialect
     slots = SLOTS.get(dialect.name, 1)
-    rows = [{"name": n, "slot": secrets.randbelow(slots), "token": secrets.token_hex(16)} for n in sorted(names)]
+    # One slot for all the names of a transaction, by the writing thread: two writers queue
+    # only when their threads share a slot (thread ids are unique across a host's processes
+    # and mostly consecutive, so a host's workers rarely do), never because of a random draw.
+    slot = threading.get_native_id() % slots
+    rows = [{"name": n, "slot": slot, "token": secrets.token_hex(16)} for n in sorted(names)]
     # One statement, the last of the transaction: its row locks are held only until the
     # commit, and taken in one order in every transaction (no deadlock between two).
     if dialect.name == "postgresql":
