@@ -208,3 +208,62 @@ def test_a_write_renews_only_the_tokens_of_what_it_wrote(app):
         db.session.commit()
         assert {n for n in tokens() if n.startswith("visits_enterprise")} == \
             {"visits_enterprise", "visits_enterprise.address"}
+
+
+# -- across gunicorn's workers ----------------------------------------------------------------
+
+
+def test_every_gunicorn_worker_shows_a_committed_write_on_its_next_request(app, live_server):
+    """Two sync workers, each with its own copies: after a visit (another table) and after a new
+    enterprise (the list's own), every answer holds the database's total."""
+    import http.cookiejar
+    import json
+    import urllib.parse
+    import urllib.request
+
+    from tests.support import ADMIN_PASSWORD
+    from tests.visits.conftest import code_for
+
+    # urllib opens a new connection per request: the kernel hands them to both workers.
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = browser.open(live_server + "/login/").read().decode()
+    form = {"username": "admin", "password": ADMIN_PASSWORD}
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if csrf:
+        form["csrf_token"] = csrf.group(1)
+    browser.open(live_server + "/login/", urllib.parse.urlencode(form).encode()).read()
+    answer = urllib.request.urlopen(urllib.request.Request(
+        live_server + "/api/v1/security/login", json.dumps(
+            {"username": "admin", "password": ADMIN_PASSWORD, "provider": "db"}).encode(),
+        {"Content-Type": "application/json"}))
+    token = json.loads(answer.read())["access_token"]
+
+    def totals():
+        out = set()
+        for _ in range(10):
+            body = browser.open(live_server + "/visits/enterprises/list/").read().decode()
+            out.add(int(re.search(r"共 (\d+) 条", body).group(1)))
+        return out
+
+    def in_database():
+        with app.app_context():
+            return db.session.query(Enterprise).count()
+
+    def post(path, data):
+        request = urllib.request.Request(live_server + path, json.dumps(data).encode(), {
+            "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 201
+            return json.loads(response.read())
+
+    with app.app_context():
+        township = World(app).township(ZHAOYANG).id
+    first = post("/api/v1/visits_enterprises/", {"name": "甲企业", "credit_code": code_for(900, ZHAOYANG),
+                                                 "region_id": township})
+    assert totals() == {in_database()}
+    post("/api/v1/visits_visits/", {"enterprise_id": first["id"], "visit_date": "2026-01-05",
+                                    "send_items": "送政策", "enter_target": "进企业"})
+    assert totals() == {in_database()}
+    post("/api/v1/visits_enterprises/", {"name": "乙企业", "credit_code": code_for(901, ZHAOYANG),
+                                         "region_id": township})
+    assert totals() == {in_database()}
