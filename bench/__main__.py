@@ -28,6 +28,11 @@ def parse(argv=None):
     p.add_argument("--import-rows", type=int, default=None, help="rows imported (default: all)")
     p.add_argument("--no-io", action="store_true", help="skip the import and export measurements")
     p.add_argument("--no-briefing", action="store_true", help="skip the briefing benchmark (bench/briefing.py)")
+    p.add_argument("--write-rates", default="0,2,10",
+                   help="the mixed phase's writes per second, comma-separated ('' skips the phase)")
+    p.add_argument("--mixed-seconds", type=float, default=30.0, help="seconds of reads per write rate and app")
+    p.add_argument("--mixed-only", action="store_true",
+                   help="only the mixed phase (no memory, sequential, concurrent, profiles, I/O, briefing)")
     p.add_argument("--profiles", type=int, default=3, help="slowest console endpoints to profile")
     p.add_argument("--results", type=Path, default=RESULTS, help="where latest.txt and profiles/ go")
     p.add_argument("--workdir", type=Path, default=None, help="temporary files (default: a new temp dir)")
@@ -47,7 +52,9 @@ def main(argv=None) -> int:
                        concurrent_requests=args.concurrent_requests, clients=args.clients,
                        duration=args.duration, memory_requests=args.memory_requests,
                        io=not args.no_io, import_rows=args.import_rows, profiles=args.profiles,
-                       results_dir=args.results)
+                       results_dir=args.results,
+                       write_rates=tuple(float(r) for r in args.write_rates.split(",") if r.strip()),
+                       mixed_seconds=args.mixed_seconds, mixed_only=args.mixed_only)
     if opts.scale != "city":
         opts.export_sizes = (1_000, 0)
     info = report.machine()
@@ -67,7 +74,7 @@ def main(argv=None) -> int:
         # Written after each database, so a failure later keeps what was measured.
         (args.results / "latest.txt").write_text(report.render(results, info, opts))
     text = report.render(results, info, opts)
-    if not args.no_briefing:
+    if not args.no_briefing and not args.mixed_only:
         print("briefing: jiceng demo on a new SQLite database, then both briefings ...", flush=True)
         figures = briefing.run(workdir, args.scale)
         text += "\n".join(report.briefing_lines(figures)) + "\n"

@@ -137,7 +137,13 @@ def facts(db: Database) -> dict:
     with engine.connect() as conn:
         county = conn.execute(text("SELECT id FROM region WHERE code = '530602'")).scalar()
         enterprises = conn.execute(text("SELECT count(*) FROM visits_enterprise")).scalar()
+        # Enterprises the mixed phase's writer logs visits for, spread over the table.
+        step = max(enterprises // 1000, 1)
+        write_ids = [row[0] for row in conn.execute(
+            text("SELECT id FROM visits_enterprise WHERE id % :s = 0 ORDER BY id LIMIT 1000"), {"s": step})]
         show = conn.execute(text("SELECT id FROM visits_enterprise ORDER BY id LIMIT 1 OFFSET :n"),
                             {"n": min(999, enterprises - 1)}).scalar()
     engine.dispose()
-    return {"county_id": county, "enterprises": enterprises, "show_id": show}
+    # The day the mixed phase's visits are logged on: UTC's, never ahead of the console's own.
+    return {"county_id": county, "enterprises": enterprises, "show_id": show, "write_ids": write_ids,
+            "today": time.strftime("%Y-%m-%d", time.gmtime())}

@@ -195,13 +195,19 @@ def render(results, info: dict, opts) -> str:
         lines.append(f"== {result.version}: {result.facts['enterprises']:,} enterprises "
                      f"(jiceng init {result.timings['init']:.1f} s, jiceng demo --scale {opts.scale} "
                      f"{result.timings['demo']:.1f} s)")
-        lines.extend(table(result))
-        lines.append("")
-        lines.extend(io_lines(result))
-        lines.append("")
-        lines.append("targets (issue 7):")
-        for title, measured, verdict in targets(result):
-            lines.append(f"  {verdict:<8} {title}: {measured}")
+        if result.rows:
+            lines.extend(table(result))
+            lines.append("")
+            lines.extend(io_lines(result))
+            lines.append("")
+            lines.append("targets (issue 7):")
+            for title, measured, verdict in targets(result):
+                lines.append(f"  {verdict:<8} {title}: {measured}")
+        if result.mixed:
+            from . import endpoints, mixed
+
+            eps = endpoints.build(result.facts["county_id"], result.facts["show_id"])
+            lines.extend(mixed.lines(result.mixed, eps))
         if result.profiles:
             lines.append("profiles: " + ", ".join(Path(p).name for p in result.profiles))
         lines.append("")

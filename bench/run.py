@@ -23,6 +23,9 @@ class Options:
     profiles: int = 3  # slowest console endpoints profiled
     results_dir: Path | None = None  # where profiles go
     workers: int = 2
+    write_rates: tuple[float, ...] = (0, 2, 10)  # the mixed phase's writes per second
+    mixed_seconds: float = 30.0  # per rate and app
+    mixed_only: bool = False  # only the mixed phase (no memory, sequential, profiles, I/O)
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Result:
     memory: dict = field(default_factory=dict)  # app -> (rss after 10, rss after N)
     io: dict = field(default_factory=dict)
     profiles: list = field(default_factory=list)
+    mixed: list = field(default_factory=list)  # mixed.Phase
 
 
 def _say(message: str) -> None:
@@ -189,15 +193,32 @@ def run(kind: str, workdir: Path, opts: Options) -> Result:
         apps = _Apps(db, workdir, opts.workers)
         try:
             apps.start()
-            _say(f"{kind}: servers up; memory after 10 and {opts.memory_requests} requests ...")
-            _memory_phase(apps, eps, opts, result)
-            with servers.RssSampler(list(apps.servers.values())) as sampler:
-                _say(f"{kind}: sequential, {opts.requests} requests per endpoint, endpoints in rounds ...")
-                _sequential(apps, eps, opts, result, sampler)
-                _say(f"{kind}: {opts.clients} concurrent clients ...")
-                _concurrent(apps, eps, opts, result, sampler)
+            if not opts.mixed_only:
+                _say(f"{kind}: servers up; memory after 10 and {opts.memory_requests} requests ...")
+                _memory_phase(apps, eps, opts, result)
+                with servers.RssSampler(list(apps.servers.values())) as sampler:
+                    _say(f"{kind}: sequential, {opts.requests} requests per endpoint, endpoints in rounds ...")
+                    _sequential(apps, eps, opts, result, sampler)
+                    _say(f"{kind}: {opts.clients} concurrent clients ...")
+                    _concurrent(apps, eps, opts, result, sampler)
+            if opts.write_rates:
+                from . import mixed
+
+                _say(f"{kind}: {opts.clients} clients while a writer logs visits at "
+                     f"{', '.join(f'{r:g}' for r in opts.write_rates)} writes/s ...")
+                # A warm-up round: the first requests of each worker build its copies.
+                for app in ("console", "bare"):
+                    both = _Both(apps, app)
+                    for ep in endpoints.shared(eps):
+                        for _ in range(2):
+                            status, _, body = both.request("GET", ep.console if app == "console" else ep.bare)
+                            _check(status, body, app, ep.console, apps.servers[app])
+                    both.close()
+                result.mixed = mixed.run(apps, eps, opts, facts, _say)
         finally:
             apps.stop()
+        if opts.mixed_only:
+            return result
         if opts.profiles:
             from . import profiles
 

@@ -30,7 +30,8 @@ def bench_run(tmp_path_factory):
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--scale", "demo", "--database", BACKEND, "--requests", "3",
          "--concurrent-requests", "24", "--clients", "4", "--memory-requests", "30", "--duration", "20",
-         "--import-rows", "300", "--profiles", "1", "--results", str(results),
+         "--import-rows", "300", "--profiles", "1", "--write-rates", "0,2", "--mixed-seconds", "3",
+         "--results", str(results),
          "--workdir", str(tmp_path_factory.mktemp("bench-work"))],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
@@ -68,6 +69,20 @@ def test_bench_reports_targets_io_and_writes_the_results_file(bench_run):
     written = (results / "latest.txt").read_text()
     assert "machine:" in written and "cores" in written and "endpoint" in written
     assert list((results / "profiles").glob("*.txt"))
+
+
+def test_bench_runs_the_mixed_phase_against_both_apps(bench_run):
+    stdout, results = bench_run
+    lines = stdout.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("writes/s |"))
+    rows = [line.split("|") for line in lines[head + 2:head + 4]]
+    assert [r[0].strip() for r in rows] == ["0", "2"]
+    for cells in rows:
+        assert float(cells[1].split()[0]) > 0 and float(cells[2].split()[0]) > 0  # both apps read
+        assert cells[3].split()[0].endswith("x") and cells[4].split()[0].endswith("x")  # issue's figures
+    done, _, refused = rows[1][6].split(",")
+    assert int(done) > 0 and int(refused) == 0  # the writer's visits were accepted
+    assert "mixed phase" in (results / "latest.txt").read_text()
 
 
 # -- the briefing benchmark (bench/briefing.py) -----------------------------------------------

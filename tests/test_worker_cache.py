@@ -82,7 +82,7 @@ def test_settings_are_read_once_per_worker_until_one_changes(make_app):
             read = _in_request(worker, lambda: [plugin_settings.get("example", "limit") for _ in range(20)])
             assert read == [10] * 20
     assert len([s for s in seen if "plugin_setting" in s]) == 1
-    assert len([s for s in seen if "cache_token" in s]) == 3  # one per request
+    assert len([s for s in seen if "table_token" in s]) == 3  # one per request
 
 
 def test_a_setting_saved_on_one_worker_is_read_by_the_other_on_its_next_request(make_app):
@@ -241,7 +241,7 @@ def test_a_worker_keeps_a_bounded_number_of_copies(app, monkeypatch):
     monkeypatch.setattr(worker_cache, "MAX_ENTRIES", 5)
 
     def copies():
-        return len(app.extensions[worker_cache._KEY][True][1])
+        return len(app.extensions[worker_cache._KEY])
 
     with app.test_request_context("/"):
         app.preprocess_request()

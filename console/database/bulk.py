@@ -33,10 +33,10 @@ def insert_rows(session, table, rows: list[dict]) -> int:
     as tuples straight to the driver: the statement is made once per batch and SQLAlchemy's
     per-row parameter handling is skipped (a third of a large import's time otherwise).  Types
     still get their bind processing.  No ORM events fire: not for a table whose writes other
-    code watches (copies.WATCHED); the data token is renewed at the commit."""
+    code watches (copies.WATCHED); the table's tokens are renewed at the commit."""
     if not rows:
         return 0
-    copies.data_changed(session)  # no ORM event sees these rows
+    copies.rows_inserted(session, table)  # no ORM event sees these rows
     conn = session.connection()
     dialect = conn.dialect
     keys = list(rows[0])

@@ -8,8 +8,9 @@
   them to reach page 10,000 of the enterprises).
 * A page map kept by the worker: the total of a list (its filters and scope), counted the first
   time it is shown, and the sort key of every STRIDE-th row, read in one pass over the index the
-  first time a deep page of it is asked for; both kept until any record changes through the
-  console (``worker_cache``'s data token).  A deep page then starts from the nearest mapped key
+  first time a deep page of it is asked for; both kept until a row of a table it reads is
+  inserted or deleted, or one of the columns its filters and ORDER BY name is updated, through
+  the console (``copies.read_columns``).  A deep page then starts from the nearest mapped key
   (a keyset condition) and skips fewer than STRIDE index entries, so page 10,000 costs what
   page 1 does, and no page repeats the count.
 """
@@ -71,7 +72,8 @@ def _map(query, order: tuple[list, bool] | None = None) -> _Map:
     counting = _counting(query)
     compiled = counting.compile(dialect=query.session.get_bind().dialect)
     name = f"paging:{compiled.string}:{sorted(compiled.params.items())!r}"
-    found = worker_cache.cached(name, lambda: _Map(query.session.execute(counting).scalar(), ()), data=True)
+    found = worker_cache.cached(name, lambda: _Map(query.session.execute(counting).scalar(), ()),
+                                depends=worker_cache.read_columns(counting))
     if order is None or found.total < STRIDE:
         return found
     # The keys are read the first time a deep page is asked for, in one pass over the index;
@@ -79,7 +81,8 @@ def _map(query, order: tuple[list, bool] | None = None) -> _Map:
     columns, descending = order
     signature = ",".join(f"{c.table.name}.{c.name}" for c in columns) + (" desc" if descending else "")
     return worker_cache.cached(f"{name}:keys:{signature}:{STRIDE}",
-                               lambda: _Map(found.total, _read_keys(query, columns)), data=True)
+                               lambda: _Map(found.total, _read_keys(query, columns)),
+                               depends=worker_cache.read_columns(query.statement))
 
 
 def _read_keys(query, columns: list) -> tuple:

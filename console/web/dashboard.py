@@ -24,8 +24,8 @@ def cards_for(user, region) -> list[tuple[str, Card]]:
 
     Counted at city scale the cards take far longer than a list page (hundreds of thousands of
     enterprises and their visits), and every reader of a region sees the same ones: this
-    worker keeps them, per region and day, until any record changes through the console
-    (worker_cache's data token), so they are exactly what a fresh count would give."""
+    worker keeps them, per region and day, until a table their hooks read is written through the
+    console (worker_cache's table tokens), so they are exactly what a fresh count would give."""
     def count():
         out = []
         for name, cards in call("dashboard_cards", user=user, region=region):

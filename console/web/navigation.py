@@ -4,7 +4,7 @@ Flask-AppBuilder asks, on every page, whether each of about forty menu entries i
 user: a permission check through the signed-in user's proxy for each, a third of a list page's
 time (measured).  What is visible follows from the user's roles, the plugin switches, the roles'
 stored permissions and the language alone, so the rendered menu is kept per worker under the
-settings token (worker_cache), which every change to plugin switches and roles renews.
+tokens of the tables it reads (worker_cache), among them the roles, permissions and plugin switches.
 """
 
 from __future__ import annotations
