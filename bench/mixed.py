@@ -97,13 +97,7 @@ def _read(make_client, paths: list[str], total: int, threads: int, max_seconds: 
                 overall.queries.extend(t.queries)
                 overall.errors += t.errors
 
-    start = time.perf_counter()
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    overall.wall = time.perf_counter() - start
+    overall.wall = client.run_threads(work, threads)
     return overall, by_path
 
 

@@ -7,6 +7,7 @@ helper module can call them alike.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -211,3 +212,24 @@ def read_xlsx(data: bytes, sheet: int = 0) -> list[tuple]:
         return [tuple(r) for r in wb.worksheets[sheet].iter_rows(values_only=True)]
     finally:
         wb.close()
+
+
+@contextlib.contextmanager
+def statements(app):
+    """The SQL statements ``app``'s engine runs inside the block, in order."""
+    from sqlalchemy import event
+
+    from console.foundation.extensions import db
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

@@ -5,15 +5,15 @@ plain query of the database at that moment."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
 
 from console.database import copies, paging
 from console.foundation.extensions import db
 from jiceng.plugins.visits.models import Enterprise
+from tests.support import statements
 from tests.visits.conftest import ZHAOYANG, ZHENXIONG, World, _add, _expected
 
 SIZE = 25
@@ -31,20 +31,6 @@ def stride(monkeypatch):
     monkeypatch.setattr(paging, "STRIDE", 7)  # page 3 of 25 rows starts from a mapped key
 
 
-@contextlib.contextmanager
-def statements(app):
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def _signed_in(app):

@@ -2,35 +2,20 @@
 copies of plugin switches, settings and counties that another worker's change reaches on the
 next request."""
 
-import contextlib
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from console.plugins import settings as plugin_settings
 from console.regions import rules as regions
 from console.plugins import manager as plugins_service
 from console.foundation.extensions import db
 from console.regions.models import Region
+from tests.support import statements
 
 ADMIN = {"username": "admin", "password": "Admin-Pass-2025!"}
 DEMO = "Demo-Pass-2025!"
 
 
-@contextlib.contextmanager
-def statements(app):
-    """The SQL statements the app runs inside the block."""
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def _signed_in(app, username="admin"):
