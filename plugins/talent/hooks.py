@@ -32,9 +32,27 @@ def register_views(appbuilder):
 
 @hookimpl
 def role_permissions():
-    from .views import ROLE_PERMISSIONS
-
-    return ROLE_PERMISSIONS
+    # Grants for the core roles (the module owner gets every talent_* permission already).
+    return {
+        "检查员": [
+            ("can_(list|show|add|edit|export)$", "talent_person$"),
+            ("can_(list|show|add|edit|revoke)$", "talent_certificate$"),
+            ("can_(list|show|add|edit|delete|transition)$", "talent_registration$"),
+            ("can_(list|show|add|edit|delete)$", "talent_education$"),
+            ("can_(list|show|add|edit)$", "talent_supervision$"),
+            ("can_(list|show|add|edit|delete)$", "talent_supervision_session$"),
+            ("can_list$", "talent_expiring$"),
+            ("can_(get|info)$", "talent_(people|certificates|registrations)$"),
+            ("menu_access$", "talent(_.*)?$"),
+        ],
+        "领导": [
+            ("can_(list|show)$",
+             "talent_(person|certificate|registration|education|supervision|supervision_session)$"),
+            ("can_list$", "talent_expiring$"),
+            ("can_(get|info)$", "talent_(people|certificates|registrations)$"),
+            ("menu_access$", "talent(_.*)?$"),
+        ],
+    }
 
 
 @hookimpl
@@ -55,9 +73,9 @@ def briefing_sections(period, region, appendix):
 def scheduled_jobs():
     from console import Job
 
-    from .reminders import run_daily
+    from .jobs import daily_reminders
 
-    return [Job("reminders", "社工登记到期提醒", run_daily, "cron", {"hour": 8, "minute": 0})]
+    return [Job("reminders", "社工登记到期提醒", daily_reminders, "cron", {"hour": 8, "minute": 0})]
 
 
 @hookimpl

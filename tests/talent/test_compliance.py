@@ -11,7 +11,8 @@ import pytest
 from console.plugins import settings as plugin_settings
 from console.foundation.extensions import db
 from console.regions.models import Region
-from jiceng.plugins.talent import demo, services, stats
+from jiceng.plugins.talent import demo, stats
+from jiceng.plugins.talent.services import certificates, common, registrations
 from jiceng.plugins.talent.models import ISSUED, Certificate, EducationEntry, Person, Registration
 
 from .conftest import TODAY, add_worker, issue, village_in
@@ -107,7 +108,7 @@ def edge(ctx):
     hours(g, (dt.date(2025, 1, 1), 90), (dt.date(2026, 3, 2), 20))
     # Two certificates of one person: the same hours count for each.
     h, _, _ = worker("辛", "530627", 408, dt.date(2027, 6, 30))
-    hcert = services.add_certificate(h, level="高级社会工作师", management_number="M530627408b",
+    hcert = certificates.add_certificate(h, level="高级社会工作师", management_number="M530627408b",
                                      year_obtained=2019, route="考试", on=TODAY)
     issue(hcert, TODAY - dt.timedelta(days=20)).expires_on = dt.date(2028, 6, 30)
     hours(h, (dt.date(2025, 7, 1), 88), (dt.date(2026, 1, 1), 2.5))
@@ -154,7 +155,7 @@ def test_tenths_of_an_hour_add_up_like_the_person_page(ctx):
     hours(person, *[(dt.date(2026, 1, 1) + dt.timedelta(days=n), 0.1) for n in range(10)],
           (dt.date(2025, 6, 1), 71))
     db.session.commit()
-    assert services.education_status(cert, reg)["short"] == 0
+    assert registrations.education_status(cert, reg)["short"] == 0
     assert stats.education_compliance(TODAY) == {"total": 1, "compliant": 1, "short": []}
 
 
@@ -165,7 +166,7 @@ def test_nobody_in_force(ctx):
 def test_agrees_on_demo_data(ctx):
     demo.load(db.session, "demo")
     db.session.commit()
-    today = services.today()
+    today = common.today()
     got = stats.education_compliance(today)
     assert 0 < got["compliant"] < got["total"]
     assert db.session.query(Person).count() > 2000

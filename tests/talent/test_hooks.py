@@ -5,7 +5,8 @@ import time
 from console.plugins import settings as plugin_settings, manager as plugins
 from console.foundation.extensions import db
 from console.regions.models import Region
-from jiceng.plugins.talent import dashboard, demo, idnumber, services
+from jiceng.plugins.talent import dashboard, demo
+from jiceng.plugins.talent.services import common, idnumber
 from jiceng.plugins.talent.models import Certificate, Person, Registration
 
 
@@ -15,8 +16,8 @@ def test_plugin_info_declares_the_settings(app):
         assert info.title == "社会工作人才"
         values = plugin_settings.values("talent")
         assert values["registration_years"] == 3 and values["renewal_window_months"] == 3
-        assert services.level_hours() == {"助理社会工作师": 72, "社会工作师": 90, "高级社会工作师": 90}
-        assert services.reminder_days() == [7, 30, 60, 90]
+        assert common.level_hours() == {"助理社会工作师": 72, "社会工作师": 90, "高级社会工作师": 90}
+        assert common.reminder_days() == [7, 30, 60, 90]
 
 
 def test_level_hours_are_configurable(app):
@@ -24,10 +25,10 @@ def test_level_hours_are_configurable(app):
         errors = plugin_settings.save("talent", {**plugin_settings.values("talent"),
                                                  "levels": "助理社会工作师=80\n高级社会工作师"})
         assert "格式不对" in errors["levels"]
-        assert services.level_hours()["助理社会工作师"] == 72  # nothing half saved
+        assert common.level_hours()["助理社会工作师"] == 72  # nothing half saved
         assert plugin_settings.save("talent", {**plugin_settings.values("talent"),
                                                "levels": "助理社会工作师=80\n社会工作师=100\n高级社会工作师=96"}) == {}
-        assert services.level_hours() == {"助理社会工作师": 80, "社会工作师": 100, "高级社会工作师": 96}
+        assert common.level_hours() == {"助理社会工作师": 80, "社会工作师": 100, "高级社会工作师": 96}
 
 
 def test_cards_count_inside_the_region(app, workers):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from console.foundation.extensions import db
 from console.audit.models import AuditLog
-from jiceng.plugins.talent import idnumber, services
+from jiceng.plugins.talent.services import common, idnumber, people
 from jiceng.plugins.talent.errors import TalentError
 from jiceng.plugins.talent.models import Person
 
@@ -60,7 +60,7 @@ def test_name_masking(name, masked):
 
 def test_number_is_encrypted_at_rest_and_hashed_with_a_key(ctx):
     number = make_id(seq=555)
-    person = services.create_person(name="赵敏", id_number=number, region_id=village_in("530602").id,
+    person = people.create_person(name="赵敏", id_number=number, region_id=village_in("530602").id,
                                     on=TODAY)
     db.session.commit()
     raw = db.session.execute(sa.text("SELECT * FROM talent_person WHERE id = :id"),
@@ -76,11 +76,11 @@ def test_number_is_encrypted_at_rest_and_hashed_with_a_key(ctx):
 
 def test_number_never_reaches_the_audit_log(ctx):
     number = make_id(seq=556)
-    person = services.create_person(name="钱多", id_number=number, region_id=village_in("530602").id,
+    person = people.create_person(name="钱多", id_number=number, region_id=village_in("530602").id,
                                     contact="13700000000", on=TODAY)
     db.session.commit()
     person.name = "钱多多"
-    services.set_id_number(person, make_id(seq=557), TODAY)
+    people.set_id_number(person, make_id(seq=557), TODAY)
     db.session.commit()
     logs = " ".join(f"{r.summary} {r.changes}" for r in db.session.query(AuditLog)
                     .filter(AuditLog.entity == "talent_person"))
@@ -92,23 +92,23 @@ def test_number_never_reaches_the_audit_log(ctx):
 def test_duplicate_number_is_refused_and_nothing_written(ctx):
     number = make_id(seq=558)
     region = village_in("530602").id
-    services.create_person(name="孙一", id_number=number, region_id=region, on=TODAY)
+    people.create_person(name="孙一", id_number=number, region_id=region, on=TODAY)
     db.session.commit()
     with pytest.raises(TalentError, match="已在人才库中登记"):
-        services.create_person(name="孙二", id_number=number.lower(), region_id=region, on=TODAY)
+        people.create_person(name="孙二", id_number=number.lower(), region_id=region, on=TODAY)
     db.session.rollback()
     assert db.session.query(Person).filter(Person.name == "孙二").count() == 0
 
 
 def test_find_person_by_number(ctx):
     number = make_id(seq=559)
-    person = services.create_person(name="周五", id_number=number, region_id=village_in("530602").id,
+    person = people.create_person(name="周五", id_number=number, region_id=village_in("530602").id,
                                     on=TODAY)
     db.session.commit()
-    assert services.find_person(number) == person
-    assert services.find_person("not a number") is None
+    assert people.find_person(number) == person
+    assert people.find_person("not a number") is None
 
 
 def test_leap_day_helpers():
-    assert services.add_years(dt.date(2024, 2, 29), 3) == dt.date(2027, 2, 28)
-    assert services.add_months(dt.date(2026, 5, 31), -3) == dt.date(2026, 2, 28)
+    assert common.add_years(dt.date(2024, 2, 29), 3) == dt.date(2027, 2, 28)
+    assert common.add_months(dt.date(2026, 5, 31), -3) == dt.date(2026, 2, 28)

@@ -10,7 +10,7 @@ from console.imports import catalog
 
 from console.imports import pipeline as imports
 from console.foundation.extensions import db
-from jiceng.plugins.talent import idnumber
+from jiceng.plugins.talent.services import idnumber
 from jiceng.plugins.talent.models import Certificate, EducationEntry, Person
 
 from .conftest import make_id

@@ -6,7 +6,8 @@ import pytest
 
 from console.plugins import settings as plugin_settings
 from console.foundation.extensions import db
-from jiceng.plugins.talent import services, stats
+from jiceng.plugins.talent import stats
+from jiceng.plugins.talent.services import certificates, education, registrations, supervision
 from jiceng.plugins.talent.errors import TalentError
 from jiceng.plugins.talent.models import Certificate, EducationEntry, Registration
 
@@ -39,7 +40,7 @@ def test_unknown_level_is_refused(ctx):
 def test_absurd_hours_are_refused(ctx, hours, message):
     person, _ = add_worker("甲", "530602", 306)
     with pytest.raises(TalentError, match=message):
-        services.add_education(person, source="集中培训", hours=hours, taken_on=TODAY, on=TODAY)
+        education.add_education(person, source="集中培训", hours=hours, taken_on=TODAY, on=TODAY)
     db.session.rollback()
     assert db.session.query(EducationEntry).count() == 0
 
@@ -47,7 +48,7 @@ def test_absurd_hours_are_refused(ctx, hours, message):
 def test_education_in_the_future_is_refused(ctx):
     person, _ = add_worker("甲", "530602", 307)
     with pytest.raises(TalentError, match="不能晚于今天"):
-        services.add_education(person, source="集中培训", hours=8, taken_on=TODAY + dt.timedelta(days=1),
+        education.add_education(person, source="集中培训", hours=8, taken_on=TODAY + dt.timedelta(days=1),
                                on=TODAY)
 
 
@@ -67,65 +68,65 @@ def test_registration_walks_the_workflow_and_gets_three_years(ctx):
 ])
 def test_transitions_not_in_the_workflow_are_refused(ctx, path, refused):
     _, cert = add_worker("甲", "530602", 309)
-    reg = services.apply_registration(cert, "首次登记", on=TODAY)
+    reg = registrations.apply_registration(cert, "首次登记", on=TODAY)
     for to in path:
-        services.transition(reg, to, on=TODAY)
+        registrations.transition(reg, to, on=TODAY)
     before = reg.status
     with pytest.raises(TalentError, match=f"不能从“{before}”变为“{refused}”"):
-        services.transition(reg, refused, on=TODAY)
+        registrations.transition(reg, refused, on=TODAY)
     assert reg.status == before
 
 
 def test_rejected_first_review_can_be_resubmitted(ctx):
     _, cert = add_worker("甲", "530602", 310)
-    reg = services.apply_registration(cert, "首次登记", on=TODAY)
+    reg = registrations.apply_registration(cert, "首次登记", on=TODAY)
     for to in ("待审核", "初审未通过", "待审核", "初审通过"):
-        services.transition(reg, to, on=TODAY)
+        registrations.transition(reg, to, on=TODAY)
     assert reg.status == "初审通过"
 
 
 def test_no_edit_after_first_review_passes(ctx):
     _, cert = add_worker("甲", "530602", 311)
-    reg = services.apply_registration(cert, "首次登记", on=TODAY)
-    services.update_registration(reg, note="补充材料", on=TODAY)
-    services.transition(reg, "待审核", on=TODAY)
-    services.update_registration(reg, note="再补充", on=TODAY)
-    services.transition(reg, "初审通过", on=TODAY)
+    reg = registrations.apply_registration(cert, "首次登记", on=TODAY)
+    registrations.update_registration(reg, note="补充材料", on=TODAY)
+    registrations.transition(reg, "待审核", on=TODAY)
+    registrations.update_registration(reg, note="再补充", on=TODAY)
+    registrations.transition(reg, "初审通过", on=TODAY)
     with pytest.raises(TalentError, match="登记已初审通过，不能再修改"):
-        services.update_registration(reg, note="偷偷改", on=TODAY)
+        registrations.update_registration(reg, note="偷偷改", on=TODAY)
     assert reg.note == "再补充"
 
 
 def test_second_application_while_one_is_open_is_refused(ctx):
     _, cert = add_worker("甲", "530602", 312)
-    services.apply_registration(cert, "首次登记", on=TODAY)
+    registrations.apply_registration(cert, "首次登记", on=TODAY)
     with pytest.raises(TalentError, match="正在办理"):
-        services.apply_registration(cert, "首次登记", on=TODAY)
+        registrations.apply_registration(cert, "首次登记", on=TODAY)
 
 
 def test_renewal_before_the_window_is_refused_with_the_opening_date(ctx):
     _, cert = add_worker("甲", "530602", 313)
     issue(cert, dt.date(2024, 1, 10))  # expires 2027-01-09, window opens 2026-10-09
     with pytest.raises(TalentError, match="延续登记自 2026-10-09 起受理"):
-        services.apply_registration(cert, "延续登记", on=dt.date(2026, 10, 8))
+        registrations.apply_registration(cert, "延续登记", on=dt.date(2026, 10, 8))
 
 
 def test_renewal_window_follows_the_setting(ctx):
     plugin_settings.save("talent", {**plugin_settings.values("talent"), "renewal_window_months": "6"})
     _, cert = add_worker("甲", "530602", 314)
     reg = issue(cert, dt.date(2024, 1, 10))
-    assert services.window_opens(reg) == dt.date(2026, 7, 9)
+    assert registrations.window_opens(reg) == dt.date(2026, 7, 9)
 
 
 def test_renewal_with_too_few_hours_is_refused_with_the_shortfall(ctx):
     person, cert = add_worker("甲", "530602", 315, level="社会工作师")
     issue(cert, dt.date(2024, 1, 10))
-    services.add_education(person, source="集中培训", hours=40, taken_on=dt.date(2025, 3, 1), on=TODAY)
-    services.add_education(person, source="网络学习", hours=20.5, taken_on=dt.date(2026, 3, 1), on=TODAY)
+    education.add_education(person, source="集中培训", hours=40, taken_on=dt.date(2025, 3, 1), on=TODAY)
+    education.add_education(person, source="网络学习", hours=20.5, taken_on=dt.date(2026, 3, 1), on=TODAY)
     # Hours from before the period do not count.
-    services.add_education(person, source="网络学习", hours=50, taken_on=dt.date(2023, 3, 1), on=TODAY)
+    education.add_education(person, source="网络学习", hours=50, taken_on=dt.date(2023, 3, 1), on=TODAY)
     with pytest.raises(TalentError) as exc:
-        services.apply_registration(cert, "延续登记", on=dt.date(2026, 11, 1))
+        registrations.apply_registration(cert, "延续登记", on=dt.date(2026, 11, 1))
     assert "须完成 90 学时，已完成 60.5 学时，还差 29.5 学时" in exc.value.message
     assert db.session.query(Registration).filter_by(kind="延续登记").count() == 0
 
@@ -133,33 +134,33 @@ def test_renewal_with_too_few_hours_is_refused_with_the_shortfall(ctx):
 def test_assistant_level_needs_72_hours(ctx):
     person, cert = add_worker("甲", "530602", 316, level="助理社会工作师")
     issue(cert, dt.date(2024, 1, 10))
-    services.add_education(person, source="集中培训", hours=72, taken_on=dt.date(2025, 3, 1), on=TODAY)
-    reg = services.apply_registration(cert, "延续登记", on=dt.date(2026, 11, 1))
+    education.add_education(person, source="集中培训", hours=72, taken_on=dt.date(2025, 3, 1), on=TODAY)
+    reg = registrations.apply_registration(cert, "延续登记", on=dt.date(2026, 11, 1))
     for to in ("待审核", "初审通过", "终审通过", "已出证"):
-        services.transition(reg, to, on=dt.date(2026, 11, 1))
+        registrations.transition(reg, to, on=dt.date(2026, 11, 1))
     # The renewal continues the running period instead of cutting it short.
     assert reg.expires_on == dt.date(2030, 1, 9)
-    assert services.current_registration(cert) == reg
+    assert registrations.current_registration(cert) == reg
 
 
 def test_revoked_certificate_gets_no_registration(ctx):
     _, cert = add_worker("甲", "530602", 317)
-    services.revoke_certificate(cert, "信息不实", on=TODAY)
+    certificates.revoke_certificate(cert, "信息不实", on=TODAY)
     with pytest.raises(TalentError, match="已撤销"):
-        services.apply_registration(cert, "首次登记", on=TODAY)
+        registrations.apply_registration(cert, "首次登记", on=TODAY)
 
 
 def test_supervision_relation_and_sessions(ctx):
     a, _ = add_worker("督导甲", "530602", 318, level="高级社会工作师")
     b, _ = add_worker("新人乙", "530602", 319, level="助理社会工作师")
     with pytest.raises(TalentError, match="同一人"):
-        services.add_supervision(a, a, TODAY)
-    sup = services.add_supervision(a, b, dt.date(2026, 1, 1))
-    services.log_session(sup, held_on=dt.date(2026, 2, 1), hours=2, topic="个案", on=TODAY)
+        supervision.add_supervision(a, a, TODAY)
+    sup = supervision.add_supervision(a, b, dt.date(2026, 1, 1))
+    supervision.log_session(sup, held_on=dt.date(2026, 2, 1), hours=2, topic="个案", on=TODAY)
     with pytest.raises(TalentError, match="不在该督导关系"):
-        services.log_session(sup, held_on=dt.date(2025, 2, 1), hours=2, on=TODAY)
+        supervision.log_session(sup, held_on=dt.date(2025, 2, 1), hours=2, on=TODAY)
     with pytest.raises(TalentError, match="不能超过 24"):
-        services.log_session(sup, held_on=dt.date(2026, 2, 2), hours=30, on=TODAY)
+        supervision.log_session(sup, held_on=dt.date(2026, 2, 2), hours=30, on=TODAY)
     assert len(sup.sessions) == 1 and sup.region_id == b.region_id
 
 

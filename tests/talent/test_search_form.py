@@ -29,8 +29,8 @@ def _names(app, *conditions):
         return {r.name for r in db.session.query(Region).filter(*conditions)}
 
 
-@pytest.mark.parametrize("url", ["/talentpersonview/list/", "/talentcertificateview/list/",
-                                 "/talenteducationview/list/"])
+@pytest.mark.parametrize("url", ["/talent/people/list/", "/talent/certificates/list/",
+                                 "/talent/education/list/"])
 def test_city_users_pick_among_counties_and_townships(app, client, auth, url):
     auth.login()
     options = _region_options(client.get(url).get_data(as_text=True))
@@ -43,7 +43,7 @@ def test_a_county_user_picks_only_inside_the_county(app, client, auth):
         zhaoyang = db.session.query(Region).filter_by(code="530602").one()
         inside = _names(app, Region.level.in_(("county", "township")), Region.path.startswith(zhaoyang.path))
     auth.login("zhaoyang")
-    options = _region_options(client.get("/talentpersonview/list/").get_data(as_text=True))
+    options = _region_options(client.get("/talent/people/list/").get_data(as_text=True))
     assert options == inside and "昭阳区" in options and "镇雄县" not in options
 
 
@@ -52,7 +52,7 @@ def test_a_link_to_a_villages_rows_still_filters_by_it(app, client, auth, worker
         village = village_in("530602").id
         other = village_in("530627").id
     auth.login()
-    page = client.get(f"/talentpersonview/list/?_flt_0_region={village}").get_data(as_text=True)
+    page = client.get(f"/talent/people/list/?_flt_0_region={village}").get_data(as_text=True)
     assert "张小三" in page and "李四" not in page
-    page = client.get(f"/talentpersonview/list/?_flt_0_region={other}").get_data(as_text=True)
+    page = client.get(f"/talent/people/list/?_flt_0_region={other}").get_data(as_text=True)
     assert "李四" in page and "张小三" not in page
