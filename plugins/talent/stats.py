@@ -10,9 +10,9 @@ from sqlalchemy import Date, and_, column, func, text
 
 from console import Region, db, scope
 
-from .services import common, registrations
+from .services import common
 from .services.registrations import current_registrations
-from .models import ISSUED, Certificate, EducationEntry, Person, Registration
+from .models import Certificate, EducationEntry, Person, Registration
 
 
 def _scoped(query, model, region):

@@ -3,15 +3,15 @@ made here from the tables, its scope, and every linked number against the list i
 
 from __future__ import annotations
 
+from collections import defaultdict
 import datetime as dt
 import re
-from collections import defaultdict
 
 import pytest
 
+from console import clock
 from console.foundation.extensions import db
 from console.regions.models import Region
-from console import clock
 
 ZHAOYANG, ZHENXIONG = "530602", "530627"
 

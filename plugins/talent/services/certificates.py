@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from console import db, scope, unit_of_work
+from console import db, unit_of_work
 
 from ..errors import TalentError
 from ..models import Certificate, Person
-from .common import FIRST_EXAM_YEAR, level_hours, levels, no_autoflush, routes, text, today
+from .common import FIRST_EXAM_YEAR, level_hours, levels, no_autoflush, person_of, routes, text, today
 
 
 def new_token() -> str:
@@ -19,10 +19,7 @@ def new_token() -> str:
 @no_autoflush
 def check_certificate(cert: Certificate, on: dt.date | None = None) -> None:
     on = on or today()
-    person = cert.person or (db.session.get(Person, cert.person_id) if cert.person_id else None)
-    if person is None:
-        raise TalentError("请选择持证人")
-    scope.require(person.region_id)
+    person = person_of(cert, "请选择持证人")
     if cert.level not in level_hours():
         raise TalentError(f"职业水平等级须为以下之一：{'、'.join(levels())}")
     if cert.route not in routes():

@@ -10,6 +10,7 @@ from console import ConsoleError, Region, clock, db, plugin_settings, scope
 
 from .. import NAME
 from ..errors import NotFound, TalentError
+from ..models import Person
 
 FIRST_EXAM_YEAR = 2008  # the national social-work qualification exam started in 2008
 
@@ -125,6 +126,16 @@ def text(value, title: str, limit: int, required: bool = False) -> str | None:
     if len(value) > limit:
         raise TalentError(f"{title}不能超过 {limit} 个字")
     return value
+
+
+def person_of(row, message: str) -> Person:
+    """The person a row being built (a certificate, a ledger line) belongs to, inside the user's
+    scope; ``message`` says what to choose when there is none."""
+    person = row.person or (db.session.get(Person, row.person_id) if row.person_id else None)
+    if person is None:
+        raise TalentError(message)
+    scope.require(person.region_id)
+    return person
 
 
 def get(model, pk):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from console import attachments, db, scope, unit_of_work
+from console import attachments, db, unit_of_work
 
 from ..errors import TalentError
 from ..models import EducationEntry, Person
-from .common import FIRST_EXAM_YEAR, education_sources, no_autoflush, setting, text, today
+from .common import FIRST_EXAM_YEAR, education_sources, no_autoflush, person_of, setting, text, today
 
 
 def parse_hours(raw, limit: int | None = None) -> float:
@@ -28,10 +28,7 @@ def parse_hours(raw, limit: int | None = None) -> float:
 @no_autoflush
 def check_education(entry: EducationEntry, on: dt.date | None = None) -> None:
     on = on or today()
-    person = entry.person or (db.session.get(Person, entry.person_id) if entry.person_id else None)
-    if person is None:
-        raise TalentError("请选择人员")
-    scope.require(person.region_id)
+    person = person_of(entry, "请选择人员")
     if entry.source not in education_sources():
         raise TalentError(f"继续教育来源须为以下之一：{'、'.join(education_sources())}")
     entry.hours = parse_hours(entry.hours)

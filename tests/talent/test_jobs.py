@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from console.foundation.extensions import db
 from console.notifications.models import Notification
@@ -76,3 +77,37 @@ def test_the_job_is_declared_for_the_scheduler(app):
     with app.app_context():
         jobs = {f"{p}.{j.id}": j for p, j in scheduler.jobs(app)}
     assert jobs["talent.reminders"].trigger == "cron"
+
+
+def test_the_reminder_table_migration_round_trips_and_keeps_reminders_sent_once(app, runner, workers):
+    """0002_talent replaced the talent_reminder table with the notices' keys: down, the table is
+    rebuilt from the keys; up again, the keys are put back from the table and the table dropped,
+    so a reminder sent before the upgrade is not sent again after it."""
+    with app.app_context():
+        day = db.session.get(Registration, workers["zreg"]).expires_on - dt.timedelta(days=60)
+        assert {r.id for r, _ in jobs.daily_reminders(day)["reminded"]} == {workers["zreg"], workers["lreg"]}
+        told = dict(db.session.execute(sa.text(
+            "SELECT once_key, count(*) FROM notification WHERE once_key LIKE 'talent.registration:%' "
+            "GROUP BY once_key")).all())
+    assert len(told) == 2
+
+    result = runner.invoke(args=["db", "downgrade", "talent@0001_talent"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = db.session.execute(sa.text(
+            "SELECT registration_id, days, recipients FROM talent_reminder ORDER BY registration_id")).all()
+        assert [tuple(r) for r in rows] == sorted(
+            (int(key.split(":")[1]), 60, n) for key, n in told.items())
+        # What the old code knew: notices without keys, and the table.
+        db.session.execute(sa.text("UPDATE notification SET once_key = NULL"))
+        db.session.commit()
+
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert "talent_reminder" not in sa.inspect(db.engine).get_table_names()
+        again = dict(db.session.execute(sa.text(
+            "SELECT once_key, count(*) FROM notification WHERE once_key LIKE 'talent.registration:%' "
+            "GROUP BY once_key")).all())
+        assert again == told
+        assert jobs.daily_reminders(day)["reminded"] == []

@@ -1,6 +1,7 @@
-"""stats.education_compliance sums hours in one SQL query; it must agree with the plain Python
-reckoning below (every row fetched, periods worked out per registration), on demo data and on
-the edge cases of a period's boundaries."""
+"""The module's counts.  stats.education_compliance sums hours in one SQL query; it must agree
+with the plain Python reckoning below (every row fetched, periods worked out per registration),
+on demo data and on the edge cases of a period's boundaries.  The dashboard cards count inside
+the user's region."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ import datetime as dt
 
 import pytest
 
-from console.plugins import settings as plugin_settings
 from console.foundation.extensions import db
+from console.plugins import settings as plugin_settings
 from console.regions.models import Region
-from jiceng.plugins.talent import demo, stats
+from jiceng.plugins.talent import dashboard, demo, stats
+from jiceng.plugins.talent.models import Certificate, EducationEntry, ISSUED, Person, Registration
 from jiceng.plugins.talent.services import certificates, common, registrations
-from jiceng.plugins.talent.models import ISSUED, Certificate, EducationEntry, Person, Registration
 
-from .conftest import TODAY, add_worker, issue, village_in
+from .conftest import add_worker, issue, TODAY, village_in
 
 
 def reference(on: dt.date, region=None) -> dict:
@@ -172,3 +173,13 @@ def test_agrees_on_demo_data(ctx):
     assert db.session.query(Person).count() > 2000
     for on in (today, dt.date(2027, 1, 1)):
         assert_agrees(on)
+
+
+def test_cards_count_inside_the_region(app, workers):
+    with app.app_context():
+        zhaoyang = db.session.query(Region).filter_by(code="530602").one()
+        cards = {c.title: c for c in dashboard.cards(zhaoyang)}
+        assert cards["持证社工"].value == 1
+        city = {c.title: c for c in dashboard.cards(None)}
+        assert city["持证社工"].value == 2
+        assert set(cards) == {"持证社工", "90 天内登记到期", "继续教育达标率"}
