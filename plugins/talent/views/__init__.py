@@ -15,8 +15,6 @@ from flask_appbuilder.security.decorators import permission_name
 from console import ScopedInterface, ScopedModelView, attachments, db, refused, scope
 
 from .. import stats
-from ..services import certificates, education, people, registrations, supervision
-from ..services.common import checked, education_sources, get, levels, routes, today
 from ..errors import TalentError
 from ..models import (
     KINDS,
@@ -27,11 +25,14 @@ from ..models import (
     Supervision,
     SupervisionSession,
 )
+from ..services import certificates, education, people, registrations, supervision
+from ..services.common import checked, education_sources, get, levels, routes, today
 from . import forms
 from .common import TEMPLATES
 
 CATEGORY = "talent"
 CATEGORY_LABEL = "社会工作人才"
+
 
 class InScope(BaseFilter):
     """For pickers of people, certificates and relations: only rows inside the user's scope."""
