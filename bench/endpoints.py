@@ -40,7 +40,7 @@ def build(county_id: int, show_id: int) -> list[Endpoint]:
                  f"/api/v1/enterprise/{show_id}", api=True),
         Endpoint("dashboard", "home dashboard", "/", None),
         Endpoint("ledger", "nameplate ledger", "/nameplates/ledger/", None),
-        Endpoint("talent", "talent list", "/talentpersonview/list/", None),
+        Endpoint("talent", "talent list", "/talent/people/list/", None),
     ]
 
 

@@ -46,7 +46,7 @@ def test_builtin_plugins_are_registered_like_external_ones(app, name):
 
     reg = app.extensions["console.plugins"]
     entry_points = {ep.name: ep.value for ep in importlib.metadata.entry_points(group="console.plugins")}
-    assert entry_points[name] in (f"jiceng.plugins.{name}", f"jiceng.plugins.{name}.hooks")
+    assert entry_points[name] == f"jiceng.plugins.{name}.hooks"
     assert reg.pm.get_plugin(name).__name__ == entry_points[name]
 
 

@@ -16,18 +16,8 @@ import pytest
 
 from console.plugins.manager import ENTRY_POINT_GROUP, registry
 
-# Talent still has one services.py and one views.py and Flask-AppBuilder's default URLs: strict,
-# so the mark has to go the day it is in the skeleton.
-_NOT_YET = {"talent": pytest.mark.xfail(strict=True, reason=(
-    "talent is still laid out the old way (hooks in __init__, one services.py and one views.py that "
-    "commits, /talent*view/ URLs): restructuring issue 15 moves it"))}
-
-
-def _params(names):
-    return [pytest.param(n, marks=_NOT_YET[n]) if n in _NOT_YET else n for n in names]
-
-
 BUILT_INS = ("visits", "nameplates", "talent")
+PLUGINS = (*BUILT_INS, "example")  # the built-ins and the example plugin
 
 # The skeleton, as docs/plugins.md draws it: module or package -> its job.
 SKELETON = {
@@ -69,11 +59,7 @@ def _defines_hooks(path: Path) -> bool:
     )
 
 
-def _plugins_under_test() -> list:
-    return _params([*BUILT_INS, "example"])
-
-
-@pytest.mark.parametrize("name", _params(BUILT_INS))
+@pytest.mark.parametrize("name", BUILT_INS)
 def test_every_built_in_has_every_part_of_the_skeleton(name):
     folder = _folder(name)
     missing = sorted(part for part in SKELETON if not (folder / part).exists())
@@ -84,7 +70,7 @@ def test_every_built_in_has_every_part_of_the_skeleton(name):
     assert (folder / "migrations" / "versions").is_dir()
 
 
-@pytest.mark.parametrize("name", _plugins_under_test())
+@pytest.mark.parametrize("name", PLUGINS)
 def test_a_plugin_has_nothing_beside_the_skeleton(name):
     """A rule module at the package's root would be a second place for rules: it goes in
     services/, a page helper in views/."""
@@ -92,7 +78,7 @@ def test_a_plugin_has_nothing_beside_the_skeleton(name):
     assert not extra, f"{name} has {extra} outside the skeleton"
 
 
-@pytest.mark.parametrize("name", _plugins_under_test())
+@pytest.mark.parametrize("name", PLUGINS)
 def test_the_entry_point_names_the_hooks_module_and_only_it_implements_hooks(name):
     ep = _entry_points()[name]
     assert ep.value.endswith(".hooks"), ep.value
@@ -103,7 +89,7 @@ def test_the_entry_point_names_the_hooks_module_and_only_it_implements_hooks(nam
     assert [str(p.relative_to(folder)) for p in others if _defines_hooks(p)] == []
 
 
-@pytest.mark.parametrize("name", _plugins_under_test())
+@pytest.mark.parametrize("name", PLUGINS)
 def test_every_page_of_a_plugin_is_under_its_own_name(app, name):
     """/<plugin>/... for every page and API of the plugin (talent's old URLs only redirect)."""
     reg = registry(app)
@@ -124,7 +110,7 @@ def _commits(path: Path) -> list[int]:
     return [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in {"commit", "rollback"}]
 
 
-@pytest.mark.parametrize("name", _plugins_under_test())
+@pytest.mark.parametrize("name", PLUGINS)
 def test_views_jobs_and_importers_never_commit(name):
     """The unit of work is the service's (console.unit_of_work): a view, a job or an importer
     that committed would split one user action into several transactions."""

@@ -10,7 +10,7 @@ from console import WITHIN_ARG, Cell, Chart, Figure, Region, Section, Table, db
 
 from . import stats
 
-CERTIFICATES = "/talentcertificateview/list/"
+CERTIFICATES = "/talent/certificates/list/"
 EXPIRING = "/talent/expiring/"
 DAYS = 90
 # Flask-AppBuilder's filter numbers (see console.scope.WITHIN_ARG): string 3 equal; boolean

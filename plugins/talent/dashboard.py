@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from console import Card
 
-from . import services, stats
+from . import stats
+from .services import common
 
 
 def cards(region) -> list[Card]:
-    on = services.today()
+    on = common.today()
     by_level = stats.certified_by_level(region)
     total = sum(by_level.values())
     expiring = stats.expiring_count(on, 90, region)
@@ -17,11 +18,11 @@ def cards(region) -> list[Card]:
     return [
         Card("持证社工", total, unit="人",
              note="；".join(f"{level} {n}" for level, n in by_level.items()),
-             link="/talentcertificateview/list/"),
+             link="/talent/certificates/list/"),
         Card("90 天内登记到期", expiring, unit="人", note="请提醒办理延续登记",
              link="/talent/expiring/?days=90", level="warning" if expiring else "default"),
         Card("继续教育达标率", rate,
              note=f"有效登记 {compliance['total']} 人中 {compliance['compliant']} 人已完成本周期学时",
-             link="/talenteducationview/list/",
+             link="/talent/education/list/",
              level="success" if compliance["total"] and compliance["compliant"] == compliance["total"] else "default"),
     ]

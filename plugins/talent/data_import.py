@@ -23,7 +23,7 @@ from console import (
     parse_int,
 )
 
-from . import idnumber, services
+from .services import certificates, common, education, idnumber
 from .errors import TalentError
 from .models import Certificate, EducationEntry, Person
 
@@ -44,7 +44,7 @@ class _Ctx:
 
 
 def _ctx(session, *, regions=False, people=False, numbers=False) -> _Ctx:
-    ctx = _Ctx(today=services.today())
+    ctx = _Ctx(today=common.today())
     if regions:
         ctx.regions = dict(session.query(Region.code, Region.id))
     if people:
@@ -121,12 +121,12 @@ def people_importer() -> Importer:
 def _validate_certificate(row: dict, ctx: _Ctx) -> dict:
     person_id, region_id = _holder(row, ctx)
     row.pop("id_number")
-    if row["level"] not in services.level_hours():
-        raise RowError(f"等级须为以下之一：{'、'.join(services.levels())}", "职业水平等级")
-    if row["route"] not in services.routes():
-        raise RowError(f"取得方式须为以下之一：{'、'.join(services.routes())}", "取得方式")
-    if not services.FIRST_EXAM_YEAR <= row["year_obtained"] <= ctx.today.year:
-        raise RowError(f"取得年份须在 {services.FIRST_EXAM_YEAR} 年至 {ctx.today.year} 年之间", "取得年份")
+    if row["level"] not in common.level_hours():
+        raise RowError(f"等级须为以下之一：{'、'.join(common.levels())}", "职业水平等级")
+    if row["route"] not in common.routes():
+        raise RowError(f"取得方式须为以下之一：{'、'.join(common.routes())}", "取得方式")
+    if not common.FIRST_EXAM_YEAR <= row["year_obtained"] <= ctx.today.year:
+        raise RowError(f"取得年份须在 {common.FIRST_EXAM_YEAR} 年至 {ctx.today.year} 年之间", "取得年份")
     number = row["management_number"]
     if number in ctx.numbers:
         raise RowError(f"管理号“{number}”已存在或在文件中重复", "管理号")
@@ -136,7 +136,7 @@ def _validate_certificate(row: dict, ctx: _Ctx) -> dict:
 
 def _write_certificates(session, rows, ctx) -> int:
     session.execute(insert(Certificate.__table__),
-                    [{**r, "token": services.new_token()} for r in rows])
+                    [{**r, "token": certificates.new_token()} for r in rows])
     return len(rows)
 
 
@@ -164,16 +164,16 @@ def certificates_importer() -> Importer:
 def _validate_hours(row: dict, ctx: _Ctx) -> dict:
     person_id, region_id = _holder(row, ctx)
     row.pop("id_number")
-    if row["source"] not in services.education_sources():
-        raise RowError(f"来源须为以下之一：{'、'.join(services.education_sources())}", "来源")
+    if row["source"] not in common.education_sources():
+        raise RowError(f"来源须为以下之一：{'、'.join(common.education_sources())}", "来源")
     try:
-        row["hours"] = services.parse_hours(row["hours"])
+        row["hours"] = education.parse_hours(row["hours"])
     except TalentError as exc:
         raise RowError(exc.message, "学时") from None
     if row["taken_on"] > ctx.today:
         raise RowError("学习日期不能晚于今天", "学习日期")
-    if row["taken_on"].year < services.FIRST_EXAM_YEAR:
-        raise RowError(f"学习日期不能早于 {services.FIRST_EXAM_YEAR} 年", "学习日期")
+    if row["taken_on"].year < common.FIRST_EXAM_YEAR:
+        raise RowError(f"学习日期不能早于 {common.FIRST_EXAM_YEAR} 年", "学习日期")
     return {**row, "person_id": person_id, "region_id": region_id}
 
 

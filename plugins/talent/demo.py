@@ -15,7 +15,7 @@ from sqlalchemy import insert
 
 from console import Region
 
-from . import idnumber, services
+from .services import certificates, common, idnumber, registrations
 from .models import (
     FINAL_OK,
     FIRST,
@@ -48,12 +48,12 @@ def load(session, scale: str = "demo") -> int:
     if session.query(Person.id).filter(Person.demo.is_(True)).first():
         return 0
     rng = random.Random(20250601)
-    today = services.today()
-    levels = services.levels() or ["助理社会工作师", "社会工作师", "高级社会工作师"]
-    routes = services.routes()
-    sources = services.education_sources()
-    years = services.setting("registration_years")
-    need = services.level_hours()
+    today = common.today()
+    levels = common.levels() or ["助理社会工作师", "社会工作师", "高级社会工作师"]
+    routes = common.routes()
+    sources = common.education_sources()
+    years = common.setting("registration_years")
+    need = common.level_hours()
 
     counties = session.query(Region).filter(Region.level == "county").order_by(Region.code).all()
     villages = {}
@@ -94,7 +94,7 @@ def load(session, scale: str = "demo") -> int:
         certs.append({"person_id": pid, "region_id": p["region_id"], "level": level,
                       "management_number": f"{year}{p['_county']}{seq:06d}", "year_obtained": year,
                       "route": route, "revoked": rng.random() < 0.01,
-                      "revoked_reason": None, "token": services.new_token()})
+                      "revoked_reason": None, "token": certificates.new_token()})
     for c in certs:
         if c["revoked"]:
             c["revoked_reason"] = "演示数据：证书信息不实"
@@ -118,7 +118,7 @@ def load(session, scale: str = "demo") -> int:
             continue
         # Expiries spread from a few months ago to the full period ahead.
         expires = today + dt.timedelta(days=rng.randrange(-120, years * 365))
-        start = services.period_start_of(expires)
+        start = registrations.period_start_of(expires)
         regs.append({"certificate_id": cid, "region_id": c["region_id"], "kind": FIRST,
                      "status": ISSUED, "applied_on": start - dt.timedelta(days=30), "issued_on": start,
                      "expires_on": expires, "note": None, "review_note": None})

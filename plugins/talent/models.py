@@ -1,5 +1,5 @@
 """Tables of the talent module: people, certificates, registrations, continuing education,
-supervision and the reminders already sent."""
+supervision.  Reminders already sent are the core's notifications (``once`` keys)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console import Audited, Named, Region, Regional, clock
 
-# The workflow is enforced by the server (services.TRANSITIONS), so it is code, not a setting.
+# The workflow is enforced by the server (registrations.TRANSITIONS), so it is code, not a setting.
 UNAPPLIED, PENDING, FIRST_OK, FIRST_NO, FINAL_OK, FINAL_NO, ISSUED = (
     "未申请", "待审核", "初审通过", "初审未通过", "终审通过", "终审未通过", "已出证",
 )
@@ -164,18 +164,3 @@ class SupervisionSession(Regional, Audited, Model):
         return f"{self.held_on} {self.hours:g} 小时"
 
     __str__ = __repr__
-
-
-class Reminder(Audited, Model):
-    """A reminder already sent: one row per registration and threshold, so it goes out once.
-    ``days`` 0 stands for "has expired"."""
-    __audit_title__ = "到期提醒"
-
-    __tablename__ = "talent_reminder"
-    __table_args__ = (UniqueConstraint("registration_id", "days"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(ForeignKey("talent_registration.id"), index=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
-    days: Mapped[int] = mapped_column(Integer)
-    sent_on: Mapped[dt.date] = mapped_column(Date)
-    recipients: Mapped[int] = mapped_column(Integer, default=0)

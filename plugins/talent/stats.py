@@ -7,12 +7,12 @@ import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import Date, and_, column, func, text
-from sqlalchemy.orm import aliased
 
 from console import Region, db, scope
 
-from . import services
-from .models import ISSUED, Certificate, EducationEntry, Person, Registration
+from .services import common
+from .services.registrations import current_registrations
+from .models import Certificate, EducationEntry, Person, Registration
 
 
 def _scoped(query, model, region):
@@ -22,26 +22,12 @@ def _scoped(query, model, region):
     return scope.restrict(query, model, region)
 
 
-def current_registrations(region=None):
-    """Query of each valid certificate's latest issued registration (superseded ones and
-    those of revoked certificates left out)."""
-    later = aliased(Registration)
-    newer = (db.session.query(later.id)
-             .filter(later.certificate_id == Registration.certificate_id, later.status == ISSUED,
-                     later.expires_on > Registration.expires_on)
-             .exists())
-    q = (db.session.query(Registration)
-         .join(Certificate, Certificate.id == Registration.certificate_id)
-         .filter(Registration.status == ISSUED, Certificate.revoked.is_(False), ~newer))
-    return _scoped(q, Registration, region)
-
-
 def certified_by_level(region=None) -> dict[str, int]:
     """Holders of a valid (not revoked) certificate per level, in the configured level order."""
     q = (db.session.query(Certificate.level, func.count(func.distinct(Certificate.person_id)))
          .filter(Certificate.revoked.is_(False)).group_by(Certificate.level))
     found = dict(_scoped(q, Certificate, region).all())
-    out = {level: found.pop(level, 0) for level in services.levels()}
+    out = {level: found.pop(level, 0) for level in common.levels()}
     out.update(found)  # a level since removed from the settings still counts
     return out
 
@@ -98,10 +84,10 @@ def education_compliance(on: dt.date, region=None) -> dict:
     if not days:
         return {"total": 0, "compliant": 0, "short": []}
     # Each period's first day is worked out here, once per expiry day (far fewer than rows):
-    # services.period_start_of's 29 February rule has no expression SQLite and PostgreSQL agree
+    # registrations.period_start_of's 29 February rule has no expression SQLite and PostgreSQL agree
     # on.  Same rule, the setting read once: read per day it costs more than the query.
-    years = services.setting("registration_years")
-    bounds = [(d, services.add_years(d + dt.timedelta(days=1), -years)) for d in days]
+    years = common.setting("registration_years")
+    bounds = [(d, common.add_years(d + dt.timedelta(days=1), -years)) for d in days]
     # Dates written into the SQL: bound parameters (two per day) make SQLAlchemy spend longer
     # than the database.  isoformat() gives digits and dashes only; PostgreSQL needs them typed.
     typed = "DATE '{}'" if db.session.get_bind().dialect.name == "postgresql" else "'{}'"
@@ -119,10 +105,10 @@ def education_compliance(on: dt.date, region=None) -> dict:
             .group_by(Registration.id, Certificate.level)
             # Not kept in the compiled cache: the text changes with the days.
             .execution_options(compiled_cache=None))
-    need = services.level_hours()
+    need = common.level_hours()
     compliant, short = 0, []
     for reg_id, level, done in rows:
-        # Done to one decimal like services.hours_between: a float sum of tenths (0.1 × 10)
+        # Done to one decimal like registrations.hours_between: a float sum of tenths (0.1 × 10)
         # must not leave 0.0 hours missing, whatever order the database adds them in.
         missing = need.get(level, 90) - round(done or 0, 1)
         if missing <= 0:
@@ -137,6 +123,6 @@ def people_count(region=None) -> int:
     return _scoped(db.session.query(func.count(Person.id)), Person, region).scalar()
 
 
-__all__ = ["current_registrations", "certified_by_level", "certified_by_level_and_county",
+__all__ = ["certified_by_level", "certified_by_level_and_county",
            "expiring_registrations", "expiring_count", "expired_registrations", "education_compliance",
            "people_count"]

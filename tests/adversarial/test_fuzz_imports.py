@@ -163,7 +163,7 @@ def test_a_hostile_file_is_refused_or_reported_and_leaves_nothing_half_written(a
 
 def _valid_rows(plugin, kind, formula: str, n: int) -> tuple[list[str], list[list[str]]]:
     """A file that imports, carrying ``formula`` in the importer's free-text columns."""
-    from jiceng.plugins.talent import idnumber
+    from jiceng.plugins.talent.services import idnumber
     from jiceng.plugins.visits.services import creditcode
 
     if (plugin, kind) == ("console", "regions"):
@@ -226,7 +226,7 @@ def test_formula_cells_imported_as_text_come_out_of_every_export_neutralized(app
                 if cell.startswith("'" + formula):
                     found.add((url, formula))
     # The regions, the people and the enterprises each carry every formula in a free-text column.
-    carriers = {url for url in endpoints if url.startswith(("/console/imports/regions", "/talentperson",
+    carriers = {url for url in endpoints if url.startswith(("/console/imports/regions", "/talent/people",
                                                                "/visits/enterprises"))}
     assert len(carriers) == 3, endpoints
     assert {(url, f) for url in carriers for f in FORMULAS[:4]} <= found

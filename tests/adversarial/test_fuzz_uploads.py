@@ -201,7 +201,7 @@ def test_a_hostile_proof_on_the_education_form_is_refused_and_nothing_is_written
     login(client, "admin")
     data = {"person": str(person_id), "source": "集中培训", "title": "督导", "hours": "6",
             "taken_on": clock.today().isoformat(), "proof": (io.BytesIO(content), name)}
-    response = client.post("/talenteducationview/add", data=data, content_type="multipart/form-data",
+    response = client.post("/talent/education/add", data=data, content_type="multipart/form-data",
                            follow_redirects=True)
     page = _page_message(response)
     assert response.status_code < 500, page[:500]

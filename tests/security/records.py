@@ -149,29 +149,30 @@ def _nameplates(county_code: str) -> dict[str, int]:
 
 
 def _talent(county_code: str, n: int) -> dict[str, int]:
-    from jiceng.plugins.talent import idnumber, services
+    from jiceng.plugins.talent.services import (
+        certificates, common, education, idnumber, people, registrations, supervision)
 
     first17 = f"{county_code}19850312{100 + n:03d}"
     on = TODAY
-    person = services.create_person(name=f"安全测试{n}", id_number=first17 + idnumber.check_char(first17),
-                                    region_id=village_in(county_code).id, employer="社会工作服务站",
+    person = people.create_person(name=f"安全测试{n}", id_number=first17 + idnumber.check_char(first17),
+                                  region_id=village_in(county_code).id, employer="社会工作服务站",
                                     contact="13800001111", community_worker=True, on=on)
     second17 = f"{county_code}19900101{200 + n:03d}"
-    supervisee = services.create_person(name=f"督导对象{n}", id_number=second17 + idnumber.check_char(second17),
+    supervisee = people.create_person(name=f"督导对象{n}", id_number=second17 + idnumber.check_char(second17),
                                         region_id=village_in(county_code).id, on=on)
-    cert = services.add_certificate(person, level="社会工作师", management_number=f"S{county_code}{n}",
+    cert = certificates.add_certificate(person, level="社会工作师", management_number=f"S{county_code}{n}",
                                     year_obtained=2018, route="考试", on=on)
-    reg = services.apply_registration(cert, "首次登记", on=on)
+    reg = registrations.apply_registration(cert, "首次登记", on=on)
     for to in ("待审核", "初审通过", "终审通过", "已出证"):
-        services.transition(reg, to, on=on)
-    education = services.add_education(person, source=services.education_sources()[0], hours=8,
-                                       taken_on=on - dt.timedelta(days=30), title="继续教育", on=on)
-    supervision = services.add_supervision(person, supervisee, on - dt.timedelta(days=90))
-    session_row = services.log_session(supervision, held_on=on - dt.timedelta(days=10), hours=2,
-                                       topic="个案督导", on=on)
+        registrations.transition(reg, to, on=on)
+    entry = education.add_education(person, source=common.education_sources()[0], hours=8,
+                                    taken_on=on - dt.timedelta(days=30), title="继续教育", on=on)
+    relation = supervision.add_supervision(person, supervisee, on - dt.timedelta(days=90))
+    session_row = supervision.log_session(relation, held_on=on - dt.timedelta(days=10), hours=2,
+                                          topic="个案督导", on=on)
     _session().commit()
     return {"person": person.id, "certificate": cert.id, "token": cert.token, "registration": reg.id,
-            "education": education.id, "supervision": supervision.id, "supervision_session": session_row.id}
+            "education": entry.id, "supervision": relation.id, "supervision_session": session_row.id}
 
 
 def _example(county_code: str) -> dict[str, int]:

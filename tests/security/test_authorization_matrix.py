@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from jiceng.plugins.talent.views.moved import MOVED
 from tests.support import jwt_headers, login
 from tests.security import records
 
@@ -36,7 +37,7 @@ ALLOWED_CHANGE = {"ok", "400", "422"}
 # the session.  They are treated like POST.
 _UNSAFE_GET = re.compile(r"/(delete|action)/|^/logout/$")
 # Public by design: the login page, the health check, certificate verification, static files.
-PUBLIC = {"/login/", "/health", "/verify/<path:token>", "/static/<path:filename>",
+PUBLIC = {"/login/", "/health", "/talent/verify/<path:token>", "/static/<path:filename>",
           "/static/appbuilder/<path:filename>"}
 
 # Cells where the console does not yet answer what the table expects, each with the reason.
@@ -300,6 +301,8 @@ def test_public_routes_are_the_only_ones_open_to_anonymous_visitors():
     # Besides the public pages: the home page (it only asks to sign in), going back, choosing
     # the language, signing out, and the API's sign-in.
     harmless = {"/", "/back", "/lang/<string:locale>", "/logout/", "/api/v1/security/login"}
+    # The addresses talent's pages had before they moved under /talent/ only redirect there.
+    harmless |= {rule for prefix in MOVED for rule in (prefix + "/", prefix + "/<path:rest>")}
     open_to_all = {rule for (method, rule), cells in table.items() if cells["anonymous"] in ("ok", "-")}
     assert open_to_all <= PUBLIC | harmless, sorted(open_to_all - PUBLIC - harmless)
     for rule in PUBLIC:
@@ -332,16 +335,16 @@ SCOPED = [
     ("整改单 查看", "GET", "/nameplates/orders/{order}"),
     ("整改单 更新", "POST", "/nameplates/orders/{order}/update"),
     ("村台账", "GET", "/nameplates/ledger/village/{village}"),
-    ("人员 查看", "GET", "/talentpersonview/show/{person}"),
-    ("人员 编辑", "GET", "/talentpersonview/edit/{person}"),
-    ("人员 编辑提交", "POST", "/talentpersonview/edit/{person}"),
-    ("证书 查看", "GET", "/talentcertificateview/show/{certificate}"),
-    ("证书 卡片", "GET", "/talentcertificateview/card/{certificate}"),
-    ("证书 二维码", "GET", "/talentcertificateview/qr/{certificate}.png"),
-    ("证书 撤销", "POST", "/talentcertificateview/revoke/{certificate}"),
-    ("登记 流转", "POST", "/talentregistrationview/transition/{registration}"),
-    ("继续教育 删除", "POST", "/talenteducationview/delete/{education}"),
-    ("督导记录 删除", "POST", "/talentsupervisionsessionview/delete/{supervision_session}"),
+    ("人员 查看", "GET", "/talent/people/show/{person}"),
+    ("人员 编辑", "GET", "/talent/people/edit/{person}"),
+    ("人员 编辑提交", "POST", "/talent/people/edit/{person}"),
+    ("证书 查看", "GET", "/talent/certificates/show/{certificate}"),
+    ("证书 卡片", "GET", "/talent/certificates/card/{certificate}"),
+    ("证书 二维码", "GET", "/talent/certificates/qr/{certificate}.png"),
+    ("证书 撤销", "POST", "/talent/certificates/revoke/{certificate}"),
+    ("登记 流转", "POST", "/talent/registrations/transition/{registration}"),
+    ("继续教育 删除", "POST", "/talent/education/delete/{education}"),
+    ("督导记录 删除", "POST", "/talent/supervision_sessions/delete/{supervision_session}"),
     ("示例记录 查看", "GET", "/example/notes/show/{example_note}"),
     ("附件", "GET", "/console/attachments/{attachment}"),
     ("附件 缩略图", "GET", "/console/attachments/{attachment}/thumbnail"),
@@ -356,7 +359,7 @@ SCOPED = [
     ("接口 登记", "GET", "/api/v1/talent_registrations/{registration}"),
 ]
 EXPORTS = ["/visits/enterprises/export/", "/visits/visits/export/", "/visits/problems/export/",
-           "/talentpersonview/export/", "/nameplates/ledger/export"]
+           "/talent/people/export/", "/nameplates/ledger/export"]
 
 
 def _export_text(response) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from console.foundation.extensions import db
 from console.regions.models import Region
-from jiceng.plugins.talent import idnumber, services
+from jiceng.plugins.talent.services import certificates, idnumber, people, registrations
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -33,19 +33,19 @@ def ctx(app):
 
 def add_worker(name: str, county: str, seq: int, level: str = "社会工作师", number: str | None = None,
                contact: str = "13800001111", employer: str = "社会工作服务站"):
-    person = services.create_person(name=name, id_number=make_id(county, seq=seq),
+    person = people.create_person(name=name, id_number=make_id(county, seq=seq),
                                     region_id=village_in(county).id, employer=employer,
                                     contact=contact, community_worker=True, on=TODAY)
-    cert = services.add_certificate(person, level=level, management_number=number or f"M{county}{seq}",
+    cert = certificates.add_certificate(person, level=level, management_number=number or f"M{county}{seq}",
                                     year_obtained=2018, route="考试", on=TODAY)
     return person, cert
 
 
 def issue(cert, on: dt.date):
     """A first registration taken through every step to 已出证 on ``on``."""
-    reg = services.apply_registration(cert, "首次登记", on=on)
+    reg = registrations.apply_registration(cert, "首次登记", on=on)
     for to in ("待审核", "初审通过", "终审通过", "已出证"):
-        services.transition(reg, to, on=on)
+        registrations.transition(reg, to, on=on)
     return reg
 
 

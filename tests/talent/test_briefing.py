@@ -3,15 +3,15 @@ made here from the tables, its scope, and every linked number against the list i
 
 from __future__ import annotations
 
+from collections import defaultdict
 import datetime as dt
 import re
-from collections import defaultdict
 
 import pytest
 
+from console import clock
 from console.foundation.extensions import db
 from console.regions.models import Region
-from console import clock
 
 ZHAOYANG, ZHENXIONG = "530602", "530627"
 
@@ -48,7 +48,7 @@ def _section(region, period):
 
 def _expected(region, on):
     """The figures counted from the tables with plain Python."""
-    from jiceng.plugins.talent import services
+    from jiceng.plugins.talent.services import common, registrations
     from jiceng.plugins.talent.models import ISSUED, Certificate, EducationEntry, Registration
 
     inside = {rid for (rid,) in db.session.query(Region.id).filter(Region.path.startswith(region.path))}
@@ -65,12 +65,12 @@ def _expected(region, on):
     for e in db.session.query(EducationEntry):
         if e.region_id in inside:
             hours[e.person_id].append((e.taken_on, e.hours))
-    need = services.level_hours()
+    need = common.level_hours()
     in_force = [r for r in latest.values() if r.expires_on >= on]
     compliant = 0
     for r in in_force:
         cert = certs[r.certificate_id]
-        start = services.period_start_of(r.expires_on)
+        start = registrations.period_start_of(r.expires_on)
         done = sum(h for day, h in hours[cert.person_id] if start <= day <= r.expires_on)
         compliant += done >= need.get(cert.level, 90)
     out = {f"持证{level}": len(people) for level, people in holders.items()}

@@ -1,13 +1,15 @@
 """Registration expiry reminders: 90, 60, 30 and 7 days before (configurable), once each.
 
 Who is told: the 检查员 whose scope covers the worker's region (the county or township staff
-who manage that worker) get one notice per registration and threshold; the module's owners
-(模块负责人·社会工作人才, city-wide) get one digest per run that lists what is new, the newly
-expired included, so nobody is flooded with thousands of single notices.
+who manage that worker) get one notice per registration and threshold; where no 检查员 covers
+the region, the module's owners get that notice instead, so a reminder never goes unread.  The
+owners (模块负责人·社会工作人才, city-wide) also get one digest per run that lists what is new,
+the newly expired included, so nobody is flooded with thousands of single notices.
 
-Each notice is recorded in ``talent_reminder`` (unique per registration and threshold) in the
-same transaction, so a second run on the same day, or a second scheduler by mistake, sends
-nothing new.  ``on`` is the day the job runs for: tests and catch-up pass it explicitly.
+"Once" is the core's: every notice carries the key ``talent.registration:<id>:<expiry>:<days>``
+(``notify(once=...)``), so a second run on the same day, or a second scheduler by mistake, tells
+nobody twice, and what a run tells nobody new is not in its digest.  ``on`` is the day the job
+runs for: tests and catch-up pass it explicitly.
 """
 
 from __future__ import annotations
@@ -15,16 +17,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import url_for
+from console import db, notifications, roles, unit_of_work
 
-from console import db, notifications, roles
-
-from . import services, stats
-from .models import Registration, Reminder
+from .. import TITLE
+from ..models import Registration
+from .common import reminder_days, today
+from .registrations import current_registrations
 
 log = logging.getLogger(__name__)
 
-EXPIRED = 0  # the ``days`` of the reminder row that says "has expired"
+EXPIRED = 0  # the threshold that says "has expired"
 SOURCE = "talent"
 
 
@@ -37,11 +39,13 @@ def threshold(days_left: int, days: list[int]) -> int | None:
     return min(due) if due else None
 
 
-def _link(reg: Registration) -> str:
-    try:
-        return url_for("TalentRegistrationView.show", pk=reg.id)
-    except RuntimeError:  # no request: the scheduler builds links without a server name
-        return f"/talentregistrationview/show/{reg.id}"
+def once_key(reg: Registration, due: int) -> str:
+    """What a reminder is about and for when: the registration, its expiry and the threshold."""
+    return f"{SOURCE}.registration:{reg.id}:{reg.expires_on.isoformat()}:{due}"
+
+
+def link_of(reg: Registration) -> str:
+    return f"/talent/registrations/show/{reg.id}"
 
 
 def _line(reg: Registration, on: dt.date) -> str:
@@ -52,15 +56,18 @@ def _line(reg: Registration, on: dt.date) -> str:
             f"{cert.person.region.name}）登记有效期至 {reg.expires_on:%Y-%m-%d}，{when}")
 
 
-def send(on: dt.date) -> dict:
-    """Send what is due on ``on`` and record it; the caller commits.
+@unit_of_work
+def send(on: dt.date | None = None) -> dict:
+    """Send what is due on ``on`` (default today), as one unit of work.
 
     Returns ``{"reminded": [(registration, days)], "newly_expired": [...], "expired": [...]}``:
     ``expired`` lists every current registration past its expiry, new or not."""
-    days = services.reminder_days()
+    on = on or today()
+    session = db.session
+    days = reminder_days()
     horizon = max(days) if days else 0
-    sent = {(r, d) for r, d in db.session.query(Reminder.registration_id, Reminder.days)}
-    candidates = stats.current_registrations().filter(
+    owners = notifications.users_with_role(session, f"模块负责人·{TITLE}")
+    candidates = current_registrations().filter(
         Registration.expires_on <= on + dt.timedelta(days=horizon)).all()
     reminded, newly_expired, expired = [], [], []
     for reg in sorted(candidates, key=lambda r: (r.expires_on, r.id)):
@@ -68,31 +75,27 @@ def send(on: dt.date) -> dict:
         if left < 0:
             expired.append(reg)
         due = threshold(left, days)
-        if due is None or (reg.id, due) in sent:
+        if due is None:
             continue
-        managers = notifications.users_with_role(db.session, roles.INSPECTOR, reg.region_id)
         if due == EXPIRED:
             title = f"社工登记已过期：{reg.certificate.person.name}"
-            newly_expired.append(reg)
         else:
             title = f"社工登记 {due} 天内到期：{reg.certificate.person.name}"
+        managers = notifications.users_with_role(session, roles.INSPECTOR, reg.region_id) or owners
+        sent = notifications.notify(session, managers, title, _line(reg, on) + "。请提醒其办理延续登记。",
+                                    link_of(reg), SOURCE, once=once_key(reg, due))
+        if not sent:
+            continue  # told before (or nobody to tell): not new
+        if due == EXPIRED:
+            newly_expired.append(reg)
+        else:
             reminded.append((reg, due))
-        if managers:
-            notifications.notify(db.session, managers, title, _line(reg, on) + "。请提醒其办理延续登记。",
-                                 _link(reg), SOURCE)
-        db.session.add(Reminder(registration_id=reg.id, region_id=reg.region_id, days=due,
-                                sent_on=on, recipients=len(managers)))
-        sent.add((reg.id, due))
     if reminded or newly_expired:
-        _digest(on, reminded, newly_expired, len(expired))
-    db.session.flush()
+        _digest(session, owners, on, reminded, newly_expired, len(expired))
     return {"reminded": reminded, "newly_expired": newly_expired, "expired": expired}
 
 
-def _digest(on: dt.date, reminded, newly_expired, expired_total: int) -> None:
-    from . import TITLE
-
-    owners = notifications.users_with_role(db.session, f"模块负责人·{TITLE}")
+def _digest(session, owners, on: dt.date, reminded, newly_expired, expired_total: int) -> None:
     if not owners:
         return
     lines = [f"{on:%Y-%m-%d} 社工登记到期提醒："]
@@ -104,17 +107,10 @@ def _digest(on: dt.date, reminded, newly_expired, expired_total: int) -> None:
         lines += [f"  {_line(reg, on)}" for reg in newly_expired[:200]]
     lines.append(f"目前已过期未延续的登记共 {expired_total} 条。")
     title = f"社工登记到期提醒：{len(reminded)} 条将到期，{len(newly_expired)} 条新近过期"
-    notifications.notify(db.session, owners, title, "\n".join(lines), "/talent/expiring/", SOURCE)
+    notifications.notify(session, owners, title, "\n".join(lines), "/talent/expiring/", SOURCE)
 
 
-def run_daily(on: dt.date | None = None) -> dict:
-    """The scheduled job: send, commit, log a summary without personal data."""
-    on = on or services.today()
-    result = send(on)
-    db.session.commit()
+def log_summary(on: dt.date, result: dict) -> None:
+    """A line in the log without personal data."""
     log.info("talent reminders for %s: %d reminders, %d newly expired, %d expired in all",
              on, len(result["reminded"]), len(result["newly_expired"]), len(result["expired"]))
-    return result
-
-
-__all__ = ["send", "run_daily", "threshold", "EXPIRED"]

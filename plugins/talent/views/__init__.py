@@ -1,67 +1,37 @@
-"""The module's pages: thin Flask-AppBuilder views over the services' rules."""
+"""The module's pages, registered in one place: thin Flask-AppBuilder views over the services'
+rules.  Every page is under /talent/...; the addresses Flask-AppBuilder gave them before answer
+301 to the new ones (views/moved.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterIn
 from flask_appbuilder.security.decorators import permission_name
 
-from console import (
-    ConsoleError,
-    ScopedInterface,
-    ScopedModelView,
-    attachments,
-    db,
-    scope,
-)
+from console import ScopedInterface, ScopedModelView, attachments, db, refused, scope
 
-from . import forms, services, stats
-from .errors import TalentError
-from .models import (
+from .. import stats
+from ..errors import TalentError
+from ..models import (
     KINDS,
     Certificate,
     EducationEntry,
     Person,
     Registration,
-    Reminder,
     Supervision,
     SupervisionSession,
 )
+from ..services import certificates, education, people, registrations, supervision
+from ..services.common import checked, education_sources, get, levels, routes, today
+from . import forms
+from .common import TEMPLATES
 
-TEMPLATES = str(Path(__file__).parent / "templates")
 CATEGORY = "talent"
 CATEGORY_LABEL = "社会工作人才"
-
-# Grants for the core roles (the module owner gets every talent_* permission already).
-ROLE_PERMISSIONS = {
-    "检查员": [
-        ("can_(list|show|add|edit|export)$", "talent_person$"),
-        ("can_(list|show|add|edit|revoke)$", "talent_certificate$"),
-        ("can_(list|show|add|edit|delete|transition)$", "talent_registration$"),
-        ("can_(list|show|add|edit|delete)$", "talent_education$"),
-        ("can_(list|show|add|edit)$", "talent_supervision$"),
-        ("can_(list|show|add|edit|delete)$", "talent_supervision_session$"),
-        ("can_list$", "talent_expiring$"),
-        ("can_(list|show)$", "talent_reminder$"),
-        ("can_(get|info)$", "talent_(people|certificates|registrations)$"),
-        ("menu_access$", "talent(_.*)?$"),
-    ],
-    "领导": [
-        ("can_(list|show)$", "talent_(person|certificate|registration|education|supervision|supervision_session)$"),
-        ("can_list$", "talent_expiring$"),
-        ("can_(get|info)$", "talent_(people|certificates|registrations)$"),
-        ("menu_access$", "talent(_.*)?$"),
-    ],
-}
-
-
-def _flash_error(exc: Exception) -> None:
-    flash(getattr(exc, "message", None) or str(exc), "danger")
 
 
 class InScope(BaseFilter):
@@ -92,13 +62,8 @@ class TalentModelView(ScopedModelView):
     template_folder = TEMPLATES
     page_size = 25
 
-    def _check(self, func, item):
-        try:
-            func(item)
-        except ConsoleError:
-            # The form already changed the object: nothing of it may reach a later commit.
-            db.session.rollback()
-            raise
+    def _check(self, rule, item):
+        checked(rule)(item)
 
 
 # -- people ---------------------------------------------------------------------------------
@@ -106,6 +71,7 @@ class TalentModelView(ScopedModelView):
 
 class TalentPersonView(TalentModelView):
     datamodel = ScopedInterface(Person)
+    route_base = "/talent/people"
     class_permission_name = "talent_person"
     list_title = "人才库"
     show_title = "人员详情"
@@ -138,21 +104,21 @@ class TalentPersonView(TalentModelView):
 
     def pre_add(self, item):
         raw = item.__dict__.pop("id_number", None)
-        self._check(lambda p: (services.check_person(p), services.set_id_number(p, raw)), item)
+        self._check(lambda p: (people.check_person(p), people.set_id_number(p, raw)), item)
 
     def pre_update(self, item):
         raw = item.__dict__.pop("id_number", None)
 
         def rules(p):
-            services.check_person(p)
+            people.check_person(p)
             if raw:
-                services.set_id_number(p, raw)
-            services.move_dependants(p)
+                people.set_id_number(p, raw)
+            people.move_dependants(p)
 
         self._check(rules, item)
 
     def pre_delete(self, item):
-        services.check_person_deletable(item)
+        people.check_person_deletable(item)
 
     def prefill_form(self, form, pk):
         form.id_number.data = ""
@@ -164,8 +130,7 @@ class TalentPersonView(TalentModelView):
         item = self.datamodel.get(pk)
         if item is None:
             abort(404)
-        number = services.reveal_id_number(item)
-        db.session.commit()
+        number = people.reveal_id_number(item)
         # A page, not a flash message: flashes travel in the session cookie.
         resp = self.render_template("talent/person_reveal.html", person=item, number=number)
         return resp, 200, {"Cache-Control": "no-store"}
@@ -175,7 +140,7 @@ class TalentPersonView(TalentModelView):
     @permission_name("list")
     def find(self):
         """Look a person up by identity number (matched through its keyed hash)."""
-        person = services.find_person(request.args.get("id_number", ""))
+        person = people.find_person(request.args.get("id_number", ""))
         if person is None:
             flash("管辖范围内没有此身份证号的人员（请核对号码）", "warning")
             return redirect(url_for(f"{type(self).__name__}.list"))
@@ -185,7 +150,7 @@ class TalentPersonView(TalentModelView):
     @has_access
     @permission_name("export")
     def export(self):
-        from .export import export_people
+        from .exporting import export_people
 
         return export_people(self)
 
@@ -195,6 +160,7 @@ class TalentPersonView(TalentModelView):
 
 class TalentCertificateView(TalentModelView):
     datamodel = ScopedInterface(Certificate)
+    route_base = "/talent/certificates"
     class_permission_name = "talent_certificate"
     list_title = "证书"
     show_title = "证书详情"
@@ -216,28 +182,27 @@ class TalentCertificateView(TalentModelView):
         "revoked_reason": "撤销原因", "revoked_on": "撤销日期",
     }
     add_form_extra_fields = edit_form_extra_fields = {
-        "level": forms.choice_field("职业水平等级", services.levels),
-        "route": forms.choice_field("取得方式", services.routes),
+        "level": forms.choice_field("职业水平等级", levels),
+        "route": forms.choice_field("取得方式", routes),
     }
     add_form_query_rel_fields = {"person": PERSON_PICKER}
     search_form_query_rel_fields = {"region": SEARCH_REGION_PICKER, "person": PERSON_PICKER}
     show_template = "talent/certificate_show.html"
     extra_args = {
-        "talent_certificate": lambda pk: services.get(Certificate, pk),
-        "talent_registration_of": services.current_registration,
-        "talent_education": services.education_status,
-        "talent_window": services.window_opens,
+        "talent_certificate": lambda pk: get(Certificate, pk),
+        "talent_registration_of": registrations.current_registration,
+        "talent_education": registrations.education_status,
+        "talent_window": registrations.window_opens,
     }
 
     def pre_add(self, item):
-        self._check(services.check_certificate, item)
+        self._check(certificates.check_certificate, item)
 
     def pre_update(self, item):
-        self._check(services.check_certificate, item)
+        self._check(certificates.check_certificate, item)
 
     def pre_delete(self, item):
-        if item.registrations:
-            raise TalentError("该证书已有登记记录，不能删除；如证书无效，请撤销")
+        certificates.check_certificate_deletable(item)
 
     def _get(self, pk):
         item = self.datamodel.get(pk)
@@ -251,19 +216,17 @@ class TalentCertificateView(TalentModelView):
     def revoke(self, pk):
         item = self._get(pk)
         try:
-            services.revoke_certificate(item, request.form.get("reason"))
-            db.session.commit()
+            certificates.revoke_certificate(item, request.form.get("reason"))
             flash("证书已撤销；其公开核验页将显示“已撤销”", "success")
         except TalentError as exc:
-            db.session.rollback()
-            _flash_error(exc)
+            refused(exc)
         return redirect(url_for("TalentCertificateView.show", pk=pk))
 
     @expose("/qr/<int:pk>.png")
     @has_access
     @permission_name("show")
     def qr_png(self, pk):
-        from .public import qr_png, verify_url
+        from ..services.public import qr_png, verify_url
 
         return _image(qr_png(verify_url(self._get(pk))), "image/png")
 
@@ -271,7 +234,7 @@ class TalentCertificateView(TalentModelView):
     @has_access
     @permission_name("show")
     def qr_svg(self, pk):
-        from .public import qr_svg, verify_url
+        from ..services.public import qr_svg, verify_url
 
         return _image(qr_svg(verify_url(self._get(pk))), "image/svg+xml")
 
@@ -279,7 +242,7 @@ class TalentCertificateView(TalentModelView):
     @has_access
     @permission_name("show")
     def card(self, pk):
-        from .public import public_facts, verify_url
+        from ..services.public import public_facts, verify_url
 
         item = self._get(pk)
         return self.render_template("talent/certificate_card.html", cert=item,
@@ -299,6 +262,7 @@ def _image(data: bytes, mimetype: str):
 
 class TalentRegistrationView(TalentModelView):
     datamodel = ScopedInterface(Registration)
+    route_base = "/talent/registrations"
     class_permission_name = "talent_registration"
     list_title = "登记"
     show_title = "登记详情"
@@ -324,19 +288,19 @@ class TalentRegistrationView(TalentModelView):
                                     "certificate": [["id", InScope, None]]}
     show_template = "talent/registration_show.html"
     extra_args = {
-        "talent_registration": lambda pk: services.get(Registration, pk),
-        "talent_next": services.allowed_next,
-        "talent_action": services.ACTION_TITLES.get,
+        "talent_registration": lambda pk: get(Registration, pk),
+        "talent_next": registrations.allowed_next,
+        "talent_action": registrations.ACTION_TITLES.get,
     }
 
     def pre_add(self, item):
-        self._check(services.check_new_registration, item)
+        self._check(registrations.check_new_registration, item)
 
     def pre_update(self, item):
-        self._check(lambda r: services.update_registration(r, applied_on=r.applied_on, note=r.note), item)
+        self._check(lambda r: registrations.update_registration(r, applied_on=r.applied_on, note=r.note), item)
 
     def pre_delete(self, item):
-        services.check_deletable(item)
+        registrations.check_deletable(item)
 
     @expose("/transition/<int:pk>", methods=["POST"])
     @has_access
@@ -346,12 +310,10 @@ class TalentRegistrationView(TalentModelView):
         if item is None:
             abort(404)
         try:
-            services.transition(item, request.form.get("to", ""), note=request.form.get("note"))
-            db.session.commit()
+            registrations.transition(item, request.form.get("to", ""), note=request.form.get("note"))
             flash(f"登记状态已变为“{item.status}”", "success")
         except TalentError as exc:
-            db.session.rollback()
-            _flash_error(exc)
+            refused(exc)
         return redirect(url_for("TalentRegistrationView.show", pk=pk))
 
 
@@ -359,20 +321,16 @@ class TalentRegistrationView(TalentModelView):
 
 
 class EducationInterface(ScopedInterface):
-    """Stores the proof file in the same transaction as its ledger line."""
+    """Stores the proof file in the same unit of work as its ledger line."""
 
     def add(self, item, commit=True):
-        proof = item.__dict__.pop("_proof", None)
-        super().add(item, commit=False)
-        self.session.flush()
-        if proof is not None:
-            attachments.attach(self.session, [proof], item.id)
-        if commit:
-            self.session.commit()
+        scope.require(self._region_id(item))
+        education.store_entry(item, item.__dict__.pop("_proof", None))
 
 
 class TalentEducationView(TalentModelView):
     datamodel = EducationInterface(EducationEntry)
+    route_base = "/talent/education"
     class_permission_name = "talent_education"
     list_title = "继续教育台账"
     show_title = "继续教育记录"
@@ -387,30 +345,28 @@ class TalentEducationView(TalentModelView):
     base_order = ("taken_on", "desc")
     label_columns = {"person": "人员", "source": "来源", "title": "内容", "hours": "学时",
                      "taken_on": "学习日期", "region": "所属区域", "proof": "证明材料"}
-    add_form_extra_fields = {"source": forms.choice_field("来源", services.education_sources),
+    add_form_extra_fields = {"source": forms.choice_field("来源", education_sources),
                              "hours": forms.hours_field(), "proof": forms.proof_field()}
-    edit_form_extra_fields = {"source": forms.choice_field("来源", services.education_sources),
+    edit_form_extra_fields = {"source": forms.choice_field("来源", education_sources),
                               "hours": forms.hours_field()}
     add_form_query_rel_fields = {"person": PERSON_PICKER}
     search_form_query_rel_fields = {"region": SEARCH_REGION_PICKER, "person": PERSON_PICKER}
     show_template = "talent/education_show.html"
     extra_args = {
-        "talent_proofs": lambda pk: attachments.for_owner(db.session, services.PROOF_OWNER, int(pk)),
+        "talent_proofs": lambda pk: attachments.for_owner(db.session, education.PROOF_OWNER, int(pk)),
         "talent_attachment_url": lambda f: attachments.url(f, download=True),
     }
 
     def pre_add(self, item):
         upload = item.__dict__.pop("proof", None)
-        self._check(services.check_education, item)
-        if upload is not None and getattr(upload, "filename", ""):
-            item._proof = attachments.save(db.session, upload, owner=services.PROOF_OWNER,
-                                           owner_id=None, filename=None, kind="document")
+        self._check(education.check_education, item)
+        item._proof = education.save_upload(upload)
 
     def pre_update(self, item):
-        self._check(services.check_education, item)
+        self._check(education.check_education, item)
 
     def pre_delete(self, item):
-        attachments.delete_for(db.session, services.PROOF_OWNER, item.id)
+        attachments.delete_for(db.session, education.PROOF_OWNER, item.id)
 
 
 # -- supervision ----------------------------------------------------------------------------
@@ -418,6 +374,7 @@ class TalentEducationView(TalentModelView):
 
 class TalentSupervisionView(TalentModelView):
     datamodel = ScopedInterface(Supervision)
+    route_base = "/talent/supervision"
     class_permission_name = "talent_supervision"
     list_title = "督导关系"
     show_title = "督导关系"
@@ -436,10 +393,10 @@ class TalentSupervisionView(TalentModelView):
                                     "region": SEARCH_REGION_PICKER}
 
     def pre_add(self, item):
-        self._check(services.check_supervision, item)
+        self._check(supervision.check_supervision, item)
 
     def pre_update(self, item):
-        self._check(services.check_supervision, item)
+        self._check(supervision.check_supervision, item)
 
     def pre_delete(self, item):
         if item.sessions:
@@ -448,6 +405,7 @@ class TalentSupervisionView(TalentModelView):
 
 class TalentSupervisionSessionView(TalentModelView):
     datamodel = ScopedInterface(SupervisionSession)
+    route_base = "/talent/supervision_sessions"
     class_permission_name = "talent_supervision_session"
     list_title = "督导记录"
     show_title = "督导记录"
@@ -468,26 +426,13 @@ class TalentSupervisionSessionView(TalentModelView):
                                     "region": SEARCH_REGION_PICKER}
 
     def pre_add(self, item):
-        self._check(services.check_session, item)
+        self._check(supervision.check_session, item)
 
     def pre_update(self, item):
-        self._check(services.check_session, item)
+        self._check(supervision.check_session, item)
 
 
-# -- reminders and expiry -------------------------------------------------------------------
-
-
-class TalentReminderView(TalentModelView):
-    datamodel = ScopedInterface(Reminder)
-    class_permission_name = "talent_reminder"
-    base_permissions = ["can_list", "can_show"]
-    list_title = "已发出的到期提醒"
-    list_columns = ["registration_id", "days", "sent_on", "recipients", "region_id"]
-    show_columns = list_columns
-    search_columns = ["days", "sent_on"]
-    base_order = ("id", "desc")
-    label_columns = {"registration_id": "登记编号", "days": "提前天数（0 为已过期）",
-                     "sent_on": "发送日期", "recipients": "通知人数", "region_id": "区域编号"}
+# -- expiry -----------------------------------------------------------------------------------
 
 
 class TalentExpiringView(BaseView):
@@ -520,7 +465,7 @@ def _expiring_filters():
     county = db.session.get(Region, request.args.get("county", type=int) or 0)
     if county is not None and scope.contains(county.id):
         region = county
-    on = services.today()
+    on = today()
     if request.args.get("on"):
         try:
             on = dt.date.fromisoformat(request.args["on"])
@@ -531,6 +476,7 @@ def _expiring_filters():
 
 def register(appbuilder) -> None:
     from .api import register as register_api
+    from .moved import register as register_moved
     from .public import TalentVerifyView
 
     menu = dict(category=CATEGORY, category_label=CATEGORY_LABEL, category_icon="fa-id-card")
@@ -547,11 +493,10 @@ def register(appbuilder) -> None:
                         icon="fa-handshake-o", **menu)
     appbuilder.add_view(TalentSupervisionSessionView, "talent_supervision_sessions",
                         label="督导记录", icon="fa-comments", **menu)
-    appbuilder.add_view(TalentReminderView, "talent_reminders", label="到期提醒记录",
-                        icon="fa-bell", **menu)
     appbuilder.add_view_no_menu(TalentVerifyView)
     register_api(appbuilder)
-    attachments.register_owner(services.PROOF_OWNER, _may_see_proof)
+    register_moved(current_app)
+    attachments.register_owner(education.PROOF_OWNER, _may_see_proof)
 
 
 def _may_see_proof(entry_id: int) -> bool:

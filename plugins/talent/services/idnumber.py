@@ -30,7 +30,7 @@ from stdnum.exceptions import InvalidComponent
 
 from console import clock
 
-from .errors import TalentError
+from ..errors import TalentError
 
 _SHAPE = re.compile(r"^[1-9]\d{16}[0-9X]$")
 _AAD = b"talent_person.id_number"

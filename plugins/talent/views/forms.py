@@ -7,8 +7,8 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from wtforms import BooleanField, FileField, SelectField, StringField, ValidationError
 from wtforms.validators import InputRequired, Optional
 
-from . import idnumber, services
-from .errors import TalentError
+from ..services import education, idnumber
+from ..errors import TalentError
 
 
 def _id_number_check(form, field):
@@ -22,7 +22,7 @@ def _id_number_check(form, field):
 
 def _hours_check(form, field):
     try:
-        field.data = services.parse_hours(field.data)
+        field.data = education.parse_hours(field.data)
     except TalentError as exc:
         raise ValidationError(exc.message) from None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from console import ScopedInterface, ScopedModelRestApi
 
-from .models import Certificate, Person, Registration
+from ..models import Certificate, Person, Registration
 
 READ_ONLY = {"get", "get_list", "info"}
 

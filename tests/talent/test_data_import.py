@@ -4,24 +4,14 @@ all-or-nothing."""
 import datetime as dt
 
 import pytest
-from openpyxl import Workbook
 
-from console.imports import catalog
-
-from console.imports import pipeline as imports
 from console.foundation.extensions import db
-from jiceng.plugins.talent import idnumber
+from console.imports import catalog, pipeline as imports
 from jiceng.plugins.talent.models import Certificate, EducationEntry, Person
+from jiceng.plugins.talent.services import idnumber
+from tests.support import write_xlsx
 
 from .conftest import make_id
-
-
-def _xlsx(path, rows):
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(list(row))
-    wb.save(path)
-    return str(path)
 
 
 def _csv(path, rows, encoding="gbk"):
@@ -33,7 +23,7 @@ PEOPLE_HEADER = ("姓名", "身份证号", "区划代码", "工作单位", "持�
 
 
 def test_people_import_encrypts_and_matches_regions(app, tmp_path):
-    path = _xlsx(tmp_path / "people.xlsx", [
+    path = write_xlsx(tmp_path / "people.xlsx", [
         PEOPLE_HEADER,
         ("王一", make_id(seq=11), "530602", "社工站", "是", "13800000001"),
         ("王二", make_id("530627", seq=12).lower(), "530627", "", "否", ""),
@@ -77,11 +67,11 @@ def test_people_import_is_all_or_nothing_with_a_report(app, tmp_path):
 
 
 def test_certificates_and_hours_import(app, tmp_path, workers):
-    certs = _xlsx(tmp_path / "certs.xlsx", [
+    certs = write_xlsx(tmp_path / "certs.xlsx", [
         ("身份证号", "职业水平等级", "管理号", "取得年份", "取得方式"),
         (workers["zhang_id_number"], "高级社会工作师", "ZT-IMP-1", 2022, "考试+评审"),
     ])
-    hours = _xlsx(tmp_path / "hours.xlsx", [
+    hours = write_xlsx(tmp_path / "hours.xlsx", [
         ("身份证号", "来源", "学时", "学习日期", "内容"),
         (workers["zhang_id_number"], "集中培训", 12.5, dt.date(2025, 5, 1), "培训"),
         (workers["li_id_number"], "网络学习", "8", "2025/6/1", ""),
@@ -106,7 +96,7 @@ def test_certificates_and_hours_import(app, tmp_path, workers):
 ])
 def test_bad_hours_rows_are_refused(app, tmp_path, workers, row, column, reason):
     row = (workers["zhang_id_number"] if row[0] == "张" else row[0],) + row[1:]
-    path = _xlsx(tmp_path / "hours.xlsx", [("身份证号", "来源", "学时", "学习日期", "内容"), row])
+    path = write_xlsx(tmp_path / "hours.xlsx", [("身份证号", "来源", "学时", "学习日期", "内容"), row])
     with app.app_context():
         result = imports.run(catalog.find("talent", "hours"), path, plugin="talent")
         assert result.state == "rejected"
@@ -115,7 +105,7 @@ def test_bad_hours_rows_are_refused(app, tmp_path, workers, row, column, reason)
 
 
 def test_duplicate_management_number_in_import(app, tmp_path, workers):
-    path = _xlsx(tmp_path / "certs.xlsx", [
+    path = write_xlsx(tmp_path / "certs.xlsx", [
         ("身份证号", "职业水平等级", "管理号", "取得年份", "取得方式"),
         (workers["zhang_id_number"], "社会工作师", "M530602101", 2020, "考试"),
     ])

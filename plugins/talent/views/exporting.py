@@ -7,8 +7,8 @@ from flask_appbuilder.urltools import get_filter_args
 
 from console import db, exports
 
-from . import idnumber, services
-from .models import Person
+from ..services import idnumber, people
+from ..models import Person
 
 
 def people_columns(full_id_numbers: bool) -> exports.Columns:
@@ -36,7 +36,7 @@ def filtered_query(view, model):
 
 
 def export_people(view):
-    full = services.may_view_id_number()
+    full = people.may_view_id_number()
     query = filtered_query(view, Person)
     return exports.stream_xlsx(exports.query_rows(query, batch=500), people_columns(full),
                                "社会工作人才名单.xlsx", sheet_title="人才库")

@@ -1,6 +1,7 @@
-"""stats.education_compliance sums hours in one SQL query; it must agree with the plain Python
-reckoning below (every row fetched, periods worked out per registration), on demo data and on
-the edge cases of a period's boundaries."""
+"""The module's counts.  stats.education_compliance sums hours in one SQL query; it must agree
+with the plain Python reckoning below (every row fetched, periods worked out per registration),
+on demo data and on the edge cases of a period's boundaries.  The dashboard cards count inside
+the user's region."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import datetime as dt
 
 import pytest
 
-from console.plugins import settings as plugin_settings
 from console.foundation.extensions import db
+from console.plugins import settings as plugin_settings
 from console.regions.models import Region
-from jiceng.plugins.talent import demo, services, stats
-from jiceng.plugins.talent.models import ISSUED, Certificate, EducationEntry, Person, Registration
+from jiceng.plugins.talent import dashboard, demo, stats
+from jiceng.plugins.talent.models import Certificate, EducationEntry, ISSUED, Person, Registration
+from jiceng.plugins.talent.services import certificates, common, registrations
 
-from .conftest import TODAY, add_worker, issue, village_in
+from .conftest import add_worker, issue, TODAY, village_in
 
 
 def reference(on: dt.date, region=None) -> dict:
@@ -107,7 +109,7 @@ def edge(ctx):
     hours(g, (dt.date(2025, 1, 1), 90), (dt.date(2026, 3, 2), 20))
     # Two certificates of one person: the same hours count for each.
     h, _, _ = worker("辛", "530627", 408, dt.date(2027, 6, 30))
-    hcert = services.add_certificate(h, level="高级社会工作师", management_number="M530627408b",
+    hcert = certificates.add_certificate(h, level="高级社会工作师", management_number="M530627408b",
                                      year_obtained=2019, route="考试", on=TODAY)
     issue(hcert, TODAY - dt.timedelta(days=20)).expires_on = dt.date(2028, 6, 30)
     hours(h, (dt.date(2025, 7, 1), 88), (dt.date(2026, 1, 1), 2.5))
@@ -154,7 +156,7 @@ def test_tenths_of_an_hour_add_up_like_the_person_page(ctx):
     hours(person, *[(dt.date(2026, 1, 1) + dt.timedelta(days=n), 0.1) for n in range(10)],
           (dt.date(2025, 6, 1), 71))
     db.session.commit()
-    assert services.education_status(cert, reg)["short"] == 0
+    assert registrations.education_status(cert, reg)["short"] == 0
     assert stats.education_compliance(TODAY) == {"total": 1, "compliant": 1, "short": []}
 
 
@@ -165,9 +167,19 @@ def test_nobody_in_force(ctx):
 def test_agrees_on_demo_data(ctx):
     demo.load(db.session, "demo")
     db.session.commit()
-    today = services.today()
+    today = common.today()
     got = stats.education_compliance(today)
     assert 0 < got["compliant"] < got["total"]
     assert db.session.query(Person).count() > 2000
     for on in (today, dt.date(2027, 1, 1)):
         assert_agrees(on)
+
+
+def test_cards_count_inside_the_region(app, workers):
+    with app.app_context():
+        zhaoyang = db.session.query(Region).filter_by(code="530602").one()
+        cards = {c.title: c for c in dashboard.cards(zhaoyang)}
+        assert cards["持证社工"].value == 1
+        city = {c.title: c for c in dashboard.cards(None)}
+        assert city["持证社工"].value == 2
+        assert set(cards) == {"持证社工", "90 天内登记到期", "继续教育达标率"}
