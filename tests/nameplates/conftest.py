@@ -3,7 +3,6 @@ module's own services."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import uuid
 
@@ -80,78 +79,8 @@ def accept(inspection, reviewer="nameplates_owner"):
     return inspections.review(db.session, inspection.id, user(reviewer), True)
 
 
-def jpeg(width=64, height=48, exif=None) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    img = Image.new("RGB", (width, height), (200, 30, 30))
-    if exif is not None:
-        img.save(out, "JPEG", exif=exif)
-    else:
-        img.save(out, "JPEG")
-    return out.getvalue()
-
 
 def upload(data: bytes, filename: str):
     from werkzeug.datastructures import FileStorage
 
     return FileStorage(io.BytesIO(data), filename=filename, content_type="image/jpeg")
-
-
-def xlsx_rows(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), read_only=True)
-    return [tuple(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-
-
-# -- a real server for the browser test -----------------------------------------------------
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(database_url, tmp_path):
-    """gunicorn serving the console on this test's database, on a free port."""
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
-
-    port = _free_port()
-    instance = tmp_path / "live-instance"
-    instance.mkdir()
-    env = {**os.environ, "JICENG_DATABASE_URL": database_url, "JICENG_INSTANCE_PATH": str(instance),
-           "JICENG_SECRET_KEY": "live-" + uuid.uuid4().hex}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = open(tmp_path / "gunicorn.log", "wb")
-    proc = subprocess.Popen([str(gunicorn), "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "60",
-                             "console.wsgi:app"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/login/", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((tmp_path / "gunicorn.log").read_text()) from None
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not answer: " + (tmp_path / "gunicorn.log").read_text())
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

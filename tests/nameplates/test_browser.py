@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import login_in_browser
 
-from .conftest import jpeg
+from tests.support import jpeg
 
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -12,7 +12,9 @@ import pytest
 
 from tests.conftest import BACKEND
 
-from .conftest import CLEAN, ZHAOYANG, ZHENXIONG, accept, form, jpeg, submit, upload, user, village_in
+from tests.support import jpeg
+
+from .conftest import CLEAN, ZHAOYANG, ZHENXIONG, accept, form, submit, upload, user, village_in
 from console import clock
 
 TODAY = clock.today()

@@ -8,7 +8,9 @@ import uuid
 
 import pytest
 
-from .conftest import CLEAN, ZHAOYANG, ZHENXIONG, accept, jpeg, submit, village_in, xlsx_rows
+from tests.support import jpeg, read_xlsx
+
+from .conftest import CLEAN, ZHAOYANG, ZHENXIONG, accept, submit, village_in
 from console import clock
 
 
@@ -162,11 +164,11 @@ def test_the_ledger_export_applies_the_scope_and_the_filters(app, client, auth):
     response = client.get("/nameplates/ledger/export")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
-    rows = xlsx_rows(response.data)
+    rows = read_xlsx(response.data)
     assert rows[0][:5] == ("县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "台账状态")
     assert len(rows) == 1 + 206
     assert {r[0] for r in rows[1:]} == {"昭阳区"}
-    filtered = xlsx_rows(client.get("/nameplates/ledger/export?status=rectifying").data)
+    filtered = read_xlsx(client.get("/nameplates/ledger/export?status=rectifying").data)
     assert len(filtered) == 2 and filtered[1][4] == "整改中"
 
 

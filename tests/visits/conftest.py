@@ -11,7 +11,6 @@ from sqlalchemy import text
 from jiceng.plugins.visits.services import creditcode
 from jiceng.plugins.visits.services import enterprises, problems, visits
 from jiceng.plugins.visits.services.common import today
-from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD
 
 ZHAOYANG, ZHENXIONG = "530602", "530627"
 
@@ -114,13 +113,6 @@ def other_county(world):
     p = world.problem(e, world.department(ZHENXIONG))
     return {"enterprise": e.id, "visit": v.id, "problem": p.id}
 
-
-def _jwt(client, username):
-    password = ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD
-    r = client.post("/api/v1/security/login",
-                    json={"username": username, "password": password, "provider": "db"})
-    assert r.status_code == 200, r.get_data(as_text=True)
-    return {"Authorization": f"Bearer {r.json['access_token']}"}
 
 
 # -- the enterprise registry of the paging tests -----------------------------------------------

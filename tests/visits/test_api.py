@@ -9,7 +9,8 @@ import json
 import prison
 import pytest
 
-from tests.visits.conftest import IN_ZHAOYANG, ZHENXIONG, _expected, _jwt, _sql
+from tests.support import jwt_headers
+from tests.visits.conftest import IN_ZHAOYANG, ZHENXIONG, _expected, _sql
 
 
 # -- the regional scope and the rules ----------------------------------------------------------
@@ -18,19 +19,19 @@ from tests.visits.conftest import IN_ZHAOYANG, ZHENXIONG, _expected, _jwt, _sql
 @pytest.mark.parametrize("path", ["/api/v1/visits_enterprises/{enterprise}",
                                   "/api/v1/visits_visits/{visit}", "/api/v1/visits_problems/{problem}"])
 def test_api_items_of_other_counties_are_404(client, other_county, path):
-    headers = _jwt(client, "zhaoyang")
+    headers = jwt_headers(client, "zhaoyang")
     assert client.get(path.format(**other_county), headers=headers).status_code == 404
 
 
 def test_api_cannot_move_other_county_problems(client, other_county):
-    headers = _jwt(client, "zhaoyang")
+    headers = jwt_headers(client, "zhaoyang")
     r = client.post(f"/api/v1/visits_problems/{other_county['problem']}/transition",
                     json={"to": "已交办"}, headers=headers)
     assert r.status_code == 404
 
 
 def test_api_cannot_add_visits_to_other_county_enterprises(client, other_county):
-    headers = _jwt(client, "zhaoyang")
+    headers = jwt_headers(client, "zhaoyang")
     r = client.post("/api/v1/visits_visits/", headers=headers,
                     json={"enterprise_id": other_county["enterprise"], "visit_date": "2025-03-01",
                           "send_items": "送政策"})
@@ -39,13 +40,13 @@ def test_api_cannot_add_visits_to_other_county_enterprises(client, other_county)
 
 def test_api_lists_only_the_users_county(client, world, other_county):
     world.enterprise(1, name="昭阳自家企业")
-    headers = _jwt(client, "zhaoyang")
+    headers = jwt_headers(client, "zhaoyang")
     names = [row["name"] for row in client.get("/api/v1/visits_enterprises/", headers=headers).json["result"]]
     assert names == ["昭阳自家企业"]
 
 
 def test_api_creates_enterprise_with_the_same_rules(client, world):
-    headers = _jwt(client, "visits_owner")
+    headers = jwt_headers(client, "visits_owner")
     region = world.township("530602").id
     bad = client.post("/api/v1/visits_enterprises/", headers=headers,
                       json={"name": "坏代码企业", "credit_code": "91350100M000100Y44", "region_id": region})
@@ -62,7 +63,7 @@ def test_api_creates_enterprise_with_the_same_rules(client, world):
 def test_api_workflow_refuses_disallowed_moves_and_stale_versions(client, world):
     e = world.enterprise(1)
     p = world.problem(e, world.department())
-    headers = _jwt(client, "zhaoyang")
+    headers = jwt_headers(client, "zhaoyang")
     r = client.post(f"/api/v1/visits_problems/{p.id}/transition", json={"to": "已办结"}, headers=headers)
     assert r.status_code == 400 and "不能改为“已办结”" in r.json["message"]
     r = client.post(f"/api/v1/visits_problems/{p.id}/transition",
@@ -74,7 +75,7 @@ def test_api_workflow_refuses_disallowed_moves_and_stale_versions(client, world)
 
 
 def test_api_is_in_the_openapi_spec(client):
-    headers = _jwt(client, "admin")
+    headers = jwt_headers(client, "admin")
     response = client.get("/api/v1/_openapi", headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     spec = response.json
@@ -106,7 +107,7 @@ def test_put_edits_the_content_and_moves_through_the_workflow(client, world, pro
     from console.audit.models import AuditLog
     from jiceng.plugins.visits.models import Problem
 
-    headers = _jwt(client, "zhaoyang")
+    headers = jwt_headers(client, "zhaoyang")
     r = _put(client, headers, problem.id, {"description": "贷款审批慢", "due_date": days(20).isoformat(),
                                            "version": problem.version})
     assert r.status_code == 200, r.json
@@ -145,7 +146,7 @@ def test_put_refuses_bad_input_in_chinese_and_changes_nothing(client, world, pro
     from jiceng.plugins.visits.models import Problem
 
     before = (problem.status, problem.description, problem.due_date, problem.category, problem.version)
-    r = _put(client, _jwt(client, "zhaoyang"), problem.id, body)
+    r = _put(client, jwt_headers(client, "zhaoyang"), problem.id, body)
     assert r.status_code == status and words in r.json["message"], r.json
     world.session.expire_all()
     p = world.session.get(Problem, problem.id)
@@ -163,7 +164,7 @@ def test_put_on_a_closed_problem_refuses_content_but_reopens(client, world, prob
     problems.record_satisfaction(problem, "基本满意", user)
     problems.transition(problem, "已办结", user)
     world.session.commit()
-    headers = _jwt(client, "zhaoyang")
+    headers = jwt_headers(client, "zhaoyang")
     r = _put(client, headers, problem.id, {"measures": "补充措施"})
     assert r.status_code == 400 and "“已办结”的诉求不能修改" in r.json["message"]
     # The whole record sent back unchanged, but for the status: only the move happens.
@@ -177,15 +178,15 @@ def test_put_on_a_closed_problem_refuses_content_but_reopens(client, world, prob
 
 def test_put_applies_the_scope_and_the_role(client, world):
     other = world.problem(world.enterprise(900, county=ZHENXIONG), world.department(ZHENXIONG))
-    r = _put(client, _jwt(client, "zhaoyang"), other.id, {"status": "已交办"})
+    r = _put(client, jwt_headers(client, "zhaoyang"), other.id, {"status": "已交办"})
     assert r.status_code == 404
-    assert _put(client, _jwt(client, "lingdao"), other.id, {"status": "已交办"}).status_code == 403
+    assert _put(client, jwt_headers(client, "lingdao"), other.id, {"status": "已交办"}).status_code == 403
     world.session.expire_all()
     assert world.session.get(type(other), other.id).status == "新建"
 
 
 def test_put_is_documented_in_the_openapi_spec(client):
-    spec = client.get("/api/v1/_openapi", headers=_jwt(client, "admin")).json
+    spec = client.get("/api/v1/_openapi", headers=jwt_headers(client, "admin")).json
     put = spec["paths"]["/api/v1/visits_problems/{pk}"]["put"]
     assert "状态" in put["summary"] and "409" in put["responses"]
     ref = put["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
@@ -236,7 +237,7 @@ def _rows(app, ids):
 def test_rest_list_equals_the_plain_query(client, registry, q, where, order):
     size, page = q.get("page_size", 20), q.get("page", 0)
     ids = [r[0] for r in _sql(registry, f"SELECT id FROM visits_enterprise WHERE {where} ORDER BY {order}")]
-    body = _api(client, _jwt(client, "admin"), **q)
+    body = _api(client, jwt_headers(client, "admin"), **q)
     expected = ids[page * size:(page + 1) * size]
     assert body["count"] == len(ids)
     assert body["ids"] == expected
@@ -248,7 +249,7 @@ def test_rest_list_equals_the_plain_query(client, registry, q, where, order):
 
 def test_rest_list_of_a_county_user_is_scoped_and_paged(client, registry):
     expected = _expected(registry, IN_ZHAOYANG)
-    headers = _jwt(client, "zhaoyang")
+    headers = jwt_headers(client, "zhaoyang")
     got = []
     for page in range(3):
         body = _api(client, headers, page=page, page_size=20)

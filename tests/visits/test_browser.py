@@ -11,17 +11,10 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from tests.conftest import login_in_browser
+from tests.support import jpeg, login_in_browser
 
 PHONE = {"width": 390, "height": 844}
 
-
-def _jpeg(colour) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (640, 480), colour).save(out, "JPEG")
-    return out.getvalue()
 
 
 def _shots(tmp_path) -> Path:
@@ -36,7 +29,7 @@ def test_date_filter_and_photo_removal_on_a_phone(world, live_server, browser, t
 
     e = world.enterprise(1, name="乌蒙天麻有限公司")
     visit = world.visit(e)
-    visits.add_photos(world.session, visit, [FileStorage(io.BytesIO(_jpeg(c)), filename=f"现场{i}.jpg")
+    visits.add_photos(world.session, visit, [FileStorage(io.BytesIO(jpeg(640, 480, colour=c)), filename=f"现场{i}.jpg")
                                              for i, c in enumerate(("red", "blue"))])
     world.session.commit()
     department = world.department()

@@ -17,7 +17,7 @@ from console.database import paging
 from console.foundation.extensions import db
 from jiceng.plugins.visits.models import Enterprise
 from jiceng.plugins.visits.services import problems as P
-from tests.conftest import DEMO_PASSWORD
+from tests.support import DEMO_PASSWORD, jpeg
 from tests.visits.conftest import IN_ZHAOYANG, ZHAOYANG, ZHENXIONG, World, _add, _county, _expected
 
 
@@ -155,20 +155,13 @@ def test_problem_pages_render_for_the_inspector(client, auth, world, days):
 # -- removing a photo --------------------------------------------------------------------------
 
 
-def _jpeg(colour="red") -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(out, "JPEG")
-    return out.getvalue()
-
 
 def _visit_with_photos(world, county=None, n=2, number=700):
     from jiceng.plugins.visits.services import visits
 
     e = world.enterprise(number, **({"county": county} if county else {}))
     v = world.visit(e)
-    visits.add_photos(world.session, v, [FileStorage(io.BytesIO(_jpeg(c)), filename=f"现场{i}.jpg")
+    visits.add_photos(world.session, v, [FileStorage(io.BytesIO(jpeg(64, 48, colour=c)), filename=f"现场{i}.jpg")
                                          for i, c in enumerate(("red", "blue", "green")[:n])])
     world.session.commit()
     return v, [a.id for a in visits.photos_of(world.session, v)]
