@@ -38,7 +38,10 @@ ALLOWED_CHANGE = {"ok", "400", "422"}
 _UNSAFE_GET = re.compile(r"/(delete|action)/|^/logout/$")
 # Public by design: the login page, the health check, certificate verification, static files.
 PUBLIC = {"/login/", "/health", "/talent/verify/<path:token>", "/static/<path:filename>",
-          "/static/appbuilder/<path:filename>"}
+          "/static/appbuilder/<path:filename>",
+          # The field app's manifest and service worker: static code, fetched by the browser before
+          # (and, for the manifest, without) a session; they hold no data.
+          "/field/manifest.webmanifest", "/field/sw.js"}
 
 # Cells where the console does not yet answer what the table expects, each with the reason.
 # The test fails when such a cell starts answering as expected, so that its entry is removed.
