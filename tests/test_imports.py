@@ -22,6 +22,7 @@ from console.imports import catalog
 from console.imports import pipeline as imports
 from console.database import bulk
 from console.plugins import manager as plugins_service
+from console.security import accounts
 from console.foundation.extensions import db
 from console.imports.pipeline import Column, Importer, ImportRefused, RowError
 from console.audit.models import AuditLog
@@ -703,7 +704,10 @@ def _make_owner(app) -> str:
     with app.app_context():
         sm = app.appbuilder.sm
         role = sm.find_role("模块负责人·样例") or sm.add_role("模块负责人·样例")
-        sm.add_user("samples_owner", "样例", "负责人", "o@example.invalid", role, "Owner-Pass-2025!")
+        user = sm.add_user("samples_owner", "样例", "负责人", "o@example.invalid", role, "Owner-Pass-2025!")
+        # As if the owner had already chosen it: a password set by an admin must first be changed.
+        accounts.password_chosen_by_holder(user)
+        db.session.commit()
     return "samples_owner"
 
 

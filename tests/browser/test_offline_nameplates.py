@@ -143,8 +143,13 @@ def log_out(page):
     toggle = page.locator(".navbar-toggle")
     if toggle.is_visible():
         toggle.click()
+        # Bootstrap's collapse animates; a click on the dropdown while it still runs is lost.
+        page.locator(".navbar-collapse.in").wait_for()
+        page.wait_for_function("!document.querySelector('.navbar-collapse.collapsing')")
+    logout = page.locator("a[href$='/logout/']")
     page.locator("a.dropdown-toggle", has=page.locator(".fa-user")).click()
-    page.locator("a[href$='/logout/']").click()
+    logout.wait_for(state="visible")
+    logout.click()
     page.wait_for_url(lambda url: "/nameplates/" not in url)
     page.wait_for_load_state()
     assert page.locator("meta[name=jiceng-user]").count() == 0

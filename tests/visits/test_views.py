@@ -406,3 +406,10 @@ def test_walking_the_pages_while_rows_are_inserted(client, auth, registry):
         n += 1
     assert set(before) <= set(seen)
     assert len(seen) - len(set(seen)) <= 3  # one repeat at most per insert
+
+
+@pytest.mark.parametrize("county", ["١٢", "99999999999999999999", "abc", "-1"])
+def test_the_board_ignores_a_county_that_is_not_an_id_from_its_picker(client, auth, county):
+    auth.login()
+    response = client.get("/visits/problems/board/", query_string={"county": county})
+    assert response.status_code == 200

@@ -72,6 +72,10 @@ class ProblemView(ScopedModelView):
     @permission_name("board")
     def board(self):
         county = request.args.get("county", "")
+        # An id from the county picker, or no filter: int() also reads other scripts' digits, and a
+        # hand-typed value longer than a database integer overflows the query.
+        if not (county.isascii() and county.isdigit() and len(county) <= 9):
+            county = ""
         columns = []
         for status in service.STATUSES:
             query = service.search(db.session, status=status, county_id=county)
