@@ -9,6 +9,7 @@ embedded face is Noto Sans CJK SC got it from the bundle.  `make test-bundle` ru
 from __future__ import annotations
 
 import os
+import time
 import pwd
 import re
 import shutil
@@ -68,6 +69,13 @@ class Offline:
 
     def __init__(self):
         self.holder = subprocess.Popen(["unshare", "-n", "sleep", "infinity"])
+        # Until unshare has run, the child's pid is still in this namespace: entering it then would
+        # bring up the host's loopback and leave the new namespace's down.
+        ours = os.readlink("/proc/self/ns/net")
+        deadline = time.monotonic() + 30
+        while os.readlink(f"/proc/{self.holder.pid}/ns/net") == ours:
+            assert time.monotonic() < deadline, "unshare -n did not make a namespace"
+            time.sleep(0.05)
         self.run("ip", "link", "set", "lo", "up", check=True)
 
     def command(self, *args) -> list[str]:
