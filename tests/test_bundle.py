@@ -9,11 +9,11 @@ embedded face is Noto Sans CJK SC got it from the bundle.  `make test-bundle` ru
 from __future__ import annotations
 
 import os
-import time
 import pwd
 import re
 import shutil
 import sqlite3
+import time
 import subprocess
 import sys
 import tarfile
