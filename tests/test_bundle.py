@@ -13,11 +13,11 @@ import pwd
 import re
 import shutil
 import sqlite3
-import time
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 
