@@ -158,6 +158,9 @@ class Inspection(Regional, Audited, Model):
     compliant: Mapped[bool | None] = mapped_column(Boolean)
     rebound: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow)
+    # When the inspector saved it on the phone (UTC), which for a record kept in the phone's
+    # outbox through a day without signal is hours before it reached the console (created_at).
+    captured_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     inspector = relationship("ConsoleUser", foreign_keys=[inspector_id], lazy="joined")
     reviewer = relationship("ConsoleUser", foreign_keys=[reviewer_id])

@@ -215,7 +215,7 @@ def test_five_inspections_captured_offline_survive_the_tab_and_arrive_once_with_
     go_online(context, link)
     wait_for_outbox(page, 0)
     received = rows(db, """
-        select i.client_id, i.region_id, u.username, a.taken_at, a.latitude, a.width
+        select i.client_id, i.region_id, u.username, a.taken_at, a.latitude, a.width, i.captured_at
         from nameplates_inspection i join ab_user u on u.id = i.inspector_id
         left join attachment a on a.owner = 'nameplates.inspection' and a.owner_id = i.id
         order by a.taken_at""")
@@ -227,6 +227,9 @@ def test_five_inspections_captured_offline_survive_the_tab_and_arrive_once_with_
     assert [str(r.taken_at)[:19] for r in received] == [f"2026-11-2{i} 01:1{i}:00" for i in range(5)]
     assert [round(r.latitude, 2) for r in received] == [round(27.3 + i / 100, 2) for i in range(5)]
     assert all(r.width == 1600 for r in received)
+    # Each record says when it was saved on the phone (UTC), not only when it arrived.
+    when = {s["id"]: s["captured_at"][:19].replace("T", " ") for s in stored}
+    assert {r.client_id: str(r.captured_at)[:19] for r in received} == when
     context.close()
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from .conftest import ZHAOYANG, village_in
-from console import clock
+from console import clock, db
 
 
 def test_the_api_submission_is_idempotent(app, client, auth):
@@ -22,6 +23,61 @@ def test_the_api_submission_is_idempotent(app, client, auth):
     assert first.get_json()["id"] == second.get_json()["id"]
     assert first.get_json()["findings"] == 2
     assert client.get("/api/v1/nameplates_inspections/").get_json()["count"] == 1
+
+
+def _submission(village, **extra):
+    return {"client_id": str(uuid.uuid4()), "village_id": village, "level": "村自查",
+            "inspected_on": clock.today().isoformat(), **extra}
+
+
+def test_the_time_a_record_was_saved_on_the_phone_is_kept_apart_from_its_arrival(app, client, auth):
+    from jiceng.plugins.nameplates.models import Inspection
+
+    auth.login("zhaoyang")
+    with app.app_context():
+        village = village_in(ZHAOYANG).id
+    saved = clock.now().replace(microsecond=0) - dt.timedelta(hours=3)
+    if saved.date() < clock.today():
+        saved = clock.now().replace(hour=0, minute=5, second=0, microsecond=0)
+    sent = client.post("/api/v1/nameplates_inspections/",
+                       json=_submission(village, captured_at=saved.isoformat()))
+    assert sent.status_code == 201, sent.get_json()
+    ident = sent.get_json()["id"]
+    with app.app_context():
+        row = db.session.get(Inspection, ident)
+        assert row.captured_at == saved.astimezone(dt.UTC).replace(tzinfo=None)
+        assert row.created_at > row.captured_at
+    shown = client.get(f"/api/v1/nameplates_inspections/{ident}").get_json()["result"]
+    assert shown["captured_at"].startswith(saved.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    page = client.get(f"/nameplates/inspections/{ident}").get_data(as_text=True)
+    assert f"采集时间</th><td>{saved:%Y-%m-%d %H:%M}" in page
+
+    # Sent without a zone, the time is the console's zone (a phone's local time).
+    local = saved.replace(tzinfo=None)
+    again = client.post("/api/v1/nameplates_inspections/", json=_submission(village, captured_at=local.isoformat()))
+    with app.app_context():
+        assert db.session.get(Inspection, again.get_json()["id"]).captured_at == \
+            saved.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def test_a_capture_time_the_phone_cannot_have_is_refused_in_chinese(app, client, auth):
+    from jiceng.plugins.nameplates.models import Inspection
+
+    auth.login("zhaoyang")
+    with app.app_context():
+        village = village_in(ZHAOYANG).id
+        before = db.session.query(Inspection).count()
+    ahead = client.post("/api/v1/nameplates_inspections/", json=_submission(
+        village, captured_at=(clock.now() + dt.timedelta(hours=2)).isoformat()))
+    assert ahead.status_code == 400 and "晚于当前时间" in ahead.get_json()["message"]
+    yesterday = clock.now() - dt.timedelta(days=1)
+    early = client.post("/api/v1/nameplates_inspections/", json=_submission(
+        village, captured_at=yesterday.isoformat()))
+    assert early.status_code == 400 and "早于检查日期" in early.get_json()["message"]
+    garbled = client.post("/api/v1/nameplates_inspections/", json=_submission(village, captured_at="昨天"))
+    assert garbled.status_code == 400 and "captured_at" in garbled.get_json()["message"]
+    with app.app_context():
+        assert db.session.query(Inspection).count() == before
 
 
 def test_the_api_explains_bad_input_in_chinese(client, auth):

@@ -242,7 +242,7 @@
 
   function body(item) {
     var data = new FormData();
-    var payload = Object.assign({}, item.payload, {client_id: item.id});
+    var payload = Object.assign({}, item.payload, {client_id: item.id, captured_at: item.captured_at});
     payload.photos = item.photos.map(function (p) {
       return {taken_at: p.taken_at, latitude: p.latitude, longitude: p.longitude};
     });

@@ -10,7 +10,7 @@
  */
 'use strict';
 
-const VERSION = '1';
+const VERSION = '2';
 const SHELL = 'jiceng-field-shell-v' + VERSION;
 const PAGES = 'jiceng-field-pages';
 const INDEX = '/field/offline-pages.json';

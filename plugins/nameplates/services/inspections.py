@@ -47,6 +47,8 @@ class InspectionInput:
     longitude: float | None = None
     responsible_person: str | None = None
     note: str | None = None
+    # When the record was saved on the device, for one that waited in the phone's outbox.
+    captured_at: dt.datetime | None = None
 
 
 @dataclass
@@ -198,7 +200,27 @@ def _validate(session, data: InspectionInput, user):
         "longitude": _coordinate(data.longitude, -180, 180, "经度"),
         "responsible_person": (data.responsible_person or "").strip()[:100] or None,
         "note": (data.note or "").strip() or None,
+        "captured_at": _captured_at(data.captured_at, day),
     }, plaques, certificates
+
+
+# A phone's clock may run a little ahead of the server's; more than this is a wrong clock.
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
+def _captured_at(value: dt.datetime | None, day: dt.date) -> dt.datetime | None:
+    """The device's capture time in UTC; refused when it is in the future or before the day the
+    inspection says it took place (the phone's clock is wrong, and the record should say so)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=clock.zone())
+    value = value.astimezone(dt.UTC)
+    if value > clock.now().astimezone(dt.UTC) + CLOCK_SKEW:
+        raise NameplatesError("采集时间晚于当前时间：请检查手机的日期和时间设置")
+    if value.astimezone(clock.zone()).date() < day:
+        raise NameplatesError("采集时间早于检查日期：请核对检查日期或手机的日期和时间设置")
+    return value.replace(tzinfo=None)
 
 
 # -- submission -----------------------------------------------------------------------------
@@ -291,6 +313,8 @@ def update(session, inspection_id, data: InspectionInput, user, files=()) -> Ins
     if user is not None and inspection.inspector_id != user.id and not _is_owner(user):
         raise Forbidden("只能修改自己录入的检查")
     values, plaques, certificates = _validate(session, data, user)
+    # When it was first saved on the phone stays a fact of the record, whatever is corrected.
+    values.pop("captured_at")
     for key, value in values.items():
         setattr(inspection, key, value)
     inspection.plaques.clear()

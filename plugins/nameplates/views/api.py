@@ -65,6 +65,8 @@ class InspectionSubmitSchema(Schema):
     longitude = _field(fields.Float, load_default=None, allow_none=True)
     responsible_person = _field(fields.String, load_default=None, allow_none=True)
     note = _field(fields.String, load_default=None, allow_none=True)
+    captured_at = _field(fields.DateTime, load_default=None, allow_none=True,
+                         metadata={"description": "在设备上保存这条记录的时间（ISO 8601；不带时区时按本系统时区）"})
     photos = _field(fields.List, cls_or_instance=fields.Nested(PhotoFactsSchema), load_default=list,
                     metadata={"description": "照片缩小前读出的 EXIF 拍摄时间与位置，顺序与上传的 photos 文件一致"})
 
@@ -82,7 +84,7 @@ class NameplatesInspectionApi(ScopedModelRestApi):
     list_columns = ["id", "client_id", "region_id", "region.name", "level", "inspected_on", "status",
                     "compliant", "rebound", "inspector.username"]
     show_columns = list_columns + ["whitelist_version_id", "wall_boards", "wall_boards_ok", "latitude",
-                                   "longitude", "review_comment", "reviewed_at", "created_at"]
+                                   "longitude", "review_comment", "reviewed_at", "created_at", "captured_at"]
     order_columns = ["inspected_on", "id"]
     search_columns = ["region_id", "status", "inspected_on", "level", "compliant", "rebound"]
 
