@@ -353,3 +353,48 @@ def test_the_outbox_belongs_to_the_account_that_captured_it(chromium, link, db):
     assert page.evaluate("caches.match('/nameplates/inspections/new').then(Boolean)") is False
     assert rows(db, "select count(*) from nameplates_inspection")[0][0] == 1
     context.close()
+
+
+def test_the_outbox_survives_a_browser_restart_and_is_sent_once_after_it(link, db, tmp_path):
+    """The phone's browser is closed (killed to free memory, or the phone restarts) with records
+    unsent and no signal; opened again, still without signal, the form and the records are there."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path / "profile"
+    with sync_playwright() as p:
+        def launch():
+            return p.chromium.launch_persistent_context(str(profile), executable_path="/usr/bin/chromium",
+                                                        args=ARGS, **PHONE)
+
+        context = launch()
+        page = context.new_page()
+        login_in_browser(page, link.url, "zhaoyang")
+        open_form_and_keep_it(page, link.url)
+        villages = [int(v) for v in page.eval_on_selector_all("#village_id option:not([value=''])",
+                                                              "options => options.map(o => o.value)")]
+        go_offline(context, link)
+        page.reload()
+        page.evaluate(QUEUE, {"villages": villages, "count": 3})
+        wait_for_outbox(page, 3)
+        kept = set(page.evaluate("jicengOutbox.list(jicengField.owner).then(items => items.map(i => i.id))"))
+        context.close()  # the browser process ends with the last page of its profile
+
+        context = launch()
+        context.set_offline(True)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(link.url + FORM)
+        assert page.locator("h2").inner_text().strip() == "录入挂牌检查"
+        wait_for_outbox(page, 3)
+        assert page.locator("#field-outbox li[data-state=waiting]").count() == 3
+        assert rows(db, "select count(*) from nameplates_inspection")[0][0] == 0
+
+        go_online(context, link)
+        page.goto(link.url + FORM)
+        if page.locator("meta[name=jiceng-user]").count() == 0:
+            # The browser dropped the session cookie with the process: signing in again sends them.
+            login_in_browser(page, link.url, "zhaoyang")
+            page.goto(link.url + FORM)
+        wait_for_outbox(page, 0)
+        received = rows(db, "select client_id from nameplates_inspection")
+        assert {r.client_id for r in received} == kept and len(received) == 3
+        context.close()
