@@ -398,3 +398,39 @@ def test_the_outbox_survives_a_browser_restart_and_is_sent_once_after_it(link, d
         received = rows(db, "select client_id from nameplates_inspection")
         assert {r.client_id for r in received} == kept and len(received) == 3
         context.close()
+
+
+def test_a_refused_record_is_corrected_in_its_form_and_arrives_once_with_its_photo(chromium, link, db):
+    context = chromium.new_context(**PHONE)
+    page = context.new_page()
+    login_in_browser(page, link.url, "zhaoyang")
+    open_form_and_keep_it(page, link.url)
+    # Captured for a village the console will not take from this inspector (another county).
+    other_county = rows(db, "select r.id from region r join region c on r.path like c.path || '%' "
+                            "where c.code = '530627' and r.level = 'village' limit 1")[0][0]
+    page.evaluate(QUEUE, {"villages": [other_county], "count": 1})
+    page.click("[data-outbox-sync]")
+    page.wait_for_selector("#field-outbox li[data-state=refused]")
+    refused = page.evaluate("jicengOutbox.list(jicengField.owner).then(items => items[0].id)")
+
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.click("#field-outbox li[data-state=refused] [data-action=edit]")
+    page.wait_for_selector("#np-offline-note.alert-warning", timeout=5000)
+    assert errors == []
+    assert "正在修改未被接收的记录" in page.inner_text("#np-offline-note")
+    assert "不在您的管辖范围内" in page.inner_text("#np-offline-note")
+    assert page.locator("input[name=found][value='村党组织|outside']").is_checked()
+    assert "保留原有照片 1 张" in page.inner_text("#np-photo-names")
+    mine = page.locator("#village_id option:not([value=''])").first.get_attribute("value")
+    page.select_option("#village_id", mine)
+    page.fill("#note", "改为本县的村")
+    page.click("#np-submit")
+    wait_for_outbox(page, 0)
+    received = rows(db, "select client_id, region_id, note from nameplates_inspection")
+    assert [tuple(r) for r in received] == [(refused, int(mine), "改为本县的村")]
+    assert rows(db, "select count(*) from attachment a join nameplates_inspection i on a.owner_id = i.id "
+                    "where a.owner = 'nameplates.inspection'")[0][0] == 1
+    # The form is a new one again afterwards.
+    assert page.inner_text("#np-submit").strip() == "提交检查"
+    context.close()

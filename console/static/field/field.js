@@ -42,6 +42,9 @@
       return field.kept;
     },
     sync: function () { return outbox.sync(owner); },
+    /* The page holding a kind's form registers how to open a record of that kind in it, so
+     * that a refused record can be corrected rather than only sent again or deleted. */
+    editors: {},
   };
 
   if (!owner) return;  // signed out: nothing on the device belongs to this page
@@ -103,6 +106,12 @@
         if (item.message) state.textContent += '：' + item.message;
         row.appendChild(state);
         var actions = element('div', 'field-item-actions');
+        if (item.state === 'refused' && field.editors[item.kind]) {
+          var edit = element('button', 'btn btn-primary btn-sm', '修改');
+          edit.type = 'button';
+          edit.setAttribute('data-action', 'edit');
+          actions.appendChild(edit);
+        }
         if (item.state === 'refused') {
           var again = element('button', 'btn btn-default btn-sm', '重新上传');
           again.type = 'button';
@@ -134,6 +143,8 @@
       var id = row.getAttribute('data-id');
       if (button.getAttribute('data-action') === 'remove') {
         if (window.confirm('删除后这条记录不会上传，也无法恢复。确定删除？')) outbox.remove(id);
+      } else if (button.getAttribute('data-action') === 'edit') {
+        outbox.get(id).then(function (item) { if (item) field.editors[item.kind](item); });
       } else if (button.getAttribute('data-action') === 'retry') {
         outbox.retry(id).then(field.sync);
       }

@@ -334,6 +334,20 @@
     });
   }
 
+  /* A refused record corrected in its form: same identity (the server kept nothing of it) and
+   * capture time, the new fields, and the photos it had unless new ones were taken. */
+  function revise(id, changes) {
+    return get(id).then(function (item) {
+      if (!item) throw new Error('这条记录已不在本机');
+      item.title = changes.title || item.title;
+      item.payload = changes.payload;
+      if (changes.photos && changes.photos.length) item.photos = changes.photos;
+      item.state = 'waiting';
+      item.message = '';
+      return put(item).then(function () { changed(); return item; });
+    });
+  }
+
   // -- change notices ---------------------------------------------------------------------------
 
   var listeners = [];
@@ -345,7 +359,7 @@
   function onChange(fn) { listeners.push(fn); }
 
   window.jicengOutbox = {
-    list: list, get: get, remove: remove, clearOwner: clearOwner, capture: capture, retry: retry,
+    list: list, get: get, remove: remove, clearOwner: clearOwner, capture: capture, retry: retry, revise: revise,
     sync: sync, onChange: onChange, preparePhotos: preparePhotos, readExif: readExif, uuid: uuid,
     syncing: function () { return syncing !== null; },
   };
