@@ -251,17 +251,23 @@ QUEUE = """async ({villages, count}) => {
 }"""
 
 
-def test_thirty_records_sent_through_a_flaky_link_arrive_exactly_once(chromium, link, db):
-    context = chromium.new_context(**PHONE)
-    page = context.new_page()
+def queue_offline(context, page, link, count: int) -> None:
+    """zhaoyang keeps the form, loses the signal and has ``count`` records waiting in the outbox
+    (over their villages in turn, every third with a photo)."""
     login_in_browser(page, link.url, "zhaoyang")
     open_form_and_keep_it(page, link.url)
     villages = [int(v) for v in page.eval_on_selector_all("#village_id option:not([value=''])",
                                                           "options => options.map(o => o.value)")]
     go_offline(context, link)
     page.reload()
-    page.evaluate(QUEUE, {"villages": villages, "count": 30})
-    wait_for_outbox(page, 30)
+    page.evaluate(QUEUE, {"villages": villages, "count": count})
+    wait_for_outbox(page, count)
+
+
+def test_thirty_records_sent_through_a_flaky_link_arrive_exactly_once(chromium, link, db):
+    context = chromium.new_context(**PHONE)
+    page = context.new_page()
+    queue_offline(context, page, link, 30)
 
     chance = random.Random(20261207)
     faults = {"before": 0, "after": 0, "through": 0}
@@ -368,14 +374,7 @@ def test_the_outbox_survives_a_browser_restart_and_is_sent_once_after_it(link, d
 
         context = launch()
         page = context.new_page()
-        login_in_browser(page, link.url, "zhaoyang")
-        open_form_and_keep_it(page, link.url)
-        villages = [int(v) for v in page.eval_on_selector_all("#village_id option:not([value=''])",
-                                                              "options => options.map(o => o.value)")]
-        go_offline(context, link)
-        page.reload()
-        page.evaluate(QUEUE, {"villages": villages, "count": 3})
-        wait_for_outbox(page, 3)
+        queue_offline(context, page, link, 3)
         kept = set(page.evaluate("jicengOutbox.list(jicengField.owner).then(items => items.map(i => i.id))"))
         context.close()  # the browser process ends with the last page of its profile
 
