@@ -76,13 +76,35 @@ class ProtectedColumn:
 
     ``purpose`` is the one passed to :func:`encrypt` and :func:`keyed_hash` for it; ``lookup``
     names the column holding the keyed hash of the decrypted value, if there is one, and
-    ``normalize`` the function applied to the value before it was hashed (``str.upper`` ...)."""
+    ``normalize`` the function applied to the value before it was hashed (``str.upper`` ...).
+
+    ``legacy`` reads a value the plugin wrote before it used this module (no ``alg.version:``
+    prefix) and ``legacy_hash`` computes that value's old lookup hash: both let such rows be read
+    and found until ``jiceng crypto migrate`` rewrites them."""
 
     model: type
     column: str
     purpose: str
     lookup: str | None = None
     normalize: Callable[[str], str] | None = None
+    legacy: Callable[[str], str] | None = None
+    legacy_hash: Callable[[str], str] | None = None
+
+    def is_legacy(self, stored: str) -> bool:
+        return self.legacy is not None and not has_prefix(stored)
+
+    def read(self, stored: str) -> str:
+        """The plain value of a stored ciphertext, whichever mode, key or format wrote it."""
+        return self.legacy(stored) if self.is_legacy(stored) else decrypt(stored, self.purpose)
+
+    def lookups(self, value: str) -> list[str]:
+        """Every lookup hash the value may be stored under while data is being migrated:
+        the current one first."""
+        value = self.normalize(value) if self.normalize else value
+        hashes_ = keyed_hashes(value, self.purpose)
+        if self.legacy_hash is not None:
+            hashes_.append(self.legacy_hash(value))
+        return hashes_
 
 
 @dataclass(frozen=True)
@@ -233,6 +255,15 @@ def decrypt(token: str, purpose: str) -> str:
     return decrypt_bytes(token, purpose).decode()
 
 
+def has_prefix(token: str) -> bool:
+    """Whether a stored value names its algorithm and key version (written by this module)."""
+    try:
+        alg, _, _ = _split(token)
+    except CryptoError:
+        return False
+    return alg in CIPHERS.values() or alg in MACS.values()
+
+
 def is_current(token: str) -> bool:
     """Whether a ciphertext or seal is already under the current mode and key version (what
     ``jiceng crypto migrate`` and ``rotate`` skip)."""
@@ -259,6 +290,18 @@ def keyed_hash(value: str | bytes, purpose: str) -> str:
     alg = MACS[ring.mode]
     data = value.encode() if isinstance(value, str) else value
     return _mac(alg, _subkey(ring.keys[ring.version], purpose, alg), data)
+
+
+def keyed_hashes(value: str | bytes, purpose: str) -> list[str]:
+    """:func:`keyed_hash` of ``value`` under every algorithm and key version this keyring can
+    compute, the current one first: a lookup column is searched for any of them, so rows stay
+    findable between a change of mode or key and the ``jiceng crypto migrate`` that rewrites them."""
+    ring = keyring()
+    data = value.encode() if isinstance(value, str) else value
+    current = (MACS[ring.mode], ring.version)
+    others = [(alg, version) for alg in MACS.values() for version in sorted(ring.keys, reverse=True)
+              if (alg, version) != current]
+    return [_mac(alg, _subkey(ring.keys[version], purpose, alg), data) for alg, version in [current, *others]]
 
 
 def seal(data: bytes, purpose: str) -> str:

@@ -21,13 +21,14 @@ from console.audit import verify as audit_verify
 from console.briefings import cli as briefing_cli
 from console.briefings.render import start_renderer
 from console.database import schema
+from console.foundation import crypto
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError
 from console.foundation.extensions import db
 from console.imports import catalog
 from console.imports import pipeline as imports
 from console.imports.pipeline import refresh_statistics
-from console.operations import backup, demo, doctor, scheduler
+from console.operations import backup, demo, doctor, rekey, scheduler
 from console.plugins import manager as plugins
 from console.plugins.manager import registry
 from console.plugins.models import PluginState
@@ -39,7 +40,7 @@ def register(app) -> None:
     """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
     for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group,
                     import_command, briefing_group, backup_command, restore_command, doctor_command,
-                    audit_group):
+                    audit_group, crypto_group):
         app.cli.add_command(command)
     _upgrade_to_all_heads()
 
@@ -318,6 +319,64 @@ def audit_archive_command(before, out):
     click.echo(f"已归档 {done.rows + done.legacy} 条记录（序号 {done.first_seq}–{done.last_seq}）到 "
                f"{done.name}")
     click.echo("请把归档文件另行备份；核验：jiceng audit verify --archive 归档文件")
+
+
+# -- crypto ---------------------------------------------------------------------------------
+
+
+@click.group("crypto")
+def crypto_group():
+    """受保护数据的加密模式与数据密钥：查看、迁移、轮换。"""
+
+
+def _echo_columns(columns, done_word: str) -> None:
+    for c in columns:
+        click.echo(f"  {c.title}（{c.plugin}）：共 {c.rows} 条，{done_word} {c.rewritten} 条")
+
+
+@crypto_group.command("status")
+@with_appcontext
+def crypto_status_command():
+    """显示当前加密模式、数据密钥版本，以及尚未改用它们加密的数据条数。"""
+
+    ring = crypto.keyring()
+    click.echo(f"加密模式：{'国密（SM4-GCM、HMAC-SM3）' if ring.mode == 'sm' else '标准（AES-256-GCM、HMAC-SHA-256）'}"
+               f"；数据密钥第 {ring.version} 版（可读版本：{'、'.join(map(str, sorted(ring.keys)))}）")
+    columns = rekey.pending(db.session)
+    db.session.rollback()
+    _echo_columns(columns, "待迁移")
+    if any(c.rewritten for c in columns):
+        click.secho("有数据尚未按当前模式和密钥加密：请运行 jiceng crypto migrate", fg="yellow")
+        sys.exit(1)
+
+
+@crypto_group.command("migrate")
+@with_appcontext
+def crypto_migrate_command():
+    """把受保护数据改用当前加密模式和最新数据密钥重新加密（一个事务，可重复运行）。"""
+
+    _as_cli_actor()
+    try:
+        report = rekey.migrate()
+    except ConsoleError as exc:
+        _fail(exc.message)
+    _echo_columns(report.columns, "重新加密")
+    click.echo(f"完成：共重新加密 {report.rewritten} 条，均已解密核对")
+
+
+@crypto_group.command("rotate")
+@with_appcontext
+def crypto_rotate_command():
+    """生成新版本数据密钥（旧版本保留用于读取），并把受保护数据改用新密钥加密。"""
+
+    _as_cli_actor()
+    try:
+        version, report = rekey.rotate()
+    except ConsoleError as exc:
+        _fail(exc.message)
+    click.echo(f"已生成第 {version} 版数据密钥并写入 instance/data_key（旧版本保留，勿删除）")
+    _echo_columns(report.columns, "重新加密")
+    click.echo(f"完成：共重新加密 {report.rewritten} 条；请立即另行备份 instance/data_key")
 
 
 # -- import ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from console.database import schema
 from console.foundation import crypto, fonts
 from console.foundation.extensions import db
+from console.operations import rekey
 
 PYTHON_MIN = (3, 11)
 # WeasyPrint 70 refuses to lay out with an older Pango.
@@ -165,6 +166,24 @@ def data_key(config=None, instance: str | None = None) -> Finding:
                    f"{where}，当前版本 {max(keys)}（请与备份分开保管）")
 
 
+def protected_data() -> Finding:
+    """Every protected value is under the current mode and key: after a change of
+    JICENG_CRYPTO or a new key version, ``jiceng crypto migrate`` has been run."""
+    title = "受保护数据加密"
+    try:
+        columns = rekey.pending(db.session)
+    except Exception as exc:  # no database or no tables yet: the database finding says why
+        return Finding(title, False, f"无法读取（{_first_line(exc)}）", "先按“数据库”一项修复")
+    finally:
+        db.session.rollback()
+    ring = crypto.keyring()
+    where = f"{'国密' if ring.mode == 'sm' else '标准'}模式、第 {ring.version} 版数据密钥"
+    left = sum(c.rewritten for c in columns)
+    if left:
+        return Finding(title, False, f"{left} 条数据不是按{where}加密的", "运行 jiceng crypto migrate")
+    return Finding(title, True, f"{sum(c.rows for c in columns)} 条均按{where}加密")
+
+
 def time_zone(config=None) -> Finding:
     config = current_app.config if config is None else config
     name = config.get("TIMEZONE") or ""
@@ -192,4 +211,4 @@ def _first_line(exc: BaseException) -> str:
 def run() -> list[Finding]:
     """Every check, in the order a deployer fixes them (in an app context)."""
     return [python_version(), pango_version(), harfbuzz_subset(), cjk_font(), database(), secret_key(), data_key(),
-            time_zone(), free_disk()]
+            protected_data(), time_zone(), free_disk()]

@@ -62,9 +62,15 @@ def _id_number(text: str, ctx: _Ctx) -> str:
         raise RowError(exc.message, ID_HEADER) from None
 
 
+def _known(number: str, ctx: _Ctx) -> tuple[int, int] | None:
+    # Any hash the number may be stored under: rows written before a change of mode or key are
+    # found too until they are migrated.
+    return next((ctx.people[h] for h in idnumber.lookup_hashes(number) if h in ctx.people), None)
+
+
 def _holder(row: dict, ctx: _Ctx) -> tuple[int, int]:
     number = _id_number(row["id_number"], ctx)
-    found = ctx.people.get(idnumber.lookup_hash(number))
+    found = _known(number, ctx)
     if found is None:
         raise RowError("人才库中没有此身份证号的人员，请先导入人员", ID_HEADER)
     return found
@@ -76,7 +82,7 @@ def _holder(row: dict, ctx: _Ctx) -> tuple[int, int]:
 def _validate_person(row: dict, ctx: _Ctx) -> dict:
     number = _id_number(row.pop("id_number"), ctx)
     digest = idnumber.lookup_hash(number)
-    if digest in ctx.people:
+    if _known(number, ctx) is not None:
         raise RowError("该身份证号已在人才库中登记", ID_HEADER)
     if digest in ctx.seen:
         raise RowError("该身份证号在文件中重复出现", ID_HEADER)

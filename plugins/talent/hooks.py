@@ -90,3 +90,10 @@ def demo_data(session, scale):
     from .demo import load
 
     load(session, scale)
+
+
+@hookimpl
+def protected_columns():
+    from .services import idnumber
+
+    return [idnumber.protected()]

@@ -1,8 +1,10 @@
 """Resident identity numbers (GB 11643-1999): validation, masking and protection at rest.
 
-The number is stored encrypted (AES-GCM) with a key derived from the console's SECRET_KEY, and
-next to it a keyed hash (HMAC-SHA256) that makes it unique and searchable without decrypting.
-Changing SECRET_KEY therefore makes the stored numbers unreadable: keep the key with the data.
+The number is stored encrypted through ``console.crypto`` (AES-256-GCM, or SM4-GCM under
+``JICENG_CRYPTO=sm``, with the console's data key), and next to it a keyed hash (HMAC-SHA-256 or
+HMAC-SM3) that makes it unique and searchable without decrypting.  Numbers written before this
+(``v1:``, AES-GCM under a key derived from SECRET_KEY) are still read and found until
+``jiceng crypto migrate`` rewrites them; the column is declared to it by :func:`protected`.
 
 The check digit and the birth date are read with python-stdnum (``stdnum.cn.ric``); the shape,
 the order of the checks, the plausible birth years and the Chinese reasons are this module's.
@@ -18,9 +20,9 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import os
 import re
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -28,13 +30,15 @@ from flask import current_app
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
-from console import clock
+from console import ProtectedColumn, clock, crypto
 
 from ..errors import TalentError
+from ..models import Person
 
 _SHAPE = re.compile(r"^[1-9]\d{16}[0-9X]$")
-_AAD = b"talent_person.id_number"
-_VERSION = "v1:"
+PURPOSE = "talent_person.id_number"
+_LEGACY_AAD = b"talent_person.id_number"
+_LEGACY_VERSION = "v1:"
 
 
 def check_char(first17: str) -> str:
@@ -80,28 +84,52 @@ def mask(number: str) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:] if len(number) > 8 else "*" * len(number)
 
 
-def _key(purpose: bytes) -> bytes:
+def protected() -> ProtectedColumn:
+    """The encrypted column and its lookup, as ``jiceng crypto migrate`` / ``rotate`` see them."""
+    return ProtectedColumn(Person, "id_number_enc", PURPOSE, lookup="id_number_hash",
+                           legacy=_legacy_decrypt, legacy_hash=_legacy_lookup_hash)
+
+
+def lookup_hash(number: str) -> str:
+    """Keyed hash for uniqueness and search: without the key it cannot be brute-forced."""
+    return crypto.keyed_hash(number, PURPOSE)
+
+
+def lookup_hashes(number: str) -> list[str]:
+    """Every hash the number may still be stored under (another mode or key version, or the
+    old format) until the data is migrated: search with ``IN``."""
+    return protected().lookups(number)
+
+
+def encrypt(number: str) -> str:
+    return crypto.encrypt(number, PURPOSE)
+
+
+def decrypt(stored: str) -> str:
+    return protected().read(stored)
+
+
+# -- the format before console.crypto: read and found, never written --------------------------
+
+
+def _legacy_key(purpose: bytes) -> bytes:
     secret = current_app.config["SECRET_KEY"]
     secret = secret.encode() if isinstance(secret, str) else secret
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"jiceng.talent", info=purpose).derive(secret)
 
 
-def lookup_hash(number: str) -> str:
-    """Keyed hash for uniqueness and search: without the key it cannot be brute-forced."""
-    return hmac.new(_key(b"id_number.lookup"), number.encode(), hashlib.sha256).hexdigest()
+def _legacy_lookup_hash(number: str) -> str:
+    return hmac.new(_legacy_key(b"id_number.lookup"), number.encode(), hashlib.sha256).hexdigest()
 
 
-def encrypt(number: str) -> str:
-    nonce = os.urandom(12)
-    sealed = AESGCM(_key(b"id_number.encrypt")).encrypt(nonce, number.encode(), _AAD)
-    return _VERSION + base64.urlsafe_b64encode(nonce + sealed).decode()
-
-
-def decrypt(stored: str) -> str:
-    if not stored.startswith(_VERSION):
+def _legacy_decrypt(stored: str) -> str:
+    if not stored.startswith(_LEGACY_VERSION):
         raise TalentError("身份证号密文格式无法识别")
-    blob = base64.urlsafe_b64decode(stored[len(_VERSION):])
-    return AESGCM(_key(b"id_number.encrypt")).decrypt(blob[:12], blob[12:], _AAD).decode()
+    try:
+        blob = base64.urlsafe_b64decode(stored[len(_LEGACY_VERSION):])
+        return AESGCM(_legacy_key(b"id_number.encrypt")).decrypt(blob[:12], blob[12:], _LEGACY_AAD).decode()
+    except (InvalidTag, ValueError):
+        raise crypto.CryptoError() from None
 
 
 def mask_name(name: str) -> str:

@@ -40,7 +40,7 @@ def reveal_id_number(person: Person) -> str:
 def set_id_number(person: Person, raw, on: dt.date | None = None) -> None:
     number = idnumber.validate(raw, on or today())
     digest = idnumber.lookup_hash(number)
-    q = db.session.query(Person.id).filter(Person.id_number_hash == digest)
+    q = db.session.query(Person.id).filter(Person.id_number_hash.in_(idnumber.lookup_hashes(number)))
     if person.id is not None:
         q = q.filter(Person.id != person.id)
     if q.first():
@@ -56,7 +56,7 @@ def find_person(raw_id_number) -> Person | None:
         number = idnumber.validate(raw_id_number)
     except TalentError:
         return None
-    q = db.session.query(Person).filter(Person.id_number_hash == idnumber.lookup_hash(number))
+    q = db.session.query(Person).filter(Person.id_number_hash.in_(idnumber.lookup_hashes(number)))
     return scope.restrict(q, Person).first()
 
 
