@@ -32,7 +32,7 @@ from console.security import (
     roles,
     users,  # noqa: F401  (plugins' models may relate to ConsoleUser by name)
 )
-from console.web import errorpages, i18n, listargs, navigation
+from console.web import errorpages, i18n, listargs, navigation, watermark
 from console.web.views import FieldAppView, HealthView
 
 log = logging.getLogger(__name__)
@@ -98,5 +98,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         listargs.install(app)
         clock.install(app)
         hardening.install(app)
+        watermark.install(app)
     cli.register(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 
 import pytest
@@ -120,3 +121,79 @@ def test_region_list_export_as_admin(client, auth):
 def test_region_list_export_is_for_admins_only(client, auth):
     auth.login("zhaoyang")
     assert client.get("/console/imports/regions/export").status_code in (302, 403, 404)
+
+
+# -- personal information ----------------------------------------------------------------------
+
+
+def _personal_audit(app):
+    from console.audit.models import AuditLog
+
+    with app.app_context():
+        rows = db.session.query(AuditLog).filter_by(action="export_personal").all()
+        return [(r.username, r.summary, json.loads(r.changes) if isinstance(r.changes, str) else r.changes)
+                for r in rows]
+
+
+def test_an_export_with_phone_numbers_asks_for_a_reason_first(app, client, auth):
+    auth.login("zhaoyang")
+    page = client.get("/visits/enterprises/export/?q=企业")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "导出原因" in text and "个人信息保护法" in text and 'name="reason"' in text
+    # The form posts back to the same address, filters included.
+    assert 'action="/visits/enterprises/export/?q=' in text
+    too_short = client.post("/visits/enterprises/export/", data={"reason": " 看看 "})
+    assert too_short.status_code == 400 and "至少 4 个字" in too_short.get_data(as_text=True)
+    assert _personal_audit(app) == []
+
+
+def test_an_export_of_personal_information_is_watermarked_and_audited(app, client, auth):
+    auth.login("zhaoyang")
+    from console.foundation import clock
+
+    today = clock.today()
+    response = client.post("/visits/enterprises/export/", data={"reason": "报送县委社会工作部季度核查"})
+    assert response.status_code == 200 and response.get_data()[:2] == b"PK"
+    book = load_workbook(io.BytesIO(response.get_data()))
+    sheet = book.active
+    mark = sheet.oddHeader.center.text
+    assert "含个人信息" in mark and "zhaoyang" in mark and mark == sheet.oddFooter.center.text
+    # Beijing time, to the minute: "... zhaoyang 2026-12-07 16:30 导出"
+    assert dt.datetime.strptime(" ".join(mark.split()[-3:-1]), "%Y-%m-%d %H:%M").date() in (
+        today, today - dt.timedelta(days=1))
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:2] == ["企业名称", "统一社会信用代码"]
+    assert rows[-1][0] == f"{mark}；原因：报送县委社会工作部季度核查"
+    assert "zhaoyang" in book.properties.creator
+    data_rows = len(rows) - 3  # header, blank line, watermark line
+    (username, summary, changes), = _personal_audit(app)
+    assert username == "zhaoyang"
+    assert summary == f"导出企业名录（含联系电话）：{data_rows} 行，原因：报送县委社会工作部季度核查"
+    assert changes["rows"] == [None, data_rows] and changes["reason"][1] == "报送县委社会工作部季度核查"
+
+
+def test_a_masked_export_needs_no_reason(app, client, auth):
+    auth.login("zhaoyang")
+    response = client.get("/talent/people/export/")
+    assert response.status_code == 200 and response.get_data()[:2] == b"PK"
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    assert not sheet.oddHeader.center.text
+    assert _personal_audit(app) == []
+
+
+# -- on-screen watermark -----------------------------------------------------------------------
+
+
+def test_pages_with_personal_information_carry_the_readers_watermark(client, auth):
+    from urllib.parse import unquote
+
+    auth.login("zhaoyang")
+    for path in ("/visits/enterprises/list/", "/talent/people/list/"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'class="console-watermark"' in page, path
+        tile = unquote(page.split('class="console-watermark"', 1)[1].split("&quot;")[1])
+        assert tile.startswith("data:image/svg+xml") and "zhaoyang" in tile, path
+    # Pages without personal information have none.
+    assert "console-watermark" not in client.get("/").get_data(as_text=True)
+    assert "console-watermark" not in client.get("/nameplates/ledger/list/").get_data(as_text=True)

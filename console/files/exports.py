@@ -6,6 +6,11 @@ so an export never shows a row the list would not.
 
 The workbook is written in openpyxl's write-only mode to a temporary file and sent from there
 (``send_file``, which streams an open file), so memory stays flat at 432,000 rows.
+
+An export holding personal information (full identity numbers, phone numbers: 个人信息保护法)
+is made only for a stated reason (:func:`personal_export` asks for it), is written to the audit
+log with that reason and its row count, and carries the reader's name and the time as a visible
+watermark (page header and footer, a closing line under the data, the file's properties).
 """
 
 from __future__ import annotations
@@ -17,15 +22,23 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import Response, send_file
+from dataclasses import dataclass
+
+from flask import Response, abort, current_app, g, make_response, render_template, request, send_file
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from console.audit import log as audit
+from console.database.transaction import transaction
+from console.foundation import clock
 from console.foundation.extensions import db
 
-__all__ = ["neutralize", "query_rows", "stream_xlsx", "write_xlsx", "XLSX_MIMETYPE"]
+__all__ = ["neutralize", "query_rows", "stream_xlsx", "write_xlsx", "XLSX_MIMETYPE", "Personal",
+           "personal_export"]
+
+REASON_MIN, REASON_MAX = 4, 200
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell starting with one of these is a formula (or starts one) to Excel and WPS.
@@ -53,11 +66,53 @@ def _cell_value(value):
     return neutralize(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
-def write_xlsx(rows: Iterable[Any], columns: Columns, fh, *, sheet_title: str = "数据") -> int:
+@dataclass(frozen=True)
+class Personal:
+    """An export of personal information: what it is, why it was asked for, by whom and when."""
+
+    what: str
+    reason: str
+    reader: str
+    at: dt.datetime
+
+    @property
+    def watermark(self) -> str:
+        return f"含个人信息 仅限工作使用 {self.reader} {self.at:%Y-%m-%d %H:%M} 导出"
+
+
+def _reader(user) -> str:
+    name = (user.get_full_name() if hasattr(user, "get_full_name") else "") or ""
+    return f"{name}（{user.username}）" if name.strip() else user.username
+
+
+def personal_export(what: str) -> Personal:
+    """The reason the signed-in user states for an export of personal information (``what``
+    names it, e.g. "人才名单（含完整身份证号）").  A request without one (the export link itself)
+    is answered with the page that asks for it, which posts back to the same address and
+    filters; a reason too short is asked for again."""
+    reason = " ".join((request.form.get("reason") or "").split())
+    error = None
+    if request.method == "POST":
+        if len(reason) >= REASON_MIN:
+            return Personal(what, reason[:REASON_MAX], _reader(g.user), clock.now())
+        error = f"请写明导出原因（至少 {REASON_MIN} 个字）"
+    abort(make_response(render_template("console/export_reason.html", what=what, error=error,
+                                        appbuilder=current_app.appbuilder,
+                                        reason=reason, reason_min=REASON_MIN, reason_max=REASON_MAX),
+                        400 if error else 200))
+
+
+def write_xlsx(rows: Iterable[Any], columns: Columns, fh, *, sheet_title: str = "数据",
+               personal: Personal | None = None) -> int:
     """Write ``rows`` (each passed to every column's getter) to the open binary file ``fh``;
-    returns the number of rows written."""
+    returns the number of rows written.  ``personal`` puts its watermark on the sheet."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title[:31] or "数据")
+    if personal is not None:
+        # On every printed page, and in the file's own properties.
+        ws.oddHeader.center.text = ws.oddFooter.center.text = personal.watermark
+        wb.properties.creator = personal.reader
+        wb.properties.description = f"{personal.watermark}；原因：{personal.reason}"
     bold = Font(bold=True)
     header = []
     for title, _ in columns:
@@ -69,20 +124,28 @@ def write_xlsx(rows: Iterable[Any], columns: Columns, fh, *, sheet_title: str = 
     for row in rows:
         ws.append([_cell_value(getter(row)) for _, getter in columns])
         count += 1
+    if personal is not None:
+        # Seen on screen below the data, as the page header is seen in print.
+        ws.append([])
+        ws.append([_cell_value(f"{personal.watermark}；原因：{personal.reason}")])
     wb.save(fh)
     return count
 
 
 def stream_xlsx(rows: Iterable[Any], columns: Columns, filename: str, *,
-                sheet_title: str = "数据") -> Response:
+                sheet_title: str = "数据", personal: Personal | None = None) -> Response:
     """A download of ``rows`` as ``filename`` (.xlsx).  ``columns`` is ``[(header, getter)]``
-    where ``getter(row)`` returns the cell's value.  Apply the scope to ``rows`` first."""
+    where ``getter(row)`` returns the cell's value.  Apply the scope to ``rows`` first.
+    ``personal`` (from :func:`personal_export`) when the columns hold personal information:
+    the file is watermarked and the export audited with its reason and row count."""
     if not filename.lower().endswith(".xlsx"):
         filename += ".xlsx"
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     try:
         with os.fdopen(fd, "wb") as fh:
-            write_xlsx(rows, columns, fh, sheet_title=sheet_title)
+            count = write_xlsx(rows, columns, fh, sheet_title=sheet_title, personal=personal)
+        if personal is not None:
+            _audit_personal(personal, filename, count)
         handle = _ClosedAtEnd(io.FileIO(path))
         size = os.fstat(handle.fileno()).st_size
     finally:
@@ -95,6 +158,14 @@ def stream_xlsx(rows: Iterable[Any], columns: Columns, filename: str, *,
     response.content_length = size
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _audit_personal(personal: Personal, filename: str, count: int) -> None:
+    # Written before the file leaves: an export the log does not know of is never sent.
+    with transaction() as session:
+        audit.record("export_personal", entity="export", session=session,
+                     summary=f"导出{personal.what}：{count} 行，原因：{personal.reason}",
+                     changes={"file": [None, filename], "rows": [None, count], "reason": [None, personal.reason]})
 
 
 class _ClosedAtEnd(io.BufferedReader):

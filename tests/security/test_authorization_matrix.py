@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from jiceng.plugins.talent.views.moved import MOVED
-from tests.support import jwt_headers, login
+from tests.support import export, jwt_headers, login
 from tests.security import records
 
 TABLE = Path(__file__).with_name("authorization.tsv")
@@ -410,11 +410,11 @@ def test_records_outside_an_inspectors_region_are_not_found(app, world, database
                   db.session.get(Person, world[other]["person"]).name]
         mine = db.session.get(Enterprise, world[inspector]["enterprise"]).name
     for path in EXPORTS:
-        response = client.get(path)
+        response = export(client, path)
         assert response.status_code == 200, path
         text = _export_text(response)
         assert not any(name in text for name in theirs), f"{inspector}'s export {path} holds {other}'s records"
-    assert mine in _export_text(client.get("/visits/enterprises/export/"))
+    assert mine in _export_text(export(client, "/visits/enterprises/export/"))
 
 
 OWNERS = {"visits": "visits_owner", "nameplates": "nameplates_owner", "talent": "talent_owner",

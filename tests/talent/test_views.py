@@ -14,7 +14,7 @@ from console.plugins import manager as plugins
 from console.regions.models import Region
 from jiceng.plugins.talent.models import Certificate, Person, Registration
 from jiceng.plugins.talent.services import certificates
-from tests.support import jpeg, read_xlsx
+from tests.support import export, jpeg, read_xlsx
 
 from .conftest import make_id, village_in
 
@@ -58,12 +58,12 @@ def test_export_masks_unless_the_user_may_see(client, auth, workers):
     assert workers["zhang_id_number"][-4:] in text
     auth.logout()
     auth.login("admin")
-    assert workers["zhang_id_number"] in str(read_xlsx(client.get("/talent/people/export/").data))
+    assert workers["zhang_id_number"] in str(read_xlsx(export(client, "/talent/people/export/").data))
 
 
 def test_export_follows_the_list_filters(client, auth, workers):
     auth.login("admin")
-    text = str(read_xlsx(client.get("/talent/people/export/?_flt_0_name=李四").data))
+    text = str(read_xlsx(export(client, "/talent/people/export/?_flt_0_name=李四").data))
     assert "李四" in text and "张小三" not in text
 
 

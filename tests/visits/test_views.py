@@ -17,7 +17,7 @@ from console.database import paging
 from console.foundation.extensions import db
 from jiceng.plugins.visits.models import Enterprise
 from jiceng.plugins.visits.services import problems as P
-from tests.support import DEMO_PASSWORD, jpeg
+from tests.support import DEMO_PASSWORD, export, jpeg
 from tests.visits.conftest import IN_ZHAOYANG, ZHAOYANG, ZHENXIONG, World, _add, _county, _expected
 
 
@@ -79,7 +79,7 @@ def test_lists_and_exports_leave_other_counties_out(client, auth, world, other_c
     page = client.get("/visits/enterprises/list/").get_data(as_text=True)
     assert "昭阳自家企业" in page and "镇雄测试企业" not in page
     for path in ("/visits/enterprises/export/", "/visits/visits/export/", "/visits/problems/export/"):
-        response = client.get(path)
+        response = export(client, path)
         assert response.status_code == 200
         text = " ".join(str(c.value) for row in load_workbook(io.BytesIO(response.data)).active.iter_rows()
                         for c in row)
@@ -272,7 +272,7 @@ def test_an_unused_department_is_deleted(world, client, auth):
 def test_export_neutralizes_formulas(client, auth, world):
     world.enterprise(1, name="=HYPERLINK(\"http://x\",\"点我\")")
     auth.login("admin")
-    sheet = load_workbook(io.BytesIO(client.get("/visits/enterprises/export/").data)).active
+    sheet = load_workbook(io.BytesIO(export(client, "/visits/enterprises/export/").data)).active
     assert sheet.cell(2, 1).value.startswith("'=")
 
 

@@ -71,6 +71,8 @@ class TalentModelView(ScopedModelView):
 
 class TalentPersonView(TalentModelView):
     datamodel = ScopedInterface(Person)
+    # Identity numbers (revealed on request) and phone numbers: pages carry the reader's watermark.
+    personal_data = True
     route_base = "/talent/people"
     class_permission_name = "talent_person"
     list_title = "人才库"
@@ -146,7 +148,7 @@ class TalentPersonView(TalentModelView):
             return redirect(url_for(f"{type(self).__name__}.list"))
         return redirect(url_for(f"{type(self).__name__}.show", pk=person.id))
 
-    @expose("/export/")
+    @expose("/export/", methods=["GET", "POST"])
     @has_access
     @permission_name("export")
     def export(self):

@@ -31,6 +31,6 @@ PROBLEM_COLUMNS = [
 ]
 
 
-def export(query, columns, title: str):
+def export(query, columns, title: str, personal=None):
     return stream_xlsx(query_rows(query), columns, f"{title}_{today().isoformat()}.xlsx",
-                       sheet_title=title)
+                       sheet_title=title, personal=personal)
