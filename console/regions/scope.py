@@ -15,6 +15,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import False_
 
 from console.database.paging import count_rows, page_rows
 from console.foundation.errors import ConsoleError, OutOfScope
@@ -210,6 +211,26 @@ class ScopedModelView(ModelView):
     add_form_query_rel_fields = REGION_PICKER
     edit_form_query_rel_fields = REGION_PICKER
     search_form_query_rel_fields = REGION_PICKER
+
+    def _unoffered(self, form) -> list[str]:
+        """Related fields whose table this user is offered nothing of (user accounts, to whom
+        does not manage users): left out of the form, so that saving it keeps what they hold
+        instead of emptying them."""
+        return [name for name in form._fields if self.datamodel.is_relation(name)
+                and isinstance(within(self.datamodel.get_related_model(name), current_region()), False_)]
+
+    def process_form(self, form, is_created):
+        for name in self._unoffered(form):
+            del form[name]
+        super().process_form(form, is_created)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        exclude_cols = [*(exclude_cols or []), *self._unoffered(form)]
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        exclude_cols = [*(exclude_cols or []), *self._unoffered(form)]
+        return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
 
     def _init_properties(self):
         super()._init_properties()

@@ -232,3 +232,29 @@ def test_every_offered_choice_is_inside_the_users_scope(app, world, role):
         assert offered.get("region") and offered.get("nameplates_plaque"), sorted(offered)
     if role in MANAGES_USERS:
         assert offered.get("ab_user"), sorted(offered)
+
+
+def test_a_form_leaves_out_a_field_whose_choices_the_user_is_not_offered(app, world):
+    """The visits owner edits a service team without being offered accounts: the members field
+    is not on the form, and saving the team keeps its members (an empty field would clear them)."""
+    from jiceng.plugins.visits.models import ServiceTeam
+
+    from console.foundation.extensions import db
+
+    team = world["zhaoyang"]["team"]
+    client = app.test_client()
+    _login(client, "visits_owner")
+    page = client.get(f"/visits/teams/edit/{team}").get_data(as_text=True)
+    assert "members" not in _selects(page)
+    with app.app_context():
+        region_id = db.session.get(ServiceTeam, team).region_id
+    saved = client.post(f"/visits/teams/edit/{team}", data={"name": "昭阳区第一服务团", "region": region_id})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    with app.app_context():
+        row = db.session.get(ServiceTeam, team)
+        assert row.name == "昭阳区第一服务团"
+        assert [u.username for u in row.members] == ["zhaoyang"]
+    # The admin, who manages users, is offered them there.
+    admin = app.test_client()
+    _login(admin, "admin")
+    assert _selects(admin.get(f"/visits/teams/edit/{team}").get_data(as_text=True)).get("members")
