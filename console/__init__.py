@@ -41,7 +41,7 @@ from console.jobs.job import Job
 from console.plugins import settings as plugin_settings
 from console.plugins.manager import PluginInfo, Setting, hookimpl
 from console.regions import geography, scope
-from console.regions.models import Region, Regional
+from console.regions.models import BelongsTo, CityWide, OfferedTo, Region, Regional
 from console.regions.scope import (
     WITHIN_ARG,
     ScopedInterface,
@@ -65,7 +65,7 @@ __all__ = [
     "ConsoleError", "NotFound", "OutOfScope", "field_errors_text", "FileTooLarge", "refused",
     # regional scope
     "scope", "regions", "geography", "current_region", "restrict", "ScopedInterface", "ScopedModelView",
-    "ScopedModelRestApi", "WITHIN_ARG",
+    "ScopedModelRestApi", "WITHIN_ARG", "BelongsTo", "CityWide", "OfferedTo",
     # what a module contributes
     "Card", "Cell", "Chart", "Figure", "Section", "Table",
     "Column", "Importer", "RowError", "parse_bool", "parse_choice", "parse_date", "parse_int",

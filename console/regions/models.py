@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_appbuilder import Model
 from sqlalchemy import (
     Boolean,
@@ -59,3 +61,31 @@ class Regional:
     @declared_attr
     def region(cls) -> Mapped[Region]:
         return relationship(Region, foreign_keys=[cls.region_id], lazy=cls.__region_lazy__)
+
+
+# -- how a table without its own region_id falls inside a scope ---------------------------------
+# A model declares one of these as ``__scope__``; console.regions.scope.within applies it to every
+# choice a form, an ``_info`` or a related-field lookup offers, and to scoped lists.  A table
+# without region_id that declares nothing is offered only to users of the whole city.
+
+
+@dataclass(frozen=True)
+class BelongsTo:
+    """The row is inside a scope when the record it belongs to is: ``relation`` names the
+    many-to-one relationship to that record (a plaque finding's ``inspection``)."""
+
+    relation: str
+
+
+@dataclass(frozen=True)
+class CityWide:
+    """A dictionary of the whole city (a whitelist, a register): inside every scope."""
+
+
+@dataclass(frozen=True)
+class OfferedTo:
+    """Rows that are nobody's region's data, offered whole but only to users holding
+    ``permission`` on ``view`` (user accounts: to those who manage users)."""
+
+    permission: str
+    view: str

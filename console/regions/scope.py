@@ -7,19 +7,20 @@ region's path.  Anything outside is answered exactly like a row that does not ex
 
 from __future__ import annotations
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import False_
 
 from console.database.paging import count_rows, page_rows
 from console.foundation.errors import ConsoleError, OutOfScope
 from console.foundation.extensions import db
-from console.regions.models import Region
+from console.regions.models import BelongsTo, CityWide, OfferedTo, Region
 
 
 def current_region() -> Region | None:
@@ -40,11 +41,43 @@ def region_ids_within(region: Region):
 def restrict(query, model, region: Region | None = None, column: str = "region_id"):
     """Limit a query over ``model`` to rows inside ``region`` (default: the current user's)."""
     region = region if region is not None else current_region()
+    clause = within(model, region, column)
+    return query if clause is None else query.filter(clause)
+
+
+def within(model, region: Region | None, column: str = "region_id"):
+    """The one rule of the scope, for any table: the condition on ``model``'s rows inside
+    ``region`` (None: the whole city), or None when every row is.
+
+    A row with ``column`` (``region_id``) is inside when its region is; a table without one
+    says how through ``__scope__`` (console.regions.models: ``BelongsTo``, ``CityWide``,
+    ``OfferedTo``); a table that says nothing is offered only to users of the whole city.  The
+    condition is subqueries, not joins: a choice list stays one query."""
+    rule = getattr(model, "__scope__", None)
+    if isinstance(rule, OfferedTo):
+        return None if _holds(rule) else false()
+    if isinstance(rule, CityWide):
+        return None
+    if isinstance(rule, BelongsTo):
+        relation = getattr(model, rule.relation).property
+        ((local, remote),) = relation.local_remote_pairs
+        inner = within(relation.mapper.class_, region)
+        return None if inner is None else local.in_(select(remote).where(inner))
     if region is None:
-        return query
+        return None
     if model is Region:
-        return query.filter(Region.path.startswith(region.path))
-    return query.filter(getattr(model, column).in_(region_ids_within(region)))
+        return Region.path.startswith(region.path)
+    if hasattr(model, column):
+        return getattr(model, column).in_(region_ids_within(region))
+    return false()
+
+
+def _holds(rule: OfferedTo) -> bool:
+    # Outside a request (a job, a command) nobody is being offered anything: no limit, as with
+    # current_region().
+    if not has_request_context():
+        return True
+    return bool(current_app.appbuilder.sm.has_access(rule.permission, rule.view))
 
 
 def contains(region_id: int | None, region: Region | None = None) -> bool:
@@ -101,10 +134,9 @@ class ScopedInterface(SQLAInterface):
         return count, page_rows(query, page_size, (page or 0) * page_size)
 
     def apply_filters(self, query, filters):
-        query = super().apply_filters(query, filters)
-        if self.obj is not Region and not hasattr(self.obj, self.scope_column):
-            return query  # a related lookup table (a dictionary), not regional data
-        return restrict(query, self.obj, column=self.scope_column)
+        # The view's own rows and every related table's choices (Flask-AppBuilder builds a
+        # related field's interface as this class over the related model) by the same rule.
+        return restrict(super().apply_filters(query, filters), self.obj, column=self.scope_column)
 
     def _region_id(self, item):
         value = getattr(item, self.scope_column)
@@ -163,8 +195,6 @@ class FilterWithinRegion(BaseFilter):
     def apply(self, query, value):
         region = db.session.get(Region, int(value)) if str(value).isdigit() else None
         if region is None:
-            from sqlalchemy import false
-
             return query.filter(false())  # no such region: no rows, not all of them
         return restrict(query, self.model, region=region,
                         column=getattr(self.datamodel, "scope_column", "region_id"))
@@ -181,6 +211,26 @@ class ScopedModelView(ModelView):
     add_form_query_rel_fields = REGION_PICKER
     edit_form_query_rel_fields = REGION_PICKER
     search_form_query_rel_fields = REGION_PICKER
+
+    def _unoffered(self, form) -> list[str]:
+        """Related fields whose table this user is offered nothing of (user accounts, to whom
+        does not manage users): left out of the form, so that saving it keeps what they hold
+        instead of emptying them."""
+        return [name for name in form._fields if self.datamodel.is_relation(name)
+                and isinstance(within(self.datamodel.get_related_model(name), current_region()), False_)]
+
+    def process_form(self, form, is_created):
+        for name in self._unoffered(form):
+            del form[name]
+        super().process_form(form, is_created)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        exclude_cols = [*(exclude_cols or []), *self._unoffered(form)]
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        exclude_cols = [*(exclude_cols or []), *self._unoffered(form)]
+        return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
 
     def _init_properties(self):
         super()._init_properties()

@@ -20,7 +20,7 @@ from console.audit.models import AuditLog
 from console.foundation.clock import localtime, utcnow
 from console.foundation.errors import ConsoleError
 from console.foundation.extensions import db
-from console.regions.models import Region
+from console.regions.models import OfferedTo, Region
 from console.security import accounts
 from console.security import login as login_views
 from console.security import passwords
@@ -34,6 +34,9 @@ class ConsoleUser(User):
     """Flask-AppBuilder's user plus the region whose data the user may see."""
 
     __tablename__ = "ab_user"
+    # An account is nobody's region's data: it is offered as a choice only to those who manage
+    # users, whatever their region.
+    __scope__ = OfferedTo("can_edit", "ConsoleUserView")
     scope_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), nullable=True)
     scope_region: Mapped[Region | None] = relationship(lazy="joined")
     # The login policy's state (console.security.accounts); the user loader reads it with the user.

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from console import Audited, Named, Region, Regional, clock
+from console import Audited, BelongsTo, CityWide, Named, Region, Regional, clock
 
 POSITIONS = {"outside": "门外", "inside": "门内"}
 # What the inspector says must happen to a plaque found on the wall.
@@ -55,6 +55,7 @@ class WhitelistVersion(Audited, Model):
     __audit_title__ = "挂牌清单版本"
 
     __tablename__ = "nameplates_whitelist_version"
+    __scope__ = CityWide()
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
     effective_on: Mapped[dt.date] = mapped_column(Date)
@@ -72,6 +73,7 @@ class WhitelistVersion(Audited, Model):
 class WhitelistItem(Named, Audited, Model):
     __audit_title__ = "挂牌清单项"
     __tablename__ = "nameplates_whitelist_item"
+    __scope__ = CityWide()
     __table_args__ = (UniqueConstraint("version_id", "name", name="uq_nameplates_whitelist_item"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("nameplates_whitelist_version.id"), index=True)
@@ -90,6 +92,7 @@ class DutyItem(Audited, Model):
     __audit_title__ = "村级职责事项"
 
     __tablename__ = "nameplates_duty_item"
+    __scope__ = CityWide()
     __table_args__ = (UniqueConstraint("list_kind", "number", name="uq_nameplates_duty_item"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     list_kind: Mapped[str] = mapped_column(String(16))
@@ -117,6 +120,7 @@ class CancelledCertificate(Named, Audited, Model):
     __audit_title__ = "取消证明事项"
 
     __tablename__ = "nameplates_cancelled_certificate"
+    __scope__ = CityWide()
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -199,6 +203,8 @@ class Inspection(Regional, Audited, Model):
 class PlaqueFinding(Named, Audited, Model):
     __audit_title__ = "牌子检查结果"
     __tablename__ = "nameplates_plaque"
+    # A finding is the village's through its inspection.
+    __scope__ = BelongsTo("inspection")
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("nameplates_inspection.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -223,6 +229,8 @@ class CertificateFinding(Named, Audited, Model):
     __audit_title__ = "证明检查结果"
 
     __tablename__ = "nameplates_certificate"
+    # A finding is the village's through its inspection.
+    __scope__ = BelongsTo("inspection")
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("nameplates_inspection.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
