@@ -103,8 +103,13 @@ def delete_enterprise(session, enterprise: Enterprise) -> None:
 
 def _contains(column, value: str):
     """``column`` holds ``value`` anywhere, the characters ``%`` and ``_`` taken as themselves.
-    No B-tree index serves it; on PostgreSQL a pg_trgm GIN index on the name would (see the
-    measurements in docs/plugins.md's note on the visits module)."""
+
+    No B-tree index serves it.  Measured on PostgreSQL (2 shared cores): with the demo's 3,000
+    enterprises a count takes under 1 ms; with 432,000 (city scale) 110-130 ms, and the first
+    page 40 ms (read in name order from ix_visits_enterprise_name_id).  A pg_trgm GIN index on
+    the name (23 MB) brings a rare term down to 0.1-20 ms but not a common two-character one
+    (科技: still a scan, 80 ms), and needs CREATE EXTENSION, which a database owner without
+    superuser rights may not run: left for a migration of its own if the list grows slow."""
     return column.contains(value, autoescape=True)
 
 
