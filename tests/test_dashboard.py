@@ -56,3 +56,21 @@ def test_a_module_owner_has_their_own_shortcut_and_tasks_only(client):
     page = client.get("/").get_data(as_text=True)
     assert _plugins_of(page, "shortcut") == {"nameplates"}
     assert _plugins_of(page, "task") == {"nameplates"}
+
+
+def test_a_role_given_read_access_later_brings_that_modules_cards(app, client):
+    from console.foundation.extensions import db
+
+    login(client, "talent_owner")
+    assert _plugins_of(client.get("/").get_data(as_text=True), "card") == {"talent"}
+    with app.app_context():
+        sm = app.appbuilder.sm
+        role = sm.add_role("走访只读")
+        role.permissions = [sm.add_permission_view_menu("can_list", "visits_enterprises")]
+        owner = sm.find_user(username="talent_owner")
+        owner.roles.append(role)
+        db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert _plugins_of(page, "card") == {"talent", "visits"}
+    # Only the figures whose list the new role opens: 企业名录, not the visits' or problems' lists.
+    assert "企业名录" in page and "逾期诉求" not in page

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -94,25 +95,39 @@ def may_open(path: str | None) -> bool:
     if guard is None:
         return True
     permission, view = guard
-    return (permission in (view.base_permissions or ())
-            and current_app.appbuilder.sm.has_access(permission, view.class_permission_name))
+    return (permission, view.class_permission_name) in _granted()[1]
 
 
 def readable_plugins() -> set[str]:
     """The plugins of which the signed-in user may open some page: their figures are the
     user's to see.  A plugin's pages are the views its ``register_views`` added (the registry's
     record), each guarded by the permissions the view declares."""
-    reg = registry()
+    return set(_granted()[0])
+
+
+def _granted() -> tuple[frozenset, frozenset]:
+    """(the readable plugins, every ``(permission, view name)`` the user holds), worked out once
+    per worker for each set of roles, as the navbar's menu is (console.web.navigation): a role
+    kept in the database would otherwise cost a query for each permission of each view on every
+    home page.  Kept under the tokens of the permission tables it reads."""
     sm = current_app.appbuilder.sm
-    readable = set()
-    for view in current_app.appbuilder.baseviews:
-        plugin = reg.blueprints.get(getattr(view.blueprint, "name", ""))
-        if plugin is None or plugin in readable or not view.class_permission_name:
-            continue
-        if any(sm.has_access(permission, view.class_permission_name)
-               for permission in view.base_permissions or ()):
-            readable.add(plugin)
-    return readable
+    roles = sorted({role.name for role in sm.get_user_roles(current_user) if role})
+
+    def work_out():
+        reg = registry()
+        readable, held = set(), set()
+        for view in current_app.appbuilder.baseviews:
+            if not view.class_permission_name:
+                continue
+            plugin = reg.blueprints.get(getattr(view.blueprint, "name", ""))
+            for permission in view.base_permissions or ():
+                if sm.has_access(permission, view.class_permission_name):
+                    held.add((permission, view.class_permission_name))
+                    if plugin is not None:
+                        readable.add(plugin)
+        return frozenset(readable), frozenset(held)
+
+    return worker_cache.cached(f"dashboard_granted:{'|'.join(roles)}", work_out)
 
 
 # -- what the home page shows -------------------------------------------------------------------
