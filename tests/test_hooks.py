@@ -9,7 +9,7 @@ import pytest
 from console import PluginInfo, hookimpl
 from console.plugins import hookspecs
 from console.plugins import manager as plugins_service
-from console.web.dashboard import Card
+from console.web.dashboard import Card, Shortcut, Task
 from console.foundation.extensions import db
 from console.regions.models import Region
 
@@ -72,6 +72,16 @@ class Recorder:
     def dashboard_cards(self, user, region):
         self.calls.append(("dashboard_cards", user.username if user else None, region.name if region else None))
         return [Card(title="记录卡片", value=42, unit="项")]
+
+    @hookimpl
+    def dashboard_tasks(self, user):
+        self.calls.append(("dashboard_tasks", user.username))
+        return [Task("记录待办", 3, "/recorder/", urgency="overdue")]
+
+    @hookimpl
+    def dashboard_shortcuts(self, user):
+        return [Shortcut("记录表单", "/recorder/", icon="fa-pencil"),
+                Shortcut("无人把守的页面", "/health")]
 
     @hookimpl
     def scheduled_jobs(self):
@@ -141,8 +151,41 @@ def test_hook_dashboard_cards(recorder):
     client = app.test_client()
     client.post("/login/", data={"username": "zhaoyang", "password": "Demo-Pass-2025!"})
     page = client.get("/").get_data(as_text=True)
-    assert "记录卡片" in page and "42" in page
     assert ("dashboard_cards", "zhaoyang", "昭阳区") in plugin.calls
+    # The inspector may open none of the plugin's pages: its figures are not theirs to see.
+    assert "记录卡片" not in page
+    client = app.test_client()
+    client.post("/login/", data={"username": "lingdao", "password": "Demo-Pass-2025!"})
+    page = client.get("/").get_data(as_text=True)
+    assert "记录卡片" in page and "42" in page
+
+
+def test_hook_dashboard_tasks(recorder):
+    app, plugin = recorder
+    client = app.test_client()
+    client.post("/login/", data={"username": "lingdao", "password": "Demo-Pass-2025!"})
+    page = client.get("/").get_data(as_text=True)
+    assert ("dashboard_tasks", "lingdao") in plugin.calls
+    task = re.search(r'<a class="[^"]*console-task-overdue"[^>]*data-plugin="recorder"\s+href="/recorder/">(.*?)</a>',
+                     page, re.S)
+    assert task and "记录待办" in task.group(1) and ">3<" in task.group(1) and "已逾期" in task.group(1)
+    client = app.test_client()
+    client.post("/login/", data={"username": "zhaoyang", "password": "Demo-Pass-2025!"})
+    assert "记录待办" not in client.get("/").get_data(as_text=True)
+
+
+def test_hook_dashboard_shortcuts(recorder):
+    app, _ = recorder
+    client = app.test_client()
+    client.post("/login/", data={"username": "lingdao", "password": "Demo-Pass-2025!"})
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'console-shortcut" data-plugin="recorder" href="/recorder/"', page)
+    assert "无人把守的页面" not in page  # a shortcut leads to a form some permission guards
+    client = app.test_client()
+    client.post("/login/", data={"username": "zhaoyang", "password": "Demo-Pass-2025!"})
+    assert "记录表单" not in client.get("/").get_data(as_text=True)
+    with pytest.raises(ValueError):
+        Task("错误的紧急程度", 1, "/recorder/", urgency="urgent")
 
 
 def test_hook_scheduled_jobs(recorder):

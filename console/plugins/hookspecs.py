@@ -45,7 +45,24 @@ def dashboard_cards(user, region):
     ``region`` (the user's scope region) only.  The cards must follow from ``region``, the
     day and the stored records alone, not from ``user`` (the reader they are first counted
     for): every reader of the region sees them, and each worker keeps them until the day ends
-    or any record changes through the console (``console.dashboard.cards_for``)."""
+    or any record changes through the console (``console.web.dashboard.cards_for``).  A reader sees a
+    module's cards only if they may read its pages, and a card only if they may open its ``link``."""
+
+
+@hookspec
+def dashboard_tasks(user):
+    """Return a list of :class:`console.Task` for ``user``'s home page: the work of the day
+    waiting for them (in their scope region, ``user.scope_region``, or for their department),
+    each a count and the filtered list behind it.  Counted for each reader on each visit, so
+    keep them to a few indexed counts.  Shown only to a reader who may read the module's pages,
+    and each only when its ``link`` is a page the reader may open."""
+
+
+@hookspec
+def dashboard_shortcuts(user):
+    """Return a list of :class:`console.Shortcut`: big buttons on a phone's home page to the
+    forms used in the field.  The core shows one only to a reader whose permissions let them
+    open its ``link``."""
 
 
 @hookspec

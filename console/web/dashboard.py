@@ -1,12 +1,25 @@
-"""Home-page cards: plain data that plugins return from ``dashboard_cards``."""
+"""The home page's contents, plain data that plugins return: cards (``dashboard_cards``), the
+tasks of the day (``dashboard_tasks``) and shortcuts to the forms used in the field
+(``dashboard_shortcuts``).
+
+Which of them a reader sees is decided here, by the same Flask-AppBuilder permission that guards
+the page each one leads to: a module's figures are shown only to a reader who may open that
+module's pages, so a module owner's home page does not show another module's city-wide numbers
+behind links that would answer 403.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
 from console.database import copies as worker_cache
 from console.foundation import clock
-from console.plugins.manager import call
+from console.plugins.manager import call, registry
 
 
 @dataclass(frozen=True)
@@ -19,13 +32,115 @@ class Card:
     level: str = "default"  # default | warning | danger | success
 
 
+URGENCIES = ("normal", "soon", "overdue")
+
+
+@dataclass(frozen=True)
+class Task:
+    """Work waiting for the reader: ``count`` things behind ``link`` (their filtered list)."""
+
+    title: str
+    count: int
+    link: str
+    urgency: str = "normal"  # normal | soon (due within days) | overdue
+
+    def __post_init__(self):
+        if self.urgency not in URGENCIES:
+            raise ValueError(f"urgency must be one of {URGENCIES}, not {self.urgency!r}")
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """A big button on a phone's home page to a form used in the field."""
+
+    title: str
+    link: str
+    icon: str = "fa-pencil"  # a Font Awesome 4 class
+
+
+# -- who may see what -------------------------------------------------------------------------
+
+
+def _page_permission(path: str):
+    """``(permission, view)`` that guards the page at ``path``, or None when no view of
+    Flask-AppBuilder's answers it.  Resolved the way ``has_access`` checks a request."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, _args = adapter.match(path.split("?", 1)[0], method="GET")
+    except RequestRedirect as redirect:  # a path without its trailing slash
+        return _page_permission(redirect.new_url.split("localhost", 1)[-1])
+    except HTTPException:
+        return None
+    view_name, _, method = endpoint.partition(".")
+    view = _views().get(view_name)
+    func = getattr(view, method, None) if view is not None else None
+    name = getattr(func, "_permission_name", None)
+    if name is None:
+        return None
+    name = (view.method_permission_name or {}).get(func.__name__) or name
+    return f"can_{name}", view
+
+
+def _views() -> dict:
+    appbuilder = current_app.appbuilder
+    return {view.endpoint: view for view in appbuilder.baseviews}
+
+
+def may_open(path: str | None) -> bool:
+    """Whether the signed-in user may open the page at ``path``; a path no permission guards
+    (an anchor, another site, a plain blueprint) is left to that page."""
+    if not path or not path.startswith("/"):
+        return True
+    guard = _page_permission(path)
+    if guard is None:
+        return True
+    permission, view = guard
+    return (permission, view.class_permission_name) in _granted()[1]
+
+
+def readable_plugins() -> set[str]:
+    """The plugins of which the signed-in user may open some page: their figures are the
+    user's to see.  A plugin's pages are the views its ``register_views`` added (the registry's
+    record), each guarded by the permissions the view declares."""
+    return set(_granted()[0])
+
+
+def _granted() -> tuple[frozenset, frozenset]:
+    """(the readable plugins, every ``(permission, view name)`` the user holds), worked out once
+    per worker for each set of roles, as the navbar's menu is (console.web.navigation): a role
+    kept in the database would otherwise cost a query for each permission of each view on every
+    home page.  Kept under the tokens of the permission tables it reads."""
+    sm = current_app.appbuilder.sm
+    roles = sorted({role.name for role in sm.get_user_roles(current_user) if role})
+
+    def work_out():
+        reg = registry()
+        readable, held = set(), set()
+        for view in current_app.appbuilder.baseviews:
+            if not view.class_permission_name:
+                continue
+            plugin = reg.blueprints.get(getattr(view.blueprint, "name", ""))
+            for permission in view.base_permissions or ():
+                if sm.has_access(permission, view.class_permission_name):
+                    held.add((permission, view.class_permission_name))
+                    if plugin is not None:
+                        readable.add(plugin)
+        return frozenset(readable), frozenset(held)
+
+    return worker_cache.cached(f"dashboard_granted:{'|'.join(roles)}", work_out)
+
+
+# -- what the home page shows -------------------------------------------------------------------
+
+
 def cards_for(user, region) -> list[tuple[str, Card]]:
-    """Every enabled plugin's cards for ``region``, plugin by plugin.
+    """Every enabled plugin's cards for ``region`` that ``user`` may read, plugin by plugin.
 
     Counted at city scale the cards take far longer than a list page (hundreds of thousands of
     enterprises and their visits), and every reader of a region sees the same ones: this
     worker keeps them, per region and day, until a table their hooks read is written through the
-    console (worker_cache's table tokens), so they are exactly what a fresh count would give."""
+    console (worker_cache's table tokens), so they are exactly what a fresh count would give.
+    Who may read which is decided afterwards, per reader, from the permissions."""
     def count():
         out = []
         for name, cards in call("dashboard_cards", user=user, region=region):
@@ -33,4 +148,30 @@ def cards_for(user, region) -> list[tuple[str, Card]]:
         return tuple(out)
 
     key = f"dashboard_cards:{region.id if region else ''}:{clock.today().isoformat()}"
-    return list(worker_cache.cached(key, count, data=True))
+    cards = worker_cache.cached(key, count, data=True)
+    readable = readable_plugins()
+    return [(name, card) for name, card in cards if name in readable and may_open(card.link)]
+
+
+def tasks_for(user) -> list[tuple[str, Task]]:
+    """Every enabled plugin's tasks for ``user`` in the modules the user may read, counted
+    afresh: they are the reader's own (their area, their department) and change as they work."""
+    readable = readable_plugins()
+    out = []
+    for name, tasks in call("dashboard_tasks", user=user):
+        if name in readable:
+            out.extend((name, task) for task in tasks or () if may_open(task.link))
+    return out
+
+
+def shortcuts_for(user) -> list[tuple[str, Shortcut]]:
+    """The plugins' shortcuts whose form ``user`` may open."""
+    out = []
+    for name, shortcuts in call("dashboard_shortcuts", user=user):
+        out.extend((name, s) for s in shortcuts or () if may_open(s.link) and _guarded(s.link))
+    return out
+
+
+def _guarded(path: str) -> bool:
+    """A shortcut leads to a form; one that no permission guards is a mistake, never shown."""
+    return _page_permission(path) is not None

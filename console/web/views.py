@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, IndexView, expose
 
 from console.regions.scope import current_region
 from console.web import health
-from console.web.dashboard import cards_for
+from console.web.dashboard import cards_for, shortcuts_for, tasks_for
 
 
 class HomeView(IndexView):
@@ -18,8 +18,10 @@ class HomeView(IndexView):
         self.update_redirect()
         user = g.user if getattr(g.user, "is_authenticated", False) else None
         cards = cards_for(user, current_region()) if user else []
+        tasks = tasks_for(user) if user else []
+        shortcuts = shortcuts_for(user) if user else []
         return self.render_template(self.index_template, appbuilder=self.appbuilder, cards=cards,
-                                    region=current_region())
+                                    tasks=tasks, shortcuts=shortcuts, region=current_region())
 
 
 class HealthView(BaseView):

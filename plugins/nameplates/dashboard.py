@@ -1,10 +1,14 @@
-"""Home-page cards of the module, counted inside the user's region."""
+"""Home-page cards of the module, counted inside the user's region, and the user's tasks and
+shortcut."""
 
 from __future__ import annotations
 
-from console import Card, db
+import datetime as dt
+
+from console import Card, Shortcut, Task, clock, db
 
 from . import stats
+from .services import ledger
 
 
 def cards(region) -> list[Card]:
@@ -27,3 +31,25 @@ def cards(region) -> list[Card]:
         Card("反弹（倒查）", rebounds, "次", note="今年发现的滥挂牌、奇葩证明反弹",
              link=ledger + "?status=rebound", level="danger" if rebounds else "default"),
     ]
+
+
+SOON_DAYS = 7
+
+
+def tasks(user) -> list[Task]:
+    """The inspections waiting for ``user`` in their area: villages never inspected, and the
+    open rectification orders whose deadline has passed or falls within a week."""
+    session = db.session
+    region = getattr(user, "scope_region", None)
+    day = clock.today()
+    _rows, uninspected = ledger.page(session, region=region, size=1, day=day, status="uninspected")
+    due, overdue = stats.orders_due(session, region, day + dt.timedelta(days=SOON_DAYS), day)
+    return [
+        Task("待检查村(社区)", uninspected, "/nameplates/ledger/?status=uninspected"),
+        Task(f"{SOON_DAYS} 天内到期的整改", due, "/nameplates/order_list/list/",
+             urgency="overdue" if overdue else "soon" if due else "normal"),
+    ]
+
+
+def shortcuts() -> list[Shortcut]:
+    return [Shortcut("录入检查", "/nameplates/inspections/new", icon="fa-clipboard")]

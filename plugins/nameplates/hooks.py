@@ -55,6 +55,20 @@ def dashboard_cards(user, region):
 
 
 @hookimpl
+def dashboard_tasks(user):
+    from .dashboard import tasks
+
+    return tasks(user)
+
+
+@hookimpl
+def dashboard_shortcuts(user):
+    from .dashboard import shortcuts
+
+    return shortcuts()
+
+
+@hookimpl
 def briefing_sections(period, region, appendix):
     from .briefing import sections
 

@@ -55,6 +55,17 @@ def overdue_orders(session, region, day: dt.date | None = None) -> int:
     return _orders(session, region).filter(RectificationOrder.deadline < day).scalar() or 0
 
 
+def orders_due(session, region, by: dt.date, day: dt.date | None = None) -> tuple[int, int]:
+    """Open orders whose deadline is ``by`` or earlier, and how many of them are overdue on ``day``."""
+    day = day or clock.today()
+    q = session.query(func.count(RectificationOrder.id),
+                      func.count(RectificationOrder.id).filter(RectificationOrder.deadline < day))
+    q = q.filter(RectificationOrder.status != "closed", RectificationOrder.deadline <= by)
+    q = scope.restrict(q, RectificationOrder, region=region) if region is not None else q
+    due, overdue = q.one()
+    return due, overdue
+
+
 def rebounds(session, region, start: dt.date, end: dt.date) -> int:
     """Accepted inspections in the period that the reverse check flagged as rebounds."""
     q = _accepted(session, region, start, end).filter(Inspection.rebound.is_(True))

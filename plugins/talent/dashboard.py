@@ -1,8 +1,8 @@
-"""Home-page cards, counted inside the user's region."""
+"""Home-page cards, counted inside the user's region, and the user's tasks."""
 
 from __future__ import annotations
 
-from console import Card
+from console import Card, Task
 
 from . import stats
 from .services import common
@@ -26,3 +26,12 @@ def cards(region) -> list[Card]:
              link="/talent/education/list/",
              level="success" if compliance["total"] and compliance["compliant"] == compliance["total"] else "default"),
     ]
+
+
+def tasks(user) -> list[Task]:
+    """Registrations of the user's area that expire within 90 days and want renewing."""
+    on = common.today()
+    region = getattr(user, "scope_region", None)
+    expiring = stats.expiring_count(on, 90, region)
+    return [Task("90 天内登记到期", expiring, "/talent/expiring/?days=90",
+                 urgency="soon" if expiring else "normal")]

@@ -63,6 +63,13 @@ def dashboard_cards(user, region):
 
 
 @hookimpl
+def dashboard_tasks(user):
+    from .dashboard import tasks
+
+    return tasks(user)
+
+
+@hookimpl
 def briefing_sections(period, region, appendix):
     from .briefing import sections
 

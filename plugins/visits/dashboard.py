@@ -1,11 +1,12 @@
-"""Home-page cards, counted inside the user's region."""
+"""Home-page cards, counted inside the user's region, and the user's tasks and shortcut."""
 
 from __future__ import annotations
 
-from console import Card, db
+from console import Card, Shortcut, Task, db
 
 from . import stats
 from .services.common import today
+from .services.problems import ASSIGNED
 
 
 def cards(user, region) -> list[Card]:
@@ -27,3 +28,22 @@ def cards(user, region) -> list[Card]:
              link="/visits/problems/list/?overdue=1"),
         Card(f"{year}年满意率", stats.percent(rate), note="满意与基本满意占已评价诉求的比例"),
     ]
+
+
+def tasks(user) -> list[Task]:
+    """The visits waiting for ``user``: enterprises of their area not visited yet this year, and
+    the problems handed to their department that it has not taken up."""
+    session = db.session
+    region = getattr(user, "scope_region", None)
+    start, _end = stats.year_bounds()
+    to_visit = stats.enterprises_unvisited(session, region, start)
+    waiting, overdue, due_soon = stats.problems_awaiting(session, user, region)
+    return [
+        Task("待走访企业", to_visit, f"/visits/enterprises/list/?unvisited_since={start}"),
+        Task("待我单位答复诉求", waiting, f"/visits/problems/mine/?status={ASSIGNED}",
+             urgency="overdue" if overdue else "soon" if due_soon else "normal"),
+    ]
+
+
+def shortcuts() -> list[Shortcut]:
+    return [Shortcut("登记走访", "/visits/visits/add", icon="fa-handshake-o")]

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from console import Region, scope
 
-from .models import Enterprise, Problem, Visit
+from .models import Enterprise, Problem, Visit, department_member
 from .services.common import today
 from .services.problems import (
+    ASSIGNED,
     CLOSED,
     DISSATISFIED,
     OPEN,
@@ -37,6 +38,28 @@ def year_bounds(year: int | None = None) -> tuple[dt.date, dt.date]:
 
 def enterprises(session, region: Region | None = None) -> int:
     return _scoped(session, Enterprise, region, func.count(Enterprise.id)).scalar()
+
+
+def enterprises_unvisited(session, region=None, since: dt.date | None = None) -> int:
+    """Enterprises with no visit on or after ``since``: the home page's 待走访企业 and the
+    enterprise list's ``unvisited_since`` filter count the same rows."""
+    visited = select(Visit.enterprise_id).where(Visit.visit_date >= since)
+    return (_scoped(session, Enterprise, region, func.count(Enterprise.id))
+            .filter(~Enterprise.id.in_(visited)).scalar())
+
+
+def problems_awaiting(session, user, region=None, as_of: dt.date | None = None,
+                      soon_days: int = 3) -> tuple[int, int, int]:
+    """Problems handed (已交办) to a department ``user`` belongs to and not yet taken up:
+    ``(how many, of them overdue, of them due within soon_days)``."""
+    as_of = as_of or today()
+    mine = select(department_member.c.department_id).where(department_member.c.user_id == user.id)
+    due = Problem.due_date
+    row = (_scoped(session, Problem, region, func.count(Problem.id),
+                   func.count(Problem.id).filter(due < as_of),
+                   func.count(Problem.id).filter(due >= as_of, due <= as_of + dt.timedelta(days=soon_days)))
+           .filter(Problem.status == ASSIGNED, Problem.department_id.in_(mine)).one())
+    return row[0], row[1], row[2]
 
 
 def visits(session, region=None, start=None, end=None) -> int:

@@ -311,8 +311,10 @@ def test_filtered_pages_equal_the_plain_query(client, auth, registry):
     auth.login()
     ids, total = _page(client, 1, county=county, industry="制造业")
     assert total == len(expected) and ids == expected[:SIZE]
+    # Any part of the name: 同名企业1 as well as 企业1号.
     ids, total = _page(client, 1, q="企业1")
-    assert ids == _expected(registry, "name LIKE '企业1%'") and total == len(ids)
+    assert ids == _expected(registry, "name LIKE '%企业1%'") and total == len(ids)
+    assert set(_expected(registry, "name LIKE '同名企业1%'")) <= set(ids)
 
 
 def test_a_county_users_deep_page_holds_only_the_county(client, auth, registry):

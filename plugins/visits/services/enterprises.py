@@ -101,6 +101,18 @@ def delete_enterprise(session, enterprise: Enterprise) -> None:
     session.flush()
 
 
+def _contains(column, value: str):
+    """``column`` holds ``value`` anywhere, the characters ``%`` and ``_`` taken as themselves.
+
+    No B-tree index serves it.  Measured on PostgreSQL (2 shared cores): with the demo's 3,000
+    enterprises a count takes under 1 ms; with 432,000 (city scale) 110-130 ms, and the first
+    page 40 ms (read in name order from ix_visits_enterprise_name_id).  A pg_trgm GIN index on
+    the name (23 MB) brings a rare term down to 0.1-20 ms but not a common two-character one
+    (科技: still a scan, 80 ms), and needs CREATE EXTENSION, which a database owner without
+    superuser rights may not run: left for a migration of its own if the list grows slow."""
+    return column.contains(value, autoescape=True)
+
+
 def _prefix(session, column, value: str):
     """``column`` starts with ``value``, in a form each database serves from an index."""
     if session.get_bind().dialect.name == "sqlite":
@@ -111,12 +123,13 @@ def _prefix(session, column, value: str):
 
 
 def search(session, q: str | None = None, county_id=None, industry: str | None = None,
-           visited_start=None, visited_end=None):
+           visited_start=None, visited_end=None, unvisited_since=None):
     """Enterprises inside the user's scope matching the list's filters, in list order.
 
-    ``q`` is a name prefix, or a credit code (whole, or its beginning when it looks like one).
-    ``visited_start``/``visited_end``: only those visited between these days (inclusive), the
-    list behind the briefing's "覆盖企业".
+    ``q`` is any part of the name, or a credit code (whole, or its beginning when it looks like
+    one).  ``visited_start``/``visited_end``: only those visited between these days (inclusive),
+    the list behind the briefing's "覆盖企业"; ``unvisited_since``: only those with no visit on
+    or after that day, the home page's 待走访企业.
     """
     region = scope.current_region()
     if region is not None and region.level == "county":
@@ -133,6 +146,10 @@ def search(session, q: str | None = None, county_id=None, industry: str | None =
         if end:
             visited = visited.where(Visit.visit_date <= end)
         query = query.filter(Enterprise.id.in_(visited))
+    unvisited = parse_date(unvisited_since, "未走访起始日期")
+    if unvisited:
+        query = query.filter(~Enterprise.id.in_(
+            select(Visit.enterprise_id).where(Visit.visit_date >= unvisited)))
     q = (q or "").strip()
     if q:
         code = creditcode.normalize(q)
@@ -140,9 +157,9 @@ def search(session, q: str | None = None, county_id=None, industry: str | None =
             query = query.filter(Enterprise.credit_code == code)
         elif len(code) >= 6 and code.isalnum() and code.isascii():
             query = query.filter(or_(_prefix(session, Enterprise.credit_code, code),
-                                     _prefix(session, Enterprise.name, q)))
+                                     _contains(Enterprise.name, q)))
         else:
-            query = query.filter(_prefix(session, Enterprise.name, q))
+            query = query.filter(_contains(Enterprise.name, q))
     if county_id not in (None, ""):
         try:
             query = query.filter(Enterprise.county_id == int(county_id))

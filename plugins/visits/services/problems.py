@@ -361,7 +361,8 @@ def search(session, *, status=None, county_id=None, department_id=None, category
             select(department_member.c.department_id).where(department_member.c.user_id == mine_of.id)))
     if q:
         query = query.join(Problem.enterprise).filter(or_(
-            Enterprise.name.startswith(q.strip()), Problem.description.contains(q.strip())))
+            Enterprise.name.contains(q.strip(), autoescape=True),
+            Problem.description.contains(q.strip(), autoescape=True)))
     return query.order_by(Problem.due_date.is_(None), Problem.due_date, Problem.id)
 
 

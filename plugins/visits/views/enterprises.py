@@ -20,7 +20,8 @@ def _filters() -> dict:
     return {"q": request.args.get("q", "").strip(), "county_id": request.args.get("county", ""),
             "industry": request.args.get("industry", ""),
             "visited_start": request.args.get("visited_start", ""),
-            "visited_end": request.args.get("visited_end", "")}
+            "visited_end": request.args.get("visited_end", ""),
+            "unvisited_since": request.args.get("unvisited_since", "")}
 
 
 class EnterpriseView(ScopedModelView):
