@@ -76,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("console", root_path=str(Path(__file__).resolve().parent),
                 instance_path=_instance_path(), instance_relative_config=True)
     settings.load(app, test_config)
+    settings.check(app.config)
     crypto.install(app)
     app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = passwords.validate
     i18n.ensure_compiled(app)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from console.audit import log as audit
 from console.briefings import document, periods, render, schedules
 from console.briefings.models import BriefingDelivery, BriefingRun, BriefingSchedule
-from console.foundation import clock
+from console.foundation import clock, settings
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError, NotFound
 from console.foundation.extensions import db
@@ -154,8 +154,8 @@ def find_region(session, text: str) -> Region:
 
 
 def base_url() -> str:
-    cfg = current_app.config
-    return (cfg.get("BASE_URL") or f"http://{cfg.get('BIND', '127.0.0.1')}:{cfg.get('PORT', 8080)}").rstrip("/") + "/"
+    # One address for the web's "generate now" and the command line's runs alike.
+    return settings.base_url(current_app.config)
 
 
 def execute(run_id: int) -> BriefingRun | None:
