@@ -70,6 +70,7 @@ def register_core_views(appbuilder) -> None:
     appbuilder.add_view(BriefingsView, "console_briefings", label="工作简报", icon="fa-file-pdf-o",
                         category="console_admin")
     appbuilder.add_view_no_menu(BriefingFilesView)
+    appbuilder.add_link("console_my_briefings", label="我的简报", href="/briefings/mine", icon="fa-file-pdf-o")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
