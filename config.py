@@ -21,7 +21,9 @@ WORKERS = 2
 MISFIRE_GRACE_SECONDS = 6 * 3600
 
 # The console's public address (e.g. https://jiceng.example.gov.cn), for links that leave a
-# request: e-mails sent by jobs, QR codes on certificate cards, briefings.
+# request: e-mails sent by jobs, QR codes on certificate cards, briefings (the web's and the
+# command line's alike).  Required in production, i.e. when BIND is not a loopback address: the
+# console refuses to start without it.  Unset on the embedded demo: http://BIND:PORT/.
 BASE_URL = None
 
 # Redis URL for login rate limiting shared by several hosts; memory when unset.

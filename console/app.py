@@ -70,12 +70,14 @@ def register_core_views(appbuilder) -> None:
     appbuilder.add_view(BriefingsView, "console_briefings", label="工作简报", icon="fa-file-pdf-o",
                         category="console_admin")
     appbuilder.add_view_no_menu(BriefingFilesView)
+    appbuilder.add_link("console_my_briefings", label="我的简报", href="/briefings/mine", icon="fa-file-pdf-o")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("console", root_path=str(Path(__file__).resolve().parent),
                 instance_path=_instance_path(), instance_relative_config=True)
     settings.load(app, test_config)
+    settings.check(app.config)
     crypto.install(app)
     app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = passwords.validate
     i18n.ensure_compiled(app)

@@ -82,6 +82,14 @@ if [ ! -f "$ENV_FILE" ]; then
   umask 0022
   say "已写入设置 $ENV_FILE"
 fi
+# The console refuses to serve other hosts without its public address (links in briefings, mail,
+# QR codes): an env file of an older release gets one, this host's address unless given.
+if ! grep -q '^JICENG_BASE_URL=' "$ENV_FILE"; then
+  public_host=${JICENG_BIND:-0.0.0.0}
+  if [ "$public_host" = 0.0.0.0 ]; then public_host=$(hostname -I 2>/dev/null | awk '{print $1}'); fi
+  echo "JICENG_BASE_URL=${JICENG_BASE_URL:-http://${public_host:-127.0.0.1}:${JICENG_PORT:-8080}}" >> "$ENV_FILE"
+  say "对外访问地址写入 $ENV_FILE（JICENG_BASE_URL），使用域名或反向代理时请修改"
+fi
 
 # Commands of the console run as the service user with the settings the units use.
 as_service() {

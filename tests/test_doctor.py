@@ -31,7 +31,7 @@ def test_a_healthy_host_passes_every_check(runner):
     assert result.exit_code == 0, result.output
     lines = _lines(result.output)
     assert set(lines) == {"Python", "Pango（PDF 排版）", "HarfBuzz-Subset（字体子集）", f"简体中文字体（{fonts.CJK_FONT}）", "数据库",
-                          "会话密钥（SECRET_KEY）", "数据加密密钥", "受保护数据加密", "时区", "磁盘空间"}
+                          "会话密钥（SECRET_KEY）", "数据加密密钥", "受保护数据加密", "时区", "对外访问地址（BASE_URL）", "磁盘空间"}
     assert all(line.startswith("[正常]") for line in lines.values())
     assert f"{sys.version_info.major}.{sys.version_info.minor}" in lines["Python"]
     assert "全部正常" in result.output

@@ -226,7 +226,8 @@ def test_hook_briefing_sections(recorder):
     [section] = snapshot["sections"]
     assert (section["plugin"], section["title"], section["failed"]) == ("recorder", "记录部分", False)
     assert section["figures"][0] | {} == {"label": "记录数", "value": 7, "unit": "条", "previous": 5,
-                                          "link": "/recorder/", "percent": False, "note": ""}
+                                          "link": "/recorder/", "percent": False, "note": "",
+                                          "higher_is_better": True, "definition": ""}
 
 
 def test_hook_protected_columns(recorder):

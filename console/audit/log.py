@@ -123,6 +123,53 @@ def _changes(obj, kind: str) -> dict:
                 hist = state.attrs[rel.key].history
                 if hist.added or hist.deleted:
                     out[rel.key] = [[str(x) for x in hist.deleted], [str(x) for x in hist.added]]
+    if isinstance(obj, User):
+        out.update(_access_changes(obj, state, kind))
+    return out
+
+
+def _region_text(region) -> str:
+    # Names repeat across townships: the code says which one.
+    return "全市" if region is None else f"{region}（{region.code}）"
+
+
+def _access_changes(user, state, kind: str) -> dict:
+    """What a user may see and do, before and after, in words: the roles and the scope region.
+    Read here, in the flush, so the users page, ``jiceng users add`` and anything else that
+    changes a user are recorded alike.  The form sets the region as an object, whose foreign key
+    column changes only during the flush, after the column history above has been read."""
+    from sqlalchemy.orm.attributes import NO_VALUE
+
+    out = {}
+    mapper = state.mapper
+    if kind == "insert":
+        if "roles" in mapper.relationships:
+            out["roles"] = [None, sorted(str(r) for r in user.roles)]
+        if "scope_region" in mapper.relationships:
+            out["scope_region"] = [None, _region_text(user.scope_region)]
+        return out
+    if kind != "update" or "scope_region" not in mapper.relationships:
+        return out
+    hist = state.attrs["scope_region"].history
+    if hist.added or hist.deleted:
+        before = next((r for r in hist.deleted if r is not NO_VALUE), None)
+        after = next((r for r in hist.added if r is not NO_VALUE), None)
+        if before is not after:
+            out["scope_region"] = [_region_text(before), _region_text(after)]
+        return out
+    ids = state.attrs["scope_region_id"].history
+    if ids.added or ids.deleted:
+        # The id set directly (a script): the regions by their ids.
+        region_cls = mapper.relationships["scope_region"].mapper.class_
+        session = state.session
+
+        def region(ids):
+            pk = next((i for i in ids if i is not None), None)
+            return None if pk is None else session.get(region_cls, pk)
+
+        before, after = region(ids.deleted), region(ids.added)
+        if before is not after:
+            out["scope_region"] = [_region_text(before), _region_text(after)]
     return out
 
 

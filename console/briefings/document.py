@@ -118,6 +118,14 @@ def change(figure: dict) -> tuple[str, str]:
         "up" if diff > 0 else "down"
 
 
+def tone(figure: dict, trend: str) -> str:
+    """good / bad / flat: whether the change is welcome, by the figure's own direction."""
+    if trend == "flat":
+        return "flat"
+    rose = trend == "up"
+    return "good" if rose == bool(figure.get("higher_is_better", True)) else "bad"
+
+
 def link(path: str | None, base: str) -> str | None:
     if not path:
         return None
@@ -139,6 +147,7 @@ def html(snapshot: dict, *, base_url: str = "", preview: bool = False, ledger_ta
                                  for c in section.get("charts", ())]
         for figure in section.get("figures", ()):
             figure["change_text"], figure["trend"] = change(figure)
+            figure["tone"] = tone(figure, figure["trend"])
     appendices = [(s, t) for s in sections if not s.get("failed") for t in s.get("appendix", ())]
     return render_template(
         "briefings/document.html", doc=snapshot, sections=sections, appendices=appendices,

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from console.audit import log as audit
 from console.briefings import document, periods, render, schedules
 from console.briefings.models import BriefingDelivery, BriefingRun, BriefingSchedule
-from console.foundation import clock
+from console.foundation import clock, settings
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError, NotFound
 from console.foundation.extensions import db
@@ -141,6 +141,59 @@ def create(region: Region, period: periods.Period, *, sections: list[str] | None
     return run
 
 
+def create_for_schedule(schedule: BriefingSchedule, period: periods.Period, *, user) -> list[BriefingRun]:
+    """"Generate now" on a plan: one run per reader scope, like the plan's own slots, each
+    delivered to the plan's readers of that scope (the first covers the plan's region)."""
+    runs = [create(schedule.region, period, sections=schedule.section_names, appendix=schedule.appendix,
+                   schedule=schedule, user=user)]
+    for region_id in reader_scopes(db.session, schedule):
+        if region_id != schedule.region_id:
+            runs.append(create(db.session.get(Region, region_id), period, sections=schedule.section_names,
+                               appendix=schedule.appendix, schedule=schedule, user=user))
+    return runs
+
+
+def readers_of(run: BriefingRun) -> list:
+    """Who a run is delivered to: the plan's readers of its scope; a run made on demand outside
+    a plan, or for a plan without readers, goes to whoever asked for it."""
+    readers = []
+    if run.schedule is not None:
+        readers = reader_scopes(db.session, run.schedule).get(run.region_id, [])
+    if not readers and run.requested_by_id:
+        readers = [u for u in [db.session.get(ConsoleUser, run.requested_by_id)] if u]
+    return readers
+
+
+def request_own(user, kind: str) -> BriefingRun:
+    """A reader's own briefing, now, for their scope (the city when they have none) and the
+    last complete period of ``kind``; delivered to them alone."""
+    from console.briefings.models import PERIOD_KINDS
+
+    if kind not in PERIOD_KINDS:
+        raise ConsoleError("请选择简报期间")
+    pending = (db.session.query(BriefingRun.id)
+               .filter(BriefingRun.requested_by_id == user.id, BriefingRun.schedule_id.is_(None),
+                       BriefingRun.state.in_(("queued", "running"))).first())
+    if pending:
+        raise ConsoleError("您的上一份简报还在生成，完成后会出现在下面的列表中，请稍候")
+    region = user.scope_region
+    if region is None:
+        from console.regions import rules
+
+        region = rules.city(db.session)
+    if region.level not in ("city", "county"):
+        raise ConsoleError(f"简报按全市或县(市、区)生成，您的管辖区域“{region.name}”不能单独生成简报，请联系系统管理员")
+    return create(region, periods.last_complete(kind, clock.today()), user=user)
+
+
+def own_runs(user, limit: int = 50) -> list[BriefingRun]:
+    """The briefings delivered to ``user`` and those they asked for, newest first."""
+    delivered = select(BriefingDelivery.run_id).where(BriefingDelivery.user_id == user.id)
+    return (db.session.query(BriefingRun)
+            .filter((BriefingRun.id.in_(delivered)) | (BriefingRun.requested_by_id == user.id))
+            .order_by(BriefingRun.id.desc()).limit(limit).all())
+
+
 def find_region(session, text: str) -> Region:
     """A region by its name (昭通市, 镇雄县) or its code."""
     text = (text or "").strip()
@@ -154,8 +207,8 @@ def find_region(session, text: str) -> Region:
 
 
 def base_url() -> str:
-    cfg = current_app.config
-    return (cfg.get("BASE_URL") or f"http://{cfg.get('BIND', '127.0.0.1')}:{cfg.get('PORT', 8080)}").rstrip("/") + "/"
+    # One address for the web's "generate now" and the command line's runs alike.
+    return settings.base_url(current_app.config)
 
 
 def execute(run_id: int) -> BriefingRun | None:
@@ -247,14 +300,7 @@ def deliver(run_id: int) -> int:
     asked for it."""
     run = db.session.get(BriefingRun, run_id)
     db.session.refresh(run)
-    if run.slot_time is not None and run.schedule is not None:
-        readers = reader_scopes(db.session, run.schedule).get(run.region_id, [])
-    elif run.requested_by_id:
-        from console.security.users import ConsoleUser
-
-        readers = [u for u in [db.session.get(ConsoleUser, run.requested_by_id)] if u]
-    else:
-        readers = []
+    readers = readers_of(run)
     done = {uid for (uid,) in db.session.query(BriefingDelivery.user_id).filter_by(run_id=run.id)}
     readers = [u for u in readers if u.id not in done]
     partial = "（部分内容生成失败，已在简报中注明）" if run.state == "partial" else ""
@@ -338,17 +384,20 @@ def tick(now: dt.datetime | None = None) -> list[int]:
     return done
 
 
-def start_in_background(app, run_id: int) -> threading.Thread:
-    """Execute a run in a thread of this worker (its rendering is a child process anyway)."""
+def start_in_background(app, *run_ids: int) -> threading.Thread:
+    """Execute runs, one after the other, in a thread of this worker (rendering is a child
+    process anyway).  A run whose worker stops while it runs stops beating and is failed and
+    retried by the scheduler (reap_stuck, take_retries)."""
 
     def _work():
         with app.app_context():
             try:
-                execute(run_id)
+                for run_id in run_ids:
+                    execute(run_id)
             finally:
                 db.session.remove()
 
-    thread = threading.Thread(target=_work, name=f"briefing-{run_id}", daemon=True)
+    thread = threading.Thread(target=_work, name=f"briefing-{run_ids[0]}", daemon=True)
     thread.start()
     return thread
 

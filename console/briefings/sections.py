@@ -23,6 +23,12 @@ class Figure:
     # percent: value and previous are shares (0.8125), shown as 81.3%
     percent: bool = False
     note: str = ""
+    # Whether a rise is good news: the trend is coloured by it, so more rebounds or more lapsed
+    # registrations show red, not green.
+    higher_is_better: bool = True
+    # How the number is counted (口径), printed beside it: a rate that differs from the home page's
+    # card for the same words is explained where it is read.
+    definition: str = ""
 
 
 @dataclass
@@ -81,7 +87,7 @@ def as_data(section: Any) -> dict:
         table.setdefault("widths", None)
     for figure in data["figures"]:
         for key, default in (("unit", ""), ("previous", None), ("link", None), ("percent", False),
-                             ("note", "")):
+                             ("note", ""), ("higher_is_better", True), ("definition", "")):
             figure.setdefault(key, default)
     return data
 

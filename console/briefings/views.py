@@ -150,9 +150,13 @@ class BriefingsView(BaseView):
     def generate_schedule(self, schedule_id):
         schedule = schedules.get(db.session, schedule_id)
         period = periods.last_complete(schedule.period_kind, clock.today())
-        run = runs.create(schedule.region, period, sections=schedule.section_names,
-                           appendix=schedule.appendix, schedule=schedule, user=g.user)
-        return self._start(run)
+        made = runs.create_for_schedule(schedule, period, user=g.user)
+        readers = [f"{u.get_full_name()}（{run.region.name}）" for run in made for u in runs.readers_of(run)]
+        if not runs.reader_scopes(db.session, schedule):
+            flash(f"计划“{schedule.name}”目前没有读者，简报只送达您本人", "warning")
+        else:
+            flash(f"已开始生成计划“{schedule.name}”的简报（{len(made)} 份），完成后送达：" + "、".join(readers), "info")
+        return self._start(*made)
 
     @expose("/generate", methods=["POST"])
     @has_access
@@ -171,13 +175,9 @@ class BriefingsView(BaseView):
             return redirect(url_for("BriefingsView.list"))
         return self._start(run)
 
-    def _start(self, run: BriefingRun):
-        app = current_app._get_current_object()
-        if app.config.get("BRIEFING_RUN_INLINE"):
-            runs.execute(run.id)
-        else:
-            runs.start_in_background(app, run.id)
-        return redirect(url_for("BriefingsView.run", run_id=run.id))
+    def _start(self, *made: BriefingRun):
+        start(made)
+        return redirect(url_for("BriefingsView.run", run_id=made[0].id))
 
     def _run_or_404(self, run_id: int) -> BriefingRun:
         run = db.session.get(BriefingRun, run_id)
@@ -223,6 +223,15 @@ class BriefingsView(BaseView):
         return Response(document.html(snapshot, preview=True), mimetype="text/html")
 
 
+def start(made) -> None:
+    app = current_app._get_current_object()
+    if app.config.get("BRIEFING_RUN_INLINE"):
+        for run in made:
+            runs.execute(run.id)
+    else:
+        runs.start_in_background(app, *(run.id for run in made))
+
+
 class BriefingFilesView(BaseView):
     """A briefing's PDF and preview for its readers: admins, whoever asked for it and those it
     was delivered to (leaders hold no permission on the schedules page)."""
@@ -261,3 +270,27 @@ class BriefingFilesView(BaseView):
         if not run.snapshot:
             abort(404)
         return Response(document.html(json.loads(run.snapshot), preview=True), mimetype="text/html")
+
+    @expose("/mine")
+    @has_access
+    @permission_name("mine")
+    def mine(self):
+        """我的简报: what was delivered to the signed-in reader and what they asked for."""
+        rows = [run_view(r) for r in runs.own_runs(g.user)]
+        region = g.user.scope_region
+        return self.render_template("briefings/mine.html", runs=rows, period_kinds=PERIOD_KINDS,
+                                    scope=region.name if region else current_app.config.get("CITY_NAME", "全市"),
+                                    pending=any(not r["finished"] for r in rows))
+
+    @expose("/mine/generate", methods=["POST"])
+    @has_access
+    @permission_name("mine")
+    def generate_mine(self):
+        try:
+            run = runs.request_own(g.user, request.form.get("period_kind", "month"))
+        except ConsoleError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for("BriefingFilesView.mine"))
+        flash(f"已开始生成{runs.run_title(run)}，完成后会送到您的消息中心，并列在下面", "info")
+        start([run])
+        return redirect(url_for("BriefingFilesView.mine"))

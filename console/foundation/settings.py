@@ -16,6 +16,11 @@ from console.foundation.crypto import SM_PASSWORD_METHOD
 from jiceng import config as defaults
 
 ENV_PREFIX = "JICENG_"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the console cannot start without, said in Chinese for whoever deploys it."""
 
 
 def _parse_env(raw: str, default):
@@ -106,3 +111,32 @@ def load(app, overrides: dict | None = None) -> None:
     cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     cfg.setdefault("WTF_CSRF_ENABLED", True)
     cfg.setdefault("PERMANENT_SESSION_LIFETIME", 8 * 3600)
+
+
+def serves_other_hosts(cfg) -> bool:
+    """Production, as the console can tell it: it listens beyond this machine (install.sh writes
+    JICENG_BIND=0.0.0.0); the embedded demo listens on 127.0.0.1 alone."""
+    return str(cfg.get("BIND") or "127.0.0.1").strip() not in LOOPBACK
+
+
+def base_url(cfg) -> str:
+    """The console's one public address, ending with "/": links in briefings, e-mails and QR
+    codes, whether made by a web worker, the scheduler or the command line.  On the embedded
+    demo, unset, it is the local address ``jiceng serve`` listens on."""
+    configured = (cfg.get("BASE_URL") or "").strip()
+    if configured:
+        return configured.rstrip("/") + "/"
+    return f"http://{cfg.get('BIND') or '127.0.0.1'}:{cfg.get('PORT') or 8080}/"
+
+
+def check(cfg) -> None:
+    """Refuse to start without what production needs: a reader's link that points at
+    127.0.0.1 leads nowhere on their machine."""
+    if serves_other_hosts(cfg) and not (cfg.get("BASE_URL") or "").strip():
+        raise ConfigurationError(
+            f"控制台对外提供服务（JICENG_BIND={cfg.get('BIND')}），但没有设置对外访问地址："
+            "请设置 JICENG_BASE_URL（如 https://jiceng.example.gov.cn，写入 /etc/jiceng/jiceng.env "
+            "或 instance/config.py 的 BASE_URL），简报、邮件与二维码中的链接都以它为准")
+    configured = (cfg.get("BASE_URL") or "").strip()
+    if configured and not configured.startswith(("http://", "https://")):
+        raise ConfigurationError(f"JICENG_BASE_URL“{configured}”须以 http:// 或 https:// 开头")

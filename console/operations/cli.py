@@ -33,14 +33,14 @@ from console.plugins import manager as plugins
 from console.plugins.manager import registry
 from console.plugins.models import PluginState
 from console.regions import geography
-from console.security import accounts, roles
+from console.security import accounts, provisioning, roles
 
 
 def register(app) -> None:
     """Put the console's commands on ``app.cli`` (``jiceng`` and the test runner see them)."""
     for command in (init_command, demo_command, serve_command, scheduler_command, plugins_group,
                     import_command, briefing_group, backup_command, restore_command, doctor_command,
-                    audit_group, crypto_group):
+                    audit_group, crypto_group, users_group):
         app.cli.add_command(command)
     _upgrade_to_all_heads()
 
@@ -124,6 +124,54 @@ def init_command():
 def _generated_password() -> str:
     # Always satisfies the complexity rules: letters of both cases, digits and a symbol.
     return secrets.token_urlsafe(12) + "aA1!"
+
+
+# -- users ----------------------------------------------------------------------------------
+
+
+@click.group("users")
+def users_group():
+    """用户账号。"""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="姓名（姓在前，如 张三）")
+@click.option("--role", "role_names", multiple=True, required=True, help="角色名，可重复，如 --role 检查员")
+@click.option("--region", "region_text", default=None, help="管辖区域：名称或区划代码（不唯一时用代码）")
+@click.option("--whole-city", is_flag=True, help=f"不给 --region 时必须给出：{provisioning.WHOLE_CITY_CONFIRMATION}")
+@click.option("--email", default=None, help="电子邮箱（默认 用户名@localhost）")
+@with_appcontext
+def users_add(username, full_name, role_names, region_text, whole_city, email):
+    """新建用户：管辖区域须给出 --region，或以 --whole-city 明确确认可查看全市数据。"""
+    from console.regions.models import Region
+
+    _as_cli_actor()
+    sm = current_app.appbuilder.sm
+    region = None
+    if region_text:
+        rows = db.session.query(Region).filter((Region.name == region_text) | (Region.code == region_text)).all()
+        if len(rows) != 1:
+            _fail(f"没有名称或代码为“{region_text}”的区划" if not rows else f"名称“{region_text}”不唯一，请用区划代码")
+        region = rows[0]
+    found_roles = []
+    for name in role_names:
+        role = sm.find_role(name)
+        if role is None:
+            _fail(f"没有名为“{name}”的角色")
+        found_roles.append(role)
+    password = _generated_password()
+    try:
+        user = provisioning.create_user(db.session, username=username, last_name=full_name[:1],
+                                        first_name=full_name[1:], email=email or f"{username}@localhost",
+                                        roles=found_roles, region=region, whole_city=whole_city,
+                                        password=password)
+    except ConsoleError as exc:
+        _fail(exc.message)
+    click.echo(f"已创建用户 {user.username}，管辖区域：{provisioning.WHOLE_CITY_TITLE if region is None else region.name}，"
+               f"角色：{'、'.join(role_names)}")
+    click.secho(f"初始密码（只显示这一次）：{password}", fg="yellow")
+    click.echo("首次登录后须修改该密码")
 
 
 # -- demo -----------------------------------------------------------------------------------

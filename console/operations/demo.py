@@ -7,7 +7,8 @@ import secrets
 
 from console.plugins.manager import registry
 from console.regions.models import Region
-from console.security import accounts, roles
+from console.database.transaction import transaction
+from console.security import accounts, provisioning, roles
 
 
 def demo_users(registry) -> list[tuple[str, str, str, str | None]]:
@@ -32,11 +33,14 @@ def load_users(session, sm) -> list[tuple[str, str]]:
             continue
         role = sm.find_role(role_name) or sm.add_role(role_name)
         password = os.environ.get("JICENG_DEMO_PASSWORD") or secrets.token_urlsafe(9) + "aA1!"
-        user = sm.add_user(username, display, "", f"{username}@example.invalid", role, password)
-        # Demo data: a known password, printed below, not a temporary one to force a change on.
-        accounts.password_chosen_by_holder(user)
-        if region_code:
-            user.scope_region = session.query(Region).filter_by(code=region_code).one()
-            session.commit()
+        region = session.query(Region).filter_by(code=region_code).one() if region_code else None
+        with transaction():
+            # The same service as the users page: the accounts without a region see the whole
+            # city on purpose (the leader, the module owners).
+            user = provisioning.create_user(session, username=username, last_name="", first_name=display,
+                                            email=f"{username}@example.invalid", roles=[role], region=region,
+                                            whole_city=region is None, password=password)
+            # Demo data: a known password, printed below, not a temporary one to force a change on.
+            accounts.password_chosen_by_holder(user)
         created.append((username, password))
     return created

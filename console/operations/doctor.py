@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from console.database import schema
-from console.foundation import crypto, fonts
+from console.foundation import crypto, fonts, settings
 from console.foundation.extensions import db
 from console.operations import rekey
 
@@ -195,6 +195,19 @@ def time_zone(config=None) -> Finding:
     return Finding("时区", True, f"{name}（定时任务与简报按此时区）")
 
 
+def base_url(config=None) -> Finding:
+    config = current_app.config if config is None else config
+    title = "对外访问地址（BASE_URL）"
+    if (config.get("BASE_URL") or "").strip():
+        return Finding(title, True, f"{settings.base_url(config)}（简报、邮件与二维码中的链接）")
+    if settings.serves_other_hosts(config):
+        # create_app refuses this already; kept for a configuration checked on its own.
+        return Finding(title, False, "没有设置，而控制台对外提供服务：简报中的链接会指向本机",
+                       "设置 JICENG_BASE_URL，如 https://jiceng.example.gov.cn")
+    return Finding(title, True, f"没有设置，使用本机地址 {settings.base_url(config)}"
+                   "（仅本机访问时可用；对外提供服务前请设置 JICENG_BASE_URL）")
+
+
 def free_disk(path: str | None = None, minimum_mb: int = DISK_MIN_MB) -> Finding:
     path = path or current_app.instance_path
     free = shutil.disk_usage(path).free // (1024 * 1024)
@@ -211,4 +224,4 @@ def _first_line(exc: BaseException) -> str:
 def run() -> list[Finding]:
     """Every check, in the order a deployer fixes them (in an app context)."""
     return [python_version(), pango_version(), harfbuzz_subset(), cjk_font(), database(), secret_key(), data_key(),
-            protected_data(), time_zone(), free_disk()]
+            protected_data(), time_zone(), base_url(), free_disk()]

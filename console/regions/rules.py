@@ -84,3 +84,19 @@ def counties(session, within: Region | None = None) -> list[County]:
 
     every = worker_cache.cached("counties", read)
     return [c for c in every if within is None or c.path.startswith(within.path)]
+
+
+def full_name(session, region: Region | None) -> str:
+    """The region with its ancestors below the city, "镇雄县 / 某镇 / 某村": 125 village names
+    repeat across the city, so a name alone does not say which one is meant.  The city is its
+    own name; None is the whole city."""
+    if region is None:
+        return "全市"
+    def read():
+        return dict(session.query(Region.code, Region.name).all())
+
+    names = worker_cache.cached("region_names", read)
+    codes = [code for code in region.path.split(".") if code]
+    if len(codes) <= 1:
+        return region.name
+    return " / ".join(names.get(code, code) for code in codes[1:])

@@ -27,6 +27,9 @@ _EVERYONE = [
     ["console_dashboard$", "can_.*"],
     # Whether a user may see a file is decided by its owner record (console.attachments).
     ["console_attachments$", "can_show$"],
+    # 我的简报: every reader opens the briefings delivered to them and asks for one of their scope.
+    ["console_briefing_files$", "can_mine$"],
+    ["console_my_briefings$", "menu_access$"],
 ]
 
 

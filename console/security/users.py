@@ -7,12 +7,14 @@ import logging
 from flask import abort, current_app, flash, g, has_request_context, redirect, session
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from sqlalchemy import ForeignKey, and_, func
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from wtforms import BooleanField
 from wtforms.validators import ValidationError
 
 from console.audit import log as audit
@@ -20,10 +22,12 @@ from console.audit.models import AuditLog
 from console.foundation.clock import localtime, utcnow
 from console.foundation.errors import ConsoleError
 from console.foundation.extensions import db
+from console.regions import rules
 from console.regions.models import OfferedTo, Region
 from console.security import accounts
 from console.security import login as login_views
 from console.security import passwords
+from console.security import provisioning
 from console.security import secondfactor
 from console.security.models import AccountState, LoginActivity, PasswordHistory, SessionEpoch
 
@@ -38,7 +42,9 @@ class ConsoleUser(User):
     # users, whatever their region.
     __scope__ = OfferedTo("can_edit", "ConsoleUserView")
     scope_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), nullable=True)
-    scope_region: Mapped[Region | None] = relationship(lazy="joined")
+    # active_history: the audit log records the region a change replaced even when the user was
+    # loaded without it.
+    scope_region: Mapped[Region | None] = relationship(lazy="joined", active_history=True)
     # The login policy's state (console.security.accounts); the user loader reads it with the user.
     account_state: Mapped[AccountState | None] = relationship(
         uselist=False, cascade="all, delete-orphan", passive_deletes=True)
@@ -55,6 +61,16 @@ class ConsoleUser(User):
             return f"已锁定，至 {localtime(state.locked_until)}"
         return "未锁定"
 
+    @property
+    def whole_city(self) -> bool:
+        """Read by the edit form: a user who already sees the whole city shows it confirmed."""
+        return provisioning.is_whole_city(self.scope_region)
+
+    @whole_city.setter
+    def whole_city(self, confirmed) -> None:
+        # The form's confirmation, checked by the view's pre_add / pre_update; not a column.
+        self.__dict__["_whole_city_confirmed"] = bool(confirmed)
+
     def get_full_name(self) -> str:
         # Chinese order: family name first, no space.
         return f"{self.last_name or ''}{self.first_name or ''}".strip() or self.username
@@ -67,14 +83,41 @@ def _roles_required(form, field):
         raise ValidationError("请至少选择一个角色")
 
 
+def _whole_city_rule(form, field):
+    try:
+        provisioning.require_explicit_scope(form.scope_region.data, bool(field.data))
+    except provisioning.ScopeRefused as exc:
+        raise ValidationError(exc.message) from None
+
+
+class RegionPickerWidget(Select2Widget):
+    """The scope picker: each region by its full path (names repeat across townships), and its
+    search box takes the focus when it opens (console/static/region_picker.js)."""
+
+    def __init__(self):
+        super().__init__(extra_classes="region-picker")
+
+
+def _region_label(region) -> str:
+    return rules.full_name(db.session, region)
+
+
 class ConsoleUserView(UserDBModelView):
     validators_columns = {"roles": [_roles_required]}
     list_columns = ["last_name", "first_name", "username", "scope_region", "active", "roles"]
     add_columns = [
-        "last_name", "first_name", "username", "active", "email", "scope_region", "roles",
+        "last_name", "first_name", "username", "active", "email", "scope_region", "whole_city", "roles",
         "password", "conf_password",
     ]
-    edit_columns = ["last_name", "first_name", "username", "active", "email", "scope_region", "roles"]
+    edit_columns = ["last_name", "first_name", "username", "active", "email", "scope_region", "whole_city",
+                    "roles"]
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "whole_city": BooleanField(
+            provisioning.WHOLE_CITY_TITLE, validators=[_whole_city_rule],
+            description=f"{provisioning.WHOLE_CITY_CONFIRMATION}（未选择管辖区域时必须勾选）"),
+    }
+    edit_form_extra_fields = {"whole_city": add_form_extra_fields["whole_city"]}
     search_columns = ["username", "first_name", "last_name", "email", "scope_region", "roles", "active"]
     show_fieldsets = [
         ("用户信息", {"fields": ["username", "active", "lock_status", "roles", "scope_region", "login_count"]}),
@@ -97,8 +140,27 @@ class ConsoleUserView(UserDBModelView):
     }
     description_columns = {
         **UserDBModelView.description_columns,
-        "scope_region": "用户只能看到并处理该区域（含下级）内的数据；留空表示全市",
+        "scope_region": "用户只能看到并处理该区域（含下级）内的数据；不选则须勾选下面的“全市”",
     }
+
+    def _init_forms(self):
+        super()._init_forms()
+        # Only the picker's labels and widget change here; which regions it offers stays the
+        # generated field's.
+        for form in (self.add_form, self.edit_form):
+            field = getattr(form, "scope_region", None)
+            if field is not None:
+                field.kwargs["get_label"] = _region_label
+                field.kwargs["widget"] = RegionPickerWidget()
+
+    def pre_add(self, item):
+        # The form's validator has said so already; the service's rule stands behind it.
+        provisioning.require_explicit_scope(item.scope_region, item.__dict__.get("_whole_city_confirmed", False))
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        provisioning.require_explicit_scope(item.scope_region, item.__dict__.get("_whole_city_confirmed", False))
+        super().pre_update(item)
 
 
     @expose("/show/<pk>", methods=["GET"])

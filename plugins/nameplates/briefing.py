@@ -62,12 +62,18 @@ def sections(period, region, appendix: bool = False) -> list[Section]:
     overdue = stats.overdue_orders(session, region, as_of)
     figures = [
         Figure("检查村(社区)", inspected, "个", inspected_before, lists["inspected"],
-               note="本期有审核通过的检查"),
+               note="本期有审核通过的检查",
+               definition="本期内有审核通过检查的村(社区)个数，每村只计一次"),
         Figure("合规率", compliance, previous=compliance_before, percent=True,
-               note="本期检查的村中最近一次检查合格的比例"),
-        Figure("未销号整改", open_orders, "件", link=lists["open"], note="当前"),
-        Figure("逾期整改", overdue, "件", link=lists["overdue"], note="截至期末未销号且已过期限"),
-        Figure("倒查反弹", rebounds, "次", rebounds_before, lists["rebounds"]),
+               note="本期检查的村中最近一次检查合格的比例",
+               definition="分母为本期内有审核通过检查的村，分子为其中本期最后一次检查合格的村；"
+                          "首页“挂牌合规率”按今年全年计算，两者期间不同，数值可能相差较大"),
+        Figure("未销号整改", open_orders, "件", link=lists["open"], note="当前", higher_is_better=False,
+               definition="生成简报时尚未销号的整改单件数，不分期间"),
+        Figure("逾期整改", overdue, "件", link=lists["overdue"], note="截至期末未销号且已过期限",
+               higher_is_better=False, definition="期末（或今天，取较早者）仍未销号且已过整改期限的整改单件数"),
+        Figure("倒查反弹", rebounds, "次", rebounds_before, lists["rebounds"], higher_is_better=False,
+               definition="本期审核通过的检查中发现滥挂牌、奇葩证明反弹的次数"),
     ]
     rows = stats.by_county(session, region, start, last, as_of)
     table_rows = []

@@ -45,14 +45,18 @@ def sections(period, region, appendix: bool = False) -> list[Section]:
     education = stats.education_compliance(on, region)
     rate = education["compliant"] / education["total"] if education["total"] else None
 
-    figures = [Figure(f"持证{level}", count, "人", link=_certificates(county, level), note="证书有效")
+    figures = [Figure(f"持证{level}", count, "人", link=_certificates(county, level), note="证书有效",
+                      definition=f"期末持有有效{level}证书的人数")
                for level, count in by_level.items()]
     figures += [
         Figure(f"{DAYS} 天内登记到期", expiring, "人", expiring_before, _expiry(county, on),
-               note="自期末起"),
-        Figure("登记已过期未延续", expired, "人", expired_before, _expiry(county, on), note="截至期末"),
+               note="自期末起", higher_is_better=False,
+               definition=f"登记有效期在期末起 {DAYS} 天内届满、尚未延续的人数"),
+        Figure("登记已过期未延续", expired, "人", expired_before, _expiry(county, on), note="截至期末",
+               higher_is_better=False, definition="期末登记已过有效期且未办理延续的人数"),
         Figure("继续教育达标率", rate, percent=True,
-               note=f"在有效期内的登记 {education['total']} 人中学时已满 {education['compliant']} 人"),
+               note=f"在有效期内的登记 {education['total']} 人中学时已满 {education['compliant']} 人",
+               definition="分母为期末在有效期内的登记人数，分子为其中继续教育学时已满的"),
     ]
 
     counts: dict[str, dict[str, int]] = {}

@@ -43,16 +43,23 @@ def sections(period, region) -> list[Section]:
     satisfied, satisfied_before = both(stats.satisfaction_rate)
     overdue = stats.problems_overdue(session, region, as_of=end)
     figures = [
-        Figure("走访企业次数", visits, "次", visits_before, _link(VISITS, county=county, **window)),
-        Figure("覆盖企业", covered, "家", covered_before, _link(ENTERPRISES, county=county, **visited_window)),
-        Figure("收集诉求", raised, "个", raised_before, _link(PROBLEMS, county=county, **window)),
-        Figure("办结诉求", solved, "个", solved_before, _link(PROBLEMS, county=county, **solved_window)),
+        Figure("走访企业次数", visits, "次", visits_before, _link(VISITS, county=county, **window),
+               definition="本期内登记的走访次数，同一企业多次走访分别计"),
+        Figure("覆盖企业", covered, "家", covered_before, _link(ENTERPRISES, county=county, **visited_window),
+               definition="本期内至少走访过一次的企业家数"),
+        Figure("收集诉求", raised, "个", raised_before, _link(PROBLEMS, county=county, **window),
+               definition="本期内走访中登记的诉求个数"),
+        Figure("办结诉求", solved, "个", solved_before, _link(PROBLEMS, county=county, **solved_window),
+               definition="本期内办结的诉求个数，不论何时收集"),
         Figure("诉求办结率", solve, previous=solve_before, percent=True,
-               note="本期收集的诉求中已办结的比例"),
+               note="本期收集的诉求中已办结的比例",
+               definition="分母为本期收集的诉求，分子为其中已办结的"),
         Figure("满意率", satisfied, previous=satisfied_before, percent=True,
-               note="满意与基本满意占已评价诉求的比例"),
+               note="满意与基本满意占已评价诉求的比例",
+               definition="分母为本期已评价的诉求，分子为评价满意或基本满意的"),
         Figure("逾期未办结诉求", overdue, "个", link=_link(PROBLEMS, county=county, **late),
-               note="截至期末"),
+               note="截至期末", higher_is_better=False,
+               definition="期末仍未办结且已过办理期限的诉求个数"),
     ]
     rows = stats.by_county(session, region, start, end, as_of=end)
     table_rows = [[

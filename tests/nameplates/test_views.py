@@ -237,25 +237,64 @@ def test_a_returned_inspection_is_corrected_through_the_form(app, client, auth):
         assert {p.name for p in row.plaques} == {"村党组织", "集体经济组织"}
 
 
-def test_the_owner_issues_a_new_whitelist_version_through_the_register_pages(app, client, auth):
-    import datetime as dt
-
+def test_the_owner_issues_a_new_whitelist_version_as_one_table_copied_from_the_previous(app, client, auth):
     from console.foundation.extensions import db
+    from jiceng.plugins.nameplates.models import WhitelistVersion
     from jiceng.plugins.nameplates.services import registers
+
+    auth.login("nameplates_owner")
+    with app.app_context():
+        before = [(i.name, i.position) for i in registers.latest_version(db.session).items]
+        count = db.session.query(WhitelistVersion).count()
+    # The register's add button leads to the table, prefilled with the previous version's plaques.
+    assert client.get("/nameplates/whitelist/add").headers["Location"].endswith("/nameplates/whitelist/new")
+    page = client.get("/nameplates/whitelist/new").get_data(as_text=True)
+    assert all(f'value="{name}"' in page for name, _ in before)
+    # Remove the last one, rename none, add one: saved as a unit.
+    rows = before[:-1] + [(" 村 史 馆 ", "inside")]
+    today = clock.today().isoformat()
+    done = client.post("/nameplates/whitelist/new", data={
+        "effective_on": today, "note": "新方案", "name": [n for n, _ in rows], "position": [p for _, p in rows]})
+    assert done.status_code == 302 and "/nameplates/whitelist/show/" in done.headers["Location"]
+    with app.app_context():
+        version = registers.version_on(db.session, clock.today())
+        assert db.session.query(WhitelistVersion).count() == count + 1
+        assert sorted((i.name, i.position) for i in version.items) == sorted(before[:-1] + [("村史馆", "inside")])
+        assert version.note == "新方案"
+
+
+def test_a_version_without_plaques_is_refused_and_nothing_is_saved(app, client, auth):
+    from console.foundation.extensions import db
     from jiceng.plugins.nameplates.models import WhitelistVersion
 
     auth.login("nameplates_owner")
+    with app.app_context():
+        count = db.session.query(WhitelistVersion).count()
     today = clock.today().isoformat()
-    added = client.post("/nameplates/whitelist/add", data={"number": "2", "effective_on": today, "note": "新方案"})
-    assert added.status_code == 302
+    page = client.post("/nameplates/whitelist/new", data={"effective_on": today, "name": ["", " "],
+                                                          "position": ["outside", "inside"]})
+    assert page.status_code == 200 and "白名单版本至少要有一块牌子" in page.get_data(as_text=True)
+    page = client.post("/nameplates/whitelist/new", data={"effective_on": "2026-13-01", "name": ["村史馆"],
+                                                          "position": ["inside"]})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "生效日期“2026-13-01”无效" in text and 'value="村史馆"' in text
     with app.app_context():
-        version_id = db.session.query(WhitelistVersion).filter_by(number=2).one().id
-    item = client.post("/nameplates/whitelist_items/add",
-                       data={"version": str(version_id), "name": " 村 党组织 ", "position": "outside", "sort": "1"})
-    assert item.status_code == 302
+        assert db.session.query(WhitelistVersion).count() == count
+
+
+def test_the_last_plaque_of_a_version_cannot_be_deleted(app, client, auth):
+    from console.foundation.extensions import db
+    from jiceng.plugins.nameplates.models import WhitelistItem
+    from jiceng.plugins.nameplates.services import registers
+
     with app.app_context():
-        version = registers.version_on(db.session, clock.today())
-        assert version.number == 2 and [(i.name, i.position) for i in version.items] == [("村党组织", "outside")]
+        version = registers.add_version(db.session, clock.today(), [("村史馆", "inside")])
+        [item_id] = [i.id for i in version.items]
+    auth.login("nameplates_owner")
+    page = client.post(f"/nameplates/whitelist_items/delete/{item_id}", follow_redirects=True)
+    assert "最后一块牌子" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(WhitelistItem, item_id) is not None
 
 
 def test_the_ledger_page_counts_by_county_once_until_a_record_changes(app, client, auth):

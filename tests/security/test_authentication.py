@@ -215,7 +215,7 @@ def test_a_user_added_by_an_admin_must_change_the_password(app, client, auth):
         role = db.session.query(Role).filter_by(name=LEADER).one().id
     client.post("/users/add", data={"first_name": "新", "last_name": "用户", "username": "xinyonghu",
                                     "active": "y", "email": "x@example.invalid", "roles": [role],
-                                    "password": NEW, "conf_password": NEW})
+                                    "password": NEW, "conf_password": NEW, "whole_city": "y"})
     assert _state(app, "xinyonghu").must_change_password
     user = app.test_client()
     login(user, "xinyonghu", NEW)

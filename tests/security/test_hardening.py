@@ -278,6 +278,7 @@ def test_a_password_set_in_the_console_is_hashed_with_scrypt(app, client, auth):
     response = client.post("/users/add", data={
         "first_name": "新", "last_name": "用户", "username": "xinyonghu", "email": "x@example.invalid",
         "active": "y", "roles": [role_id], "password": "Strong-Pass-2026!", "conf_password": "Strong-Pass-2026!",
+        "whole_city": "y",
     }, follow_redirects=True)
     assert response.status_code == 200
     with app.app_context():

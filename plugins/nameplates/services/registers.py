@@ -40,11 +40,26 @@ def version_on(session, day: dt.date) -> WhitelistVersion | None:
     )
 
 
+def latest_version(session) -> WhitelistVersion | None:
+    """The version a new one starts from: the highest number, whatever its date."""
+    return session.query(WhitelistVersion).order_by(WhitelistVersion.number.desc()).first()
+
+
+def draft_from_latest(session) -> list[tuple[str, str]]:
+    """A new version's plaques as the previous version has them, to be edited as a whole."""
+    latest = latest_version(session)
+    return [(i.name, i.position) for i in latest.items] if latest else []
+
+
 @unit_of_work
-def add_version(session, effective_on: dt.date, items: list[tuple[str, str]], note: str | None = None,
+def add_version(session, effective_on: dt.date | None, items: list[tuple[str, str]], note: str | None = None,
                 number: int | None = None) -> WhitelistVersion:
-    """A new whitelist version (one unit of work); its number follows the highest one unless given."""
-    if not items:
+    """A new whitelist version with all its plaques (one unit of work: all saved or none); its
+    number follows the highest one unless given.  A version without plaques would make every
+    plaque of every village wrong from its date on: refused."""
+    if effective_on is None:
+        raise NameplatesError("请填写生效日期")
+    if not any(normalize(name) for name, _ in items):
         raise NameplatesError("白名单版本至少要有一块牌子")
     if number is None:
         latest = session.query(WhitelistVersion.number).order_by(WhitelistVersion.number.desc()).first()

@@ -3,11 +3,15 @@ lists and the cancelled certificates.  Inspectors may read them."""
 
 from __future__ import annotations
 
-from flask_appbuilder import ModelView
+import datetime as dt
+
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms import SelectField
 
-from console import db
+from console import ConsoleError, db, refused
 
 from ..errors import NameplatesError
 from ..models import (
@@ -46,6 +50,10 @@ class NameplatesWhitelistItemView(ModelView):
 
     pre_update = pre_add
 
+    def pre_delete(self, item):
+        if len(item.version.items) <= 1:
+            raise NameplatesError("这是该版本的最后一块牌子，版本不能没有牌子；请新增版本代替")
+
 
 class NameplatesWhitelistView(ModelView):
     route_base = "/nameplates/whitelist"
@@ -61,7 +69,42 @@ class NameplatesWhitelistView(ModelView):
     add_columns = edit_columns = ["number", "effective_on", "note"]
     base_order = ("number", "desc")
     label_columns = {"number": "版本号", "effective_on": "生效日期", "note": "说明", "items": "牌子"}
-    description_columns = {"effective_on": "检查按检查日期当天已生效的最新版本核对；新版本请在下方逐项添加牌子"}
+    description_columns = {"effective_on": "检查按检查日期当天已生效的最新版本核对"}
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        # A version is made whole, with its plaques, on the table page: never empty.
+        return redirect(url_for(f"{type(self).__name__}.new"))
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    @permission_name("add")
+    def new(self):
+        """A new version copied from the previous one and edited as one table: rows added and
+        removed in the page, saved together."""
+        previous = registers.latest_version(db.session)
+        if request.method == "POST":
+            names, places = request.form.getlist("name"), request.form.getlist("position")
+            rows = list(zip(names, places))
+            effective = request.form.get("effective_on", "").strip()
+            note = request.form.get("note", "").strip() or None
+            try:
+                try:
+                    day = dt.date.fromisoformat(effective) if effective else None
+                except ValueError:
+                    raise NameplatesError(f"生效日期“{effective}”无效，请按 2026-01-01 的格式填写") from None
+                version = registers.add_version(db.session, day, rows, note)
+            except ConsoleError as exc:
+                refused(exc)
+                return self._table(previous, rows, effective, note or "")
+            flash(f"已发布{version}，共 {len(version.items)} 块牌子", "success")
+            return redirect(url_for(f"{type(self).__name__}.show", pk=version.id))
+        return self._table(previous, registers.draft_from_latest(db.session), "", "")
+
+    def _table(self, previous, rows, effective, note):
+        return self.render_template("nameplates/whitelist_version.html", previous=previous, rows=rows,
+                                    positions=POSITIONS, effective_on=effective, note=note)
 
     def pre_delete(self, item):
         from ..models import Inspection
