@@ -32,7 +32,7 @@ from console.security import (
     roles,
     users,  # noqa: F401  (plugins' models may relate to ConsoleUser by name)
 )
-from console.web import errorpages, i18n, listargs, navigation, watermark
+from console.web import errorpages, i18n, listargs, navigation, openapi, watermark
 from console.web.views import FieldAppView, HealthView
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def register_core_views(appbuilder) -> None:
+    openapi.register(appbuilder)
     appbuilder.add_view(PluginsView, "console_plugins", label="插件管理", icon="fa-puzzle-piece",
                         category="console_admin", category_label="系统管理", category_icon="fa-cogs")
     appbuilder.add_view(RegionView, "console_regions", label="行政区划", icon="fa-sitemap",

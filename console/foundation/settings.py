@@ -84,6 +84,8 @@ def load(app, overrides: dict | None = None) -> None:
     cfg["FAB_INDEX_VIEW"] = "console.web.views.HomeView"
     cfg["FAB_BASE_TEMPLATE"] = "console/base.html"
     cfg.setdefault("FAB_API_SWAGGER_UI", True)
+    # The console registers the spec's view itself, in Chinese (console/web/openapi.py).
+    cfg["FAB_ADD_OPENAPI_VIEWS"] = False
     cfg.setdefault("FAB_API_MAX_PAGE_SIZE", 100)
     cfg.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
     # New passwords under national cryptography: PBKDF2-HMAC-SM3 (werkzeug's method string, which

@@ -282,10 +282,94 @@ def _field_errors(messages, labels, prefix: str = "") -> list[str]:
     return [f"{prefix}：{text}" if prefix else text]
 
 
+def _chinese(text) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in str(text or ""))
+
+
+# The last part of a dotted column (``region.name``) in words, after its relation's label.
+_ATTRIBUTE_WORDS = {"name": "名称", "code": "代码", "username": "账号", "id": "编号"}
+
+
+def _schema_fields(schema) -> list[dict]:
+    """``_info``'s description of a submit schema's fields, in Flask-AppBuilder's shape."""
+    schema = schema() if isinstance(schema, type) else schema
+    fields = []
+    for name, field in schema.fields.items():
+        meta = field.metadata or {}
+        fields.append({"name": name, "label": meta.get("label", name), "description": meta.get("description", ""),
+                       "required": bool(field.required), "type": type(field).__name__})
+    return fields
+
+
+def _page_of(model):
+    """The module's own page (a ModelView) of ``model``, whose labels the API repeats."""
+    for view in current_app.appbuilder.baseviews:
+        if isinstance(view, ModelView) and getattr(getattr(view, "datamodel", None), "obj", None) is model:
+            return view
+    return None
+
+
 class ScopedModelRestApi(ModelRestApi):
+    """A module's REST API, scoped like its pages and labelled like them: a column's label and
+    the titles are taken from the page of the same table (one name for one thing), a dotted
+    column (``region.name``) is its relation's label and the attribute in words; what no page
+    labels, the API's own ``label_columns`` names."""
+
     add_query_rel_fields = REGION_PICKER
     edit_query_rel_fields = REGION_PICKER
     openapi_spec_methods = {"info": _INFO_SPEC}
+    #: The marshmallow schema a hand-written ``post`` loads its body with: ``_info`` then lists
+    #: its fields (what the API really takes), labelled by each field's ``metadata["label"]``.
+    submit_schema = None
+
+    def _routes(self) -> set[str] | None:
+        return set(self.include_route_methods) if self.include_route_methods is not None else None
+
+    def info_headless(self, **kwargs):
+        # Flask-AppBuilder binds its column describers to ``info`` when the class is made, so
+        # they cannot be overridden: the answer is corrected instead.  An API without ``post``
+        # or ``put`` describes no columns for them (a read-only API listed its model's
+        # encrypted columns as addable); a hand-written ``post`` describes its schema.
+        answer = super().info_headless(**kwargs)
+        if answer.status_code != 200:
+            return answer
+        body = answer.get_json()
+        routes = self._routes()
+        if routes is not None and "post" not in routes:
+            body["add_columns"] = []
+        elif self.submit_schema is not None:
+            body["add_columns"] = _schema_fields(self.submit_schema)
+        if routes is not None and "put" not in routes:
+            body["edit_columns"] = []
+        return self.response(200, **body)
+
+    def _init_titles(self):
+        page = _page_of(self.datamodel.obj)
+        for attr in ("list_title", "add_title", "edit_title", "show_title"):
+            if not getattr(self, attr) and page is not None and _chinese(getattr(page, attr, "")):
+                setattr(self, attr, getattr(page, attr))
+        if self.list_title:
+            self.add_title = self.add_title or f"新增：{self.list_title}"
+            self.edit_title = self.edit_title or f"修改：{self.list_title}"
+            self.show_title = self.show_title or f"查看：{self.list_title}"
+        super()._init_titles()
+
+    def _init_properties(self):
+        page = _page_of(self.datamodel.obj)
+        inherited = {k: v for k, v in ((page.label_columns or {}) if page else {}).items() if _chinese(v)}
+        labels = {**inherited, **(self.label_columns or {})}
+        columns = {*(self.list_columns or ()), *(self.show_columns or ()), *(self.add_columns or ()),
+                   *(self.edit_columns or ())}
+        for column in columns:
+            relation, _, attribute = column.partition(".")
+            if column in labels:
+                continue
+            if attribute and relation in labels:
+                labels[column] = f"{labels[relation]}{_ATTRIBUTE_WORDS.get(attribute, '')}"
+            elif column.endswith("_id") and column[:-3] in labels:  # region_id: the region's label
+                labels[column] = labels[column[:-3]]
+        self.label_columns = labels
+        super()._init_properties()
 
     def response_422(self, message=None):
         # Flask-AppBuilder's add and edit hand marshmallow's {field: [messages]} through, in

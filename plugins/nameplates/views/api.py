@@ -51,24 +51,24 @@ class PhotoFactsSchema(Schema):
 
 class InspectionSubmitSchema(Schema):
     error_messages = _BODY
-    client_id = _field(fields.String, required=True, metadata={"description": "客户端生成的唯一编号（UUID），重复提交返回同一条检查"})
-    village_id = _field(fields.Integer, required=True, metadata={"description": "村(社区)的区划 id"})
-    level = _field(fields.String, required=True, metadata={"description": "检查层级，取自模块设置"})
-    inspected_on = _field(fields.Date, required=True, metadata={"description": "检查日期，不能晚于今天"})
-    plaques = _field(fields.List, cls_or_instance=fields.Nested(PlaqueSchema), load_default=list)
+    client_id = _field(fields.String, required=True, metadata={"label": "客户端编号", "description": "客户端生成的唯一编号（UUID），重复提交返回同一条检查"})
+    village_id = _field(fields.Integer, required=True, metadata={"label": "村(社区)", "description": "村(社区)的区划 id"})
+    level = _field(fields.String, required=True, metadata={"label": "检查层级", "description": "检查层级，取自模块设置"})
+    inspected_on = _field(fields.Date, required=True, metadata={"label": "检查日期", "description": "检查日期，不能晚于今天"})
+    plaques = _field(fields.List, cls_or_instance=fields.Nested(PlaqueSchema), load_default=list, metadata={"label": "牌子"})
     certificates = _field(fields.List, cls_or_instance=fields.String(), load_default=list,
-                          metadata={"description": "村里仍在出具的证明名称"})
-    wall_boards = _field(fields.Integer, load_default=0)
-    wall_boards_ok = _field(fields.Boolean, load_default=True)
-    wall_boards_note = _field(fields.String, load_default=None, allow_none=True)
-    latitude = _field(fields.Float, load_default=None, allow_none=True)
-    longitude = _field(fields.Float, load_default=None, allow_none=True)
-    responsible_person = _field(fields.String, load_default=None, allow_none=True)
-    note = _field(fields.String, load_default=None, allow_none=True)
+                          metadata={"label": "证明事项", "description": "村里仍在出具的证明名称"})
+    wall_boards = _field(fields.Integer, load_default=0, metadata={"label": "上墙制度牌数"})
+    wall_boards_ok = _field(fields.Boolean, load_default=True, metadata={"label": "上墙制度规范"})
+    wall_boards_note = _field(fields.String, load_default=None, allow_none=True, metadata={"label": "上墙制度说明"})
+    latitude = _field(fields.Float, load_default=None, allow_none=True, metadata={"label": "纬度"})
+    longitude = _field(fields.Float, load_default=None, allow_none=True, metadata={"label": "经度"})
+    responsible_person = _field(fields.String, load_default=None, allow_none=True, metadata={"label": "责任人"})
+    note = _field(fields.String, load_default=None, allow_none=True, metadata={"label": "备注"})
     captured_at = _field(fields.DateTime, load_default=None, allow_none=True,
-                         metadata={"description": "在设备上保存这条记录的时间（ISO 8601；不带时区时按本系统时区）"})
+                         metadata={"label": "采集时间", "description": "在设备上保存这条记录的时间（ISO 8601；不带时区时按本系统时区）"})
     photos = _field(fields.List, cls_or_instance=fields.Nested(PhotoFactsSchema), load_default=list,
-                    metadata={"description": "照片缩小前读出的 EXIF 拍摄时间与位置，顺序与上传的 photos 文件一致"})
+                    metadata={"label": "照片", "description": "照片缩小前读出的 EXIF 拍摄时间与位置，顺序与上传的 photos 文件一致"})
 
 
 class NameplatesInspectionApi(ScopedModelRestApi):
@@ -81,6 +81,8 @@ class NameplatesInspectionApi(ScopedModelRestApi):
     openapi_spec_tag = "村级挂牌规范：检查"
     # PhotoFactsSchema is nested in it and enters the spec with it (named twice, apispec warns).
     openapi_spec_component_schemas = (InspectionSubmitSchema,)
+    submit_schema = InspectionSubmitSchema
+    label_columns = {"client_id": "客户端编号"}
     list_columns = ["id", "client_id", "region_id", "region.name", "level", "inspected_on", "status",
                     "compliant", "rebound", "inspector.username"]
     show_columns = list_columns + ["whitelist_version_id", "wall_boards", "wall_boards_ok", "latitude",

@@ -39,6 +39,21 @@ class _Refusals:
         return self._refusing(super().delete_headless, pk)
 
 
+# One label per column across the three APIs (the pages' forms use the same words).
+LABELS = {
+    "name": "企业名称", "credit_code": "统一社会信用代码", "region_id": "所在区域", "county_id": "县(市、区)",
+    "county.name": "县(市、区)名称", "industry": "行业", "size": "规模", "address": "地址",
+    "contact_person": "联系人", "contact_phone": "联系电话", "enterprise_id": "企业", "enterprise.name": "企业名称",
+    "team_id": "服务团", "visit_date": "走访日期", "send_items": "送", "enter_target": "进", "notes": "走访情况",
+    "location": "地点", "latitude": "纬度", "longitude": "经度", "created_at": "录入时间", "visit_id": "走访记录",
+    "category": "类别", "description": "诉求内容", "department_id": "责任单位", "department.name": "责任单位名称",
+    "due_date": "办理时限", "raised_on": "提出日期", "measures": "对策措施", "result": "办理成效",
+    "status": "状态", "satisfaction": "满意度", "reopen_count": "重新办理次数", "closed_at": "销号时间",
+    "closed_by_name": "销号人", "version": "版本号", "enterprise": "企业", "team": "服务团", "region": "所在区域",
+    "county": "县(市、区)", "department": "责任单位", "visit": "走访记录",
+}
+
+
 def _data(item, fields) -> dict:
     return {f: getattr(item, f, None) for f in fields}
 
@@ -58,8 +73,7 @@ class EnterpriseApi(_Refusals, ScopedModelRestApi):
     search_columns = ["name", "credit_code", "county_id", "industry"]
     order_columns = ["name", "id"]
     base_order = ("name", "asc")
-    label_columns = {"name": "企业名称", "credit_code": "统一社会信用代码", "region_id": "所在区域",
-                     "county_id": "县(市、区)", "industry": "行业", "size": "规模"}
+    label_columns = LABELS
 
     def pre_add(self, item):
         enterprise_service.save_enterprise(db.session, _data(item, enterprise_service.FIELDS), item)
@@ -81,6 +95,7 @@ class VisitApi(_Refusals, ScopedModelRestApi):
     class_permission_name = "visits_visit_api"
     allow_browser_login = True
     openapi_spec_tag = "三送三进·走访记录"
+    list_title = "走访记录"
     include_route_methods = {"get", "get_list", "info", "post"}
     list_columns = ["id", "visit_date", "enterprise_id", "enterprise.name", "county.name",
                     "team_id", "send_items", "enter_target"]
@@ -88,6 +103,7 @@ class VisitApi(_Refusals, ScopedModelRestApi):
                     "team_id", "send_items", "enter_target", "notes", "location", "latitude",
                     "longitude", "created_at"]
     add_columns = VISIT_FIELDS
+    label_columns = LABELS
     search_columns = ["visit_date", "county_id", "enterprise_id", "team_id"]
     order_columns = ["visit_date", "id"]
     base_order = ("visit_date", "desc")
@@ -129,6 +145,7 @@ class ProblemApi(_Refusals, ScopedModelRestApi):
     class_permission_name = "visits_problem_api"
     allow_browser_login = True
     openapi_spec_tag = "三送三进·诉求"
+    list_title = "诉求清单"
     include_route_methods = {"get", "get_list", "info", "post", "put", "transition"}
     edit_columns = list(PROBLEM_CONTENT)
     edit_model_schema = ProblemEditSchema()
@@ -139,6 +156,7 @@ class ProblemApi(_Refusals, ScopedModelRestApi):
                     "raised_on", "measures", "result", "status", "satisfaction", "reopen_count",
                     "closed_at", "closed_by_name", "version"]
     add_columns = PROBLEM_FIELDS
+    label_columns = LABELS
     search_columns = ["status", "county_id", "department_id", "category", "enterprise_id"]
     order_columns = ["due_date", "raised_on", "id"]
     base_order = ("id", "desc")
