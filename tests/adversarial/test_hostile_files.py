@@ -19,9 +19,10 @@ import pytest
 from openpyxl import load_workbook
 
 from tests import hostile_corpus as corpus
-from tests.hostile_corpus import HEADER, MB
+from tests.hostile_corpus import HEADER, MB, PARENT_RSS_BOUND_MB
 
 from console.foundation.extensions import db
+from console.imports import catalog
 from console.imports import pipeline as imports
 from console.imports import views
 from console.imports.models import ImportJob
@@ -32,7 +33,6 @@ from tests.support import write_xlsx
 
 from .conftest import CHINESE
 
-PARENT_RSS_BOUND_MB = 300
 
 
 def vm_rss_mb() -> float:
@@ -180,3 +180,127 @@ def test_the_same_file_within_the_default_budget_is_read_to_its_rows(app, tmp_pa
     # What refused it above was the budget, not the file: here its row reaches the rules.
     job = upload(app, corpus.hungry_strings(tmp_path / "hungry-strings.xlsx"))
     assert job.state in ("succeeded", "rejected") and job.rows_total == 1, (job.state, job.error)
+
+
+# -- every importer, through gunicorn ------------------------------------------------------------
+
+# Refused from their zip directory whatever their header: made once, sent to every importer.
+_HEADERLESS = {"zip-bomb.xlsx", "ratio-bomb.xlsx"}
+
+
+def _aimed_at(importer) -> tuple[list[str], list[str]]:
+    """The header and one example row of ``importer``, for the corpus to be aimed at it."""
+    header = [c.header for c in importer.columns]
+    row = [str(v) for v in importer.template_rows[0]] if importer.template_rows else ["x"] * len(header)
+    return header, (row + [""] * len(header))[:len(header)]
+
+
+def _counts(app, importers) -> dict:
+    import sqlalchemy as sa
+
+    with app.app_context():
+        tables = {getattr(i.table, "__table__", i.table) for i in importers if i.table is not None}
+        counts = {t.name: db.session.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+                  for t in tables}
+        db.session.remove()
+    return counts
+
+
+@pytest.mark.stress
+def test_every_importer_refuses_or_imports_the_hostile_corpus_under_gunicorn_while_health_answers(
+        app, database_url, tmp_path):
+    import json
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    from console.plugins import manager as plugins
+    from tests.conftest import SECRET_KEY
+
+    from .conftest import Browser, multipart, start_server, stop_server
+
+    with app.app_context():
+        for name in ("visits", "nameplates", "talent"):
+            if not plugins.is_enabled(name):
+                plugins.set_enabled(name, True)
+        importers = sorted(catalog.available().items())
+        db.session.remove()
+    assert len(importers) >= 4, [key for key, _ in importers]
+    files = tmp_path / "corpus"
+    files.mkdir()
+    shared = {h.name: h.build(files / h.name) for h in corpus.CORPUS if h.name in _HEADERLESS}
+    server = start_server(database_url, tmp_path / "live", secret_key=SECRET_KEY, workers=2)
+    answers: list[tuple[bool, float]] = []
+    stop = threading.Event()
+
+    def health():
+        while not stop.is_set():
+            # No scheduler runs here, so /health says 503 for it; what counts is that it answers,
+            # promptly, with the database reachable.
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(server.url + "/health", timeout=60) as response:
+                    body = response.read()
+            except urllib.error.HTTPError as exc:
+                body = exc.read()
+            except Exception:  # noqa: BLE001 - no answer is what the test counts
+                body = b"{}"
+            try:
+                database = json.loads(body).get("database", {}).get("ok", False)
+            except ValueError:
+                database = False
+            answers.append((database, time.monotonic() - started))
+            stop.wait(0.5)
+
+    watcher = threading.Thread(target=health, daemon=True)
+    watcher.start()
+    outcomes = []
+    try:
+        browser = Browser(server.url).login("admin")
+        for (plugin, kind), importer in importers:
+            header, row = _aimed_at(importer)
+            for hostile in corpus.CORPUS:
+                path = shared.get(hostile.name) or hostile.build(files / f"{kind}-{hostile.name}", header, row)
+                before = _counts(app, [importer])
+                with open(path, "rb") as fh:
+                    content = fh.read()
+                token = browser.csrf("/console/imports/")
+                body, content_type = multipart(
+                    {"csrf_token": token, "plugin": plugin, "kind": kind, "mode": "all"},
+                    {"file": (hostile.name, content)})
+                del content
+                status, headers, text = browser.request("/console/imports/upload", body=body,
+                                                        content_type=content_type)
+                del body
+                assert status == 302, (plugin, kind, hostile.name, status, text[:300])
+                job_url = headers["Location"].replace(server.url, "")
+                deadline = time.monotonic() + 300
+                while True:
+                    job = json.loads(browser.get(job_url + "/status")[2])
+                    if job["finished"] or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.5)
+                where = (plugin, kind, hostile.name, job["state"], job["error"])
+                assert job["finished"], where
+                assert job["state"] in ("failed", "rejected", "succeeded"), where
+                if job["state"] == "failed":
+                    assert CHINESE.search(job["error"] or ""), where
+                if job["state"] != "succeeded":
+                    assert _counts(app, [importer]) == before, where  # refused: as it was
+                if hostile.reason is not None:
+                    assert job["state"] == "failed" and hostile.reason in job["error"], where
+                page_status, _, page = browser.get(job_url)
+                assert page_status == 200 and "导入" in page, where
+                outcomes.append(where)
+                if hostile.name not in shared:
+                    os.unlink(path)
+    finally:
+        stop.set()
+        watcher.join(70)
+        stop_server(server)
+    assert len(outcomes) == len(importers) * len(corpus.CORPUS)
+    assert len(answers) > 10 and all(database for database, _ in answers), answers
+    # Generous for a shared 2-core machine: the point is that a worker parsing a hostile file
+    # never stops the service answering.
+    assert max(seconds for _, seconds in answers) < 30, max(answers, key=lambda a: a[1])
