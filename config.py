@@ -117,3 +117,10 @@ IMPORTS_MAX_COLUMNS = 1_024
 # A CSV line longer than this is refused before the csv module reads it (one 100 MB line took
 # 2.5 GB, measured).  A cell is also held to csv.field_size_limit() (128 K characters).
 IMPORTS_CSV_MAX_LINE_KB = 1_024
+# The file is parsed in a short-lived child process of its own, which streams the rows back to
+# the importing worker: what a file costs to read beyond the limits above falls on that child,
+# which may use at most this much address space (RLIMIT_AS; a Python child with openpyxl starts
+# near 190 MB of it) and this much CPU time (RLIMIT_CPU; 432,000 rows of .xlsx take about a
+# minute).  A file that needs more is refused, naming the limit, and nothing is written.
+IMPORTS_PARSE_MEMORY_MB = 512
+IMPORTS_PARSE_CPU_SECONDS = 600

@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import json
 import os
 import time
 
@@ -648,6 +649,53 @@ def test_upload_as_admin_imports_and_shows_the_result(samples_app, tmp_path):
     response = _upload(client, write_csv(tmp_path / "bad.csv", [HEADER, *BAD]), mode="skip")
     status = client.get(response.headers["Location"] + "/status").get_json()
     assert (status["state"], status["rows_written"]) == ("partial", 2)
+
+
+def test_the_job_page_shows_the_stored_summary_and_never_reads_the_report(samples_app, tmp_path):
+    from sqlalchemy import event
+
+    client = samples_app.test_client()
+    login(client)
+    job_url = _upload(client, write_csv(tmp_path / "bad.csv", [HEADER, *BAD])).headers["Location"]
+    job_id = int(job_url.rstrip("/").rsplit("/", 1)[-1])
+    with samples_app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        summary = json.loads(job.summary)
+        db.session.remove()
+    assert (summary["rows_total"], summary["rows_rejected"], summary["report"]) == (8, 6, True)
+    assert summary["problems"][0][1:] == ["编号", "编号须为 6 位数字"] and summary["problems"][0][0] >= 2
+    read = []
+
+    def spy(conn, cursor, statement, *args):
+        if "report" in statement.lower() and "import_job" in statement.lower():
+            read.append(statement)
+
+    with samples_app.app_context():
+        event.listen(db.engine, "before_cursor_execute", spy)
+        try:
+            page = client.get(job_url).get_data(as_text=True)
+            listing = client.get("/console/imports/").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", spy)
+    assert "编号须为 6 位数字" in page and "下载不合格行报告" in page
+    assert "bad.csv" in listing
+    assert read == [], read
+    assert client.get(job_url + "/report").status_code == 200  # the full report stays
+
+
+def test_a_job_finished_before_summaries_were_kept_still_shows_its_page(samples_app, tmp_path):
+    client = samples_app.test_client()
+    login(client)
+    job_url = _upload(client, write_csv(tmp_path / "bad.csv", [HEADER, *BAD])).headers["Location"]
+    job_id = int(job_url.rstrip("/").rsplit("/", 1)[-1])
+    with samples_app.app_context():
+        db.session.get(ImportJob, job_id).summary = None
+        db.session.commit()
+    response = client.get(job_url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "已拒绝" in page and "升级之前" in page
+    assert "下载不合格行报告" in page and "编号须为 6 位数字" not in page
+    assert client.get("/console/imports/").status_code == 200
 
 
 def test_upload_refused_file_shows_the_chinese_reason(samples_app, tmp_path):

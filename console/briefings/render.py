@@ -2,8 +2,8 @@
 
 A 28-page report peaked near 400 MiB (measured): a huge briefing must not take a web worker
 or the scheduler down, so the layout runs in a process of its own (forked from a server that
-has WeasyPrint loaded, see ``_renderer``) which limits its own address space (RLIMIT_AS) and is
-killed when it overruns its time.  ``render_html`` is one plain layout in the calling process,
+has WeasyPrint loaded, see ``console.foundation.children``) which limits its own address space
+(RLIMIT_AS) and is killed when it overruns its time.  ``render_html`` is one plain layout in the calling process,
 for the benchmark.
 """
 
@@ -12,15 +12,14 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import multiprocessing
 import os
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
+from console.foundation import children
 from console.foundation.errors import ConsoleError
 from console.foundation.fonts import cjk_font
 
@@ -51,20 +50,7 @@ def render_html(html: str, base_url: str | None = None, font_config=None) -> Ren
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=base_url).render(font_config=font_config)
-    return RenderResult(document.write_pdf(), len(document.pages), _peak_rss())
-
-
-def _peak_rss() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def _cpu_seconds() -> float:
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return RenderResult(document.write_pdf(), len(document.pages), children.peak_rss())
 
 
 def font_installed() -> bool:
@@ -97,7 +83,7 @@ def _run(job: dict, tmp: str, base_url, timeout: float, memory_mb: int, on_wait,
     # configuration among it) is what its briefing is laid out with.
     env = dict(os.environ)
     stem = os.path.join(tmp, "render")
-    child = _start(_renderer(), target=_job, args=(job, stem, base_url, memory_mb, env),
+    child = _start(target=_job, args=(job, stem, base_url, memory_mb, env),
                    name="briefing-render")
     deadline = time.monotonic() + timeout
     try:
@@ -119,20 +105,6 @@ def _run(job: dict, tmp: str, base_url, timeout: float, memory_mb: int, on_wait,
     return report
 
 
-def _start(context, **process):
-    for attempt in range(3):
-        child = context.Process(daemon=True, **process)
-        try:
-            child.start()
-            return child
-        except (OSError, EOFError) as exc:
-            # The fork server died (killed, out of memory) and its end is not yet seen: the
-            # next start finds it gone and starts a new one.
-            log.warning("briefing renderer: could not fork (%s), retrying", exc)
-            time.sleep(0.2 * (attempt + 1))
-    raise RenderError("无法启动排版进程，请稍后重试")
-
-
 def _read(path: str) -> str:
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -141,39 +113,21 @@ def _read(path: str) -> str:
         return ""
 
 
-# The rendering processes are forked from a server process that has imported WeasyPrint once
-# (multiprocessing's fork server): a fresh interpreter importing it cost about 0.7 s of every
-# briefing, half a summary briefing's layout (measured).  The server is a process of its own,
-# started from a clean interpreter, so no web worker's threads or database connections are
-# forked; it ends with the process that started it.  The scheduler starts it when it starts.
-_context = None
-_context_lock = threading.Lock()
+# The rendering processes are forked from the console's fork server (console.foundation.
+# children), which has imported WeasyPrint once: a fresh interpreter importing it cost about
+# 0.7 s of every briefing, half a summary briefing's layout (measured).  The scheduler starts
+# it when it starts.
+children.preload("weasyprint", __name__)
 
 
-def _renderer():
-    global _context
-    with _context_lock:
-        if _context is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint", __name__, *_main_imports()])
-            _context = context
-        return _context
-
-
-def _main_imports() -> list[str]:
-    # multiprocessing runs the caller's main module again in each child (as "__mp_main__"):
-    # what it imports is loaded in the server already, so that costs the child nothing.  The
-    # `jiceng` script imports the console's command line; `python -m package.module` is run
-    # by its name (a package's __main__ is skipped by multiprocessing, and would run here).
-    main = getattr(sys.modules.get("__main__"), "__spec__", None)
-    name = getattr(main, "name", None)
-    return ["console.operations.cli", *([name] if name and not name.endswith("__main__") else [])]
+def _start(**process):
+    return children.start(RenderError("无法启动排版进程，请稍后重试"), **process)
 
 
 def start_renderer() -> None:
     """Start the fork server now rather than on the first briefing, and wait until it has
     loaded WeasyPrint (it forks a first, empty process only then)."""
-    child = _start(_renderer(), target=_ready, name="briefing-render-ready")
+    child = _start(target=_ready, name="briefing-render-ready")
     child.join()
     child.close()
 
@@ -195,16 +149,6 @@ def _check(returncode: int, stderr: str, memory_mb: int) -> None:
         raise RenderError(f"排版进程失败：{last[:300]}")
 
 
-def _limit_memory(megabytes: int) -> None:
-    import resource
-
-    limit = megabytes * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
 def _job(job: dict, stem: str, base_url: str | None, memory_mb: int, env: dict) -> None:
     """In the rendering process: lay ``job`` out (its HTML file ``source`` to the PDF file
     ``target``) within ``memory_mb``; the report in ``stem``.json, a failure in ``stem``.err,
@@ -214,10 +158,8 @@ def _job(job: dict, stem: str, base_url: str | None, memory_mb: int, env: dict) 
     try:
         code = _layout(job, stem, base_url, memory_mb)
     except BaseException as exc:  # the process's one answer is its exit code and its .err file
-        # Out of address space, CPython and the C libraries fail in many ways besides
-        # MemoryError (a SystemError, a NULL from cairo): a process that reached its budget
-        # failed for want of memory.
-        code = EXIT_MEMORY if isinstance(exc, MemoryError) or _reached(memory_mb) else EXIT_FAILED
+        # Out of address space, a failure is not always a MemoryError (see children.reached).
+        code = EXIT_MEMORY if isinstance(exc, MemoryError) or children.reached(memory_mb) else EXIT_FAILED
         try:
             import traceback
 
@@ -225,16 +167,6 @@ def _job(job: dict, stem: str, base_url: str | None, memory_mb: int, env: dict) 
         except BaseException:
             pass
     sys.exit(code)
-
-
-def _reached(megabytes: int) -> bool:
-    """Whether this process's address space came within 5% of ``megabytes``."""
-    try:
-        with open("/proc/self/status") as fh:
-            peak = next(int(line.split()[1]) for line in fh if line.startswith("VmPeak:"))
-    except (OSError, StopIteration, ValueError):
-        return False
-    return peak >= megabytes * 1024 * 0.95
 
 
 def _layout(job: dict, stem: str, base_url: str | None, memory_mb: int) -> int:
@@ -248,7 +180,7 @@ def _layout(job: dict, stem: str, base_url: str | None, memory_mb: int) -> int:
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    _limit_memory(memory_mb)
+    children.limit_memory(memory_mb)
     try:
         with open(job["source"], encoding="utf-8") as fh:
             html = fh.read()
@@ -263,7 +195,7 @@ def _layout(job: dict, stem: str, base_url: str | None, memory_mb: int) -> int:
             raise
         _write(stem + ".err", "MemoryError\n")
         return EXIT_MEMORY
-    _write(stem + ".json", json.dumps({"pages": result.pages, "rss": result.peak_rss, "cpu": _cpu_seconds()}))
+    _write(stem + ".json", json.dumps({"pages": result.pages, "rss": result.peak_rss, "cpu": children.cpu_seconds()}))
     return 0
 
 

@@ -302,6 +302,8 @@ def _open_xlsx(path: str, limits: SheetLimits) -> Sheet:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
             wb = load_workbook(path, read_only=True, data_only=True)
+    except MemoryError:
+        raise  # not the file's fault as such: the parsing child's budget says so
     except Exception:
         raise ImportRefused("文件不是有效的 .xlsx 表格（可能已损坏，或只是改了扩展名）") from None
     ws = wb.worksheets[0] if wb.worksheets else None

@@ -41,6 +41,9 @@ class ImportJob(Model):
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     report: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # .xlsx of rejected rows
     error: Mapped[str | None] = mapped_column(Text)
+    # What the job's pages show once it finished (pipeline.job_summary: counts and the first
+    # problems, JSON); None for a job finished before summaries were kept.
+    summary: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import logging
 import os
 import pickle
@@ -33,7 +34,8 @@ from sqlalchemy import String, insert
 from console.audit import log as audit
 from console.database.bulk import bulk_page_cache
 from console.files.exports import neutralize
-from console.files.spreadsheets import Sheet, SheetLimits, norm_header, open_sheet
+from console.files.isolated import ChildUsage, ParseBudget, open_isolated
+from console.files.spreadsheets import EXCEL_MAX_COLUMNS, Sheet, SheetLimits, norm_header
 from console.foundation.clock import utcnow
 from console.foundation.errors import ConsoleError, ImportRefused
 from console.foundation.extensions import db
@@ -53,6 +55,8 @@ CORE = "console"
 BATCH = 2000
 # How many problems an ImportResult keeps for display; the report has all of them.
 SHOWN_PROBLEMS = 200
+# How many of them the job's stored summary keeps, for its page (which never reads the report).
+SUMMARY_PROBLEMS = 50
 PROGRESS_EVERY_SECONDS = 1.0
 # An import that writes at least this many rows refreshes the database's statistics when done,
 # rather than leaving the planner (and PostgreSQL's counts) to wait for autovacuum.
@@ -256,11 +260,30 @@ def _safe(value):
     return value
 
 
+# What one row of the report may hold: the file's cells after the report's own three columns
+# (row, column, reason), within the columns an .xlsx may have (openpyxl refuses a row beyond
+# column 18,278, Excel opens none beyond 16,384), each cell within what an Excel cell holds.
+REPORT_MAX_CELLS = EXCEL_MAX_COLUMNS - 3
+REPORT_MAX_CELL_CHARS = 32_767
+
+
+def _cut(cells: list[str], width: int) -> tuple[list[str], bool]:
+    """``cells`` held to ``width`` cells of at most REPORT_MAX_CELL_CHARS; whether any was cut."""
+    cut = len(cells) > width
+    cells = cells[:width]
+    if any(len(c) > REPORT_MAX_CELL_CHARS for c in cells):
+        cut = True
+        cells = [c[:REPORT_MAX_CELL_CHARS] for c in cells]
+    return cells, cut
+
+
 class _Report:
-    """The rejected rows, written as they are found (write-only workbook, flat memory)."""
+    """The rejected rows, written as they are found (write-only workbook, flat memory).  A row
+    wider than an .xlsx allows, or a cell longer than an Excel cell, is cut, and its reason
+    says so."""
 
     def __init__(self, headers: list[str], masked: set[int] = frozenset()):
-        self.headers = headers
+        self.headers, _ = _cut([str(h) for h in headers], REPORT_MAX_CELLS)
         self.masked = masked  # indexes of sensitive columns
         self.wb = self.ws = None
         self.count = 0
@@ -270,10 +293,16 @@ class _Report:
             self.wb = Workbook(write_only=True)
             self.ws = self.wb.create_sheet("不合格的行")
             self.ws.append(["行号", "列", "原因", *[_safe(h) for h in self.headers]])
+        width = len(cells)
+        cells, cut = _cut(cells, REPORT_MAX_CELLS)
         shown = [mask(c) if i in self.masked and c else c for i, c in enumerate(cells)]
+        reason = problem.reason[:REPORT_MAX_CELL_CHARS - 200]
+        if cut:
+            reason += (f"（此行共 {width:,} 列，报告中只保留前 {len(cells):,} 列、每格前 "
+                       f"{REPORT_MAX_CELL_CHARS:,} 个字，其余已截断）")
         # The reason quotes the cell, control characters and all.
-        self.ws.append([problem.row, _safe(problem.column), _safe(problem.reason),
-                        *[_safe(c) for c in shown]])
+        self.ws.append([problem.row, _safe(problem.column[:1000] if problem.column else problem.column),
+                        _safe(reason), *[_safe(c) for c in shown]])
         self.count += 1
 
     def finish(self) -> bytes | None:
@@ -339,7 +368,33 @@ def job_view(job: ImportJob) -> dict:
         "percent": min(percent, 100), "error": error,
         "created_at": job.created_at.isoformat(sep=" ", timespec="seconds") if job.created_at else None,
         "finished_at": job.finished_at.isoformat(sep=" ", timespec="seconds") if job.finished_at else None,
+        **_summary_view(job),
     }
+
+
+def job_summary(result: ImportResult) -> str:
+    """What a finished job's pages show, stored with the job as JSON: the counts and the first
+    problems with their row and column.  Pages read this, never the report (a 26 MB report
+    took 18.9 s to read back on every view)."""
+    return json.dumps({
+        "rows_total": result.rows_total, "rows_written": result.rows_written,
+        "rows_rejected": result.rows_rejected, "report": result.report is not None,
+        "problems": [[p.row, p.column, p.reason] for p in result.problems[:SUMMARY_PROBLEMS]],
+        "problems_shown_of": len(result.problems),
+    }, ensure_ascii=False)
+
+
+def _summary_view(job: ImportJob) -> dict:
+    """The stored summary's problems; a job finished before summaries were kept has none, and
+    its page sends to the report instead."""
+    try:
+        summary = json.loads(job.summary) if job.summary else None
+    except ValueError:
+        summary = None
+    if not isinstance(summary, dict):
+        return {"problems": [], "has_summary": False}
+    problems = [list(p) for p in summary.get("problems") or () if isinstance(p, (list, tuple))]
+    return {"problems": problems, "has_summary": True}
 
 
 # -- the pipeline ---------------------------------------------------------------------------
@@ -405,14 +460,16 @@ class _Plan:
 
 def run(importer: Importer, file_path: str, *, plugin: str | None = None, job: int | None = None,
         all_or_nothing: bool = True, user_id: int | None = None,
-        filename: str | None = None) -> ImportResult:
+        filename: str | None = None, usage: ChildUsage | None = None) -> ImportResult:
     """Import ``file_path`` through ``importer``.
 
     ``job`` is the id of an :class:`ImportJob` row to report progress to (one is created when
     ``plugin`` is given and ``job`` is not).  With ``all_or_nothing`` one rejected row leaves
     the database exactly as it was; otherwise the valid rows are written and the rejected ones
     reported.  A file that cannot be read at all raises :class:`ImportRefused` (the job is
-    marked failed with the same message).  Audited as ``import``.
+    marked failed with the same message).  The file is parsed in a child process within
+    config.py's ``IMPORTS_PARSE_*`` budget (``console.files.isolated``); ``usage``, when given,
+    receives what that child used.  Audited as ``import``.
     """
     filename = filename or os.path.basename(file_path)
     if job is None and plugin is not None:
@@ -421,7 +478,7 @@ def run(importer: Importer, file_path: str, *, plugin: str | None = None, job: i
     now = utcnow()
     _job_update(job, state="running", heartbeat_at=now)
     try:
-        result = _run(importer, file_path, job, all_or_nothing, filename, plugin)
+        result = _run(importer, file_path, job, all_or_nothing, filename, plugin, usage)
     except ImportRefused as exc:
         db.session.rollback()
         _job_update(job, state="failed", error=exc.message, finished_at=utcnow())
@@ -438,6 +495,7 @@ def run(importer: Importer, file_path: str, *, plugin: str | None = None, job: i
     _job_update(job, state=result.state, rows_total=result.rows_total,
                 rows_done=result.rows_total, rows_written=result.rows_written,
                 rows_rejected=result.rows_rejected, report=result.report,
+                summary=job_summary(result),
                 error=None if result.state == "succeeded" else result.message,
                 finished_at=utcnow(), heartbeat_at=utcnow())
     return result
@@ -457,9 +515,11 @@ def refresh_statistics() -> None:
             conn.exec_driver_sql("ANALYZE")
 
 
-def _run(importer, file_path, job, all_or_nothing, filename, plugin) -> ImportResult:
+def _run(importer, file_path, job, all_or_nothing, filename, plugin, usage) -> ImportResult:
     session = db.session
-    sheet = open_sheet(file_path, filename, SheetLimits.from_config(current_app.config))
+    config = current_app.config
+    sheet = open_isolated(file_path, filename, SheetLimits.from_config(config),
+                          ParseBudget.from_config(config), usage)
     spool = _Spool()
     closers = [spool.close, sheet.close]
     try:

@@ -163,7 +163,6 @@ class ImportsView(BaseView):
         return self.render_template(
             "console/imports_job.html", job=view, title=importer.title if importer else job.kind,
             plugin_title=catalog.plugin_title(job.plugin),
-            problems=_first_problems(job_id) if view["finished"] else [],
         )
 
     @expose("/jobs/<int:job_id>/status")
@@ -209,23 +208,3 @@ def _xlsx_download(data: bytes, filename: str):
     return send_file(io.BytesIO(data), mimetype=exports.XLSX_MIMETYPE, as_attachment=True,
                      download_name=filename, max_age=0)
 
-
-def _first_problems(job_id: int, limit: int = 50) -> list[list]:
-    """The first rejected rows, read back from the stored report for the job page."""
-    job = db.session.get(ImportJob, job_id)
-    if job is None or not job.report:
-        return []
-    import io
-
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(job.report), read_only=True)
-    try:
-        rows = []
-        for i, row in enumerate(wb.worksheets[0].iter_rows(min_row=2, max_col=3, values_only=True)):
-            if i >= limit:
-                break
-            rows.append(list(row))
-        return rows
-    finally:
-        wb.close()

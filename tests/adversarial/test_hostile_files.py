@@ -2,22 +2,24 @@
 refused with its Chinese reason or imported, leaves the data as it was when refused, and costs
 the importing process little memory whatever it costs to read.
 
-The corpus is made here: a zip bomb (a valid .xlsx whose sheet is hundreds of MB of repeated
-rows compressing to a few hundred KB), a style bomb, huge shared strings, a sheet declaring
-1,048,576 rows, a CSV with one 100 MB line, mixed encodings, a rejected row wider than any
-.xlsx.  The importing (parent) process's resident memory may grow by at most
+The corpus is tests/hostile_corpus.py's (the benchmark ``python -m bench.hostile_files`` reads
+the same files).  The importing (parent) process's resident memory may grow by at most
 ``PARENT_RSS_BOUND_MB`` per file: generous, as the allocator keeps what it once had, and far
-below what these files cost before they were limited (4.4 GB, 1.35 GB, 362 MB, 2.5 GB).
+below what these files cost before they were limited (4.4 GB, 1.35 GB, 362 MB, 2.5 GB).  The
+parsing itself runs in a child process within ``IMPORTS_PARSE_MEMORY_MB`` and
+``IMPORTS_PARSE_CPU_SECONDS``: a file that needs more is refused naming the limit.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import zipfile
 
 import pytest
 from openpyxl import load_workbook
+
+from tests import hostile_corpus as corpus
+from tests.hostile_corpus import HEADER, MB, PARENT_RSS_BOUND_MB
 
 from console.foundation.extensions import db
 from console.imports import catalog
@@ -31,9 +33,6 @@ from tests.support import write_xlsx
 
 from .conftest import CHINESE
 
-PARENT_RSS_BOUND_MB = 300
-HEADER = ["区划代码", "名称", "层级", "上级区划代码"]
-MB = 1024 * 1024
 
 
 def vm_rss_mb() -> float:
@@ -42,134 +41,6 @@ def vm_rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-# -- the corpus -------------------------------------------------------------------------------
-
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '{extra}</Types>')
-_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    '</Relationships>')
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    '{extra}</Relationships>')
-_SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-               '{dimension}<sheetData>')
-_SHEET_TAIL = "</sheetData></worksheet>"
-
-
-def _inline_row(cells) -> str:
-    return "<row>" + "".join(f'<c t="inlineStr"><is><t>{c}</t></is></c>' for c in cells) + "</row>"
-
-
-def raw_xlsx(path, *, rows=(), repeat_row=None, repeat_mb: float = 0, dimension: str | None = None,
-             styles: bytes | None = None, shared_strings: int = 0) -> str:
-    """An .xlsx written part by part: ``rows`` as inline strings, then ``repeat_row`` repeated
-    to ``repeat_mb`` MB of sheet xml (streamed into the zip), an optional styles.xml and
-    ``shared_strings`` distinct shared strings."""
-    extra_types = extra_rels = ""
-    if styles is not None:
-        extra_types += ('<Override PartName="/xl/styles.xml" ContentType="application/'
-                        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>')
-        extra_rels += ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/'
-                       'officeDocument/2006/relationships/styles" Target="styles.xml"/>')
-    if shared_strings:
-        extra_types += ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
-        extra_rels += ('<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/'
-                       'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zf.writestr("[Content_Types].xml", _CONTENT_TYPES.format(extra=extra_types))
-        zf.writestr("_rels/.rels", _RELS)
-        zf.writestr("xl/workbook.xml", _WORKBOOK)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(extra=extra_rels))
-        if styles is not None:
-            zf.writestr("xl/styles.xml", styles)
-        if shared_strings:
-            with zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as fh:
-                fh.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
-                         b'openxmlformats.org/spreadsheetml/2006/main">')
-                step = 100_000
-                for start in range(0, shared_strings, step):
-                    fh.write("".join(f"<si><t>共享文本{i:09d}</t></si>"
-                                     for i in range(start, min(start + step, shared_strings))).encode())
-                fh.write(b"</sst>")
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-            fh.write(_SHEET_HEAD.format(dimension=dim).encode())
-            fh.write("".join(_inline_row(r) for r in rows).encode())
-            if repeat_row is not None:
-                chunk = _inline_row(repeat_row).encode() * 4096
-                for _ in range(int(repeat_mb * MB / len(chunk)) + 1):
-                    fh.write(chunk)
-            fh.write(_SHEET_TAIL.encode())
-    return str(path)
-
-
-def zip_bomb(path, megabytes: float = 400) -> str:
-    return raw_xlsx(path, rows=[HEADER], repeat_row=["bad", "x", "村(社区)", "530602"],
-                    repeat_mb=megabytes)
-
-
-def ratio_bomb(path) -> str:
-    """Under the total size limit, but a thousand to one."""
-    return zip_bomb(path, 200)
-
-
-def style_bomb(path) -> str:
-    xf = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    count = 6 * MB // len(xf) + 1
-    styles = (b'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.'
-              b'openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font/></fonts>'
-              b'<fills count="1"><fill/></fills><borders count="1"><border/></borders>'
-              b'<cellStyleXfs count="1"><xf/></cellStyleXfs>'
-              + f'<cellXfs count="{count}">'.encode() + xf * count + b"</cellXfs></styleSheet>")
-    return raw_xlsx(path, rows=[HEADER, ["530602999", "甲", "村(社区)", "530602"]], styles=styles)
-
-
-def shared_strings_bomb(path) -> str:
-    return raw_xlsx(path, rows=[HEADER, ["530602999", "甲", "村(社区)", "530602"]],
-                    shared_strings=2_500_000)
-
-
-def declares_a_million_rows(path) -> str:
-    return raw_xlsx(path, rows=[HEADER, ["530602999", "甲", "村(社区)", "530602"]],
-                    dimension="A1:D1048576")
-
-
-def csv_long_line(path) -> str:
-    with open(path, "wb") as fh:
-        fh.write(",".join(HEADER).encode() + b"\n530602998,")
-        chunk = "长".encode() * (MB // 3)
-        for _ in range(100):
-            fh.write(chunk)
-        fh.write(b",\xe6\x9d\x91(\xe7\xa4\xbe\xe5\x8c\xba),530602\n")
-    return str(path)
-
-
-def csv_mixed_encodings(path) -> str:
-    with open(path, "wb") as fh:
-        fh.write(",".join(HEADER).encode("utf-8") + b"\n")
-        fh.write("530602997,甲村,村(社区),530602\n".encode("utf-8"))
-        fh.write("530602996,乙村,村(社区),530602\n".encode("gbk"))
-    return str(path)
 
 
 # -- the import path --------------------------------------------------------------------------
@@ -196,19 +67,10 @@ def upload(app, path, filename=None) -> ImportJob:
     return job
 
 
-REFUSED = [
-    ("zip-bomb.xlsx", zip_bomb, "超过上限 300 MB"),
-    ("ratio-bomb.xlsx", ratio_bomb, "压缩比"),
-    ("style-bomb.xlsx", style_bomb, "样式信息"),
-    ("strings.xlsx", shared_strings_bomb, "文本内容"),
-    ("million.xlsx", declares_a_million_rows, "1,048,576 行"),
-    ("long-line.csv", csv_long_line, "单行长度上限"),
-]
-
-
-@pytest.mark.parametrize(("name", "make", "reason"), REFUSED, ids=[r[0] for r in REFUSED])
-def test_a_hostile_file_is_refused_in_chinese_and_costs_the_importer_little(app, tmp_path, name, make, reason):
-    path = make(tmp_path / name)
+@pytest.mark.parametrize("hostile", corpus.REFUSED, ids=[h.name for h in corpus.REFUSED])
+def test_a_hostile_file_is_refused_in_chinese_and_costs_the_importer_little(app, tmp_path, hostile):
+    name, reason = hostile.name, hostile.reason
+    path = hostile.build(tmp_path / name)
     with app.app_context():
         before = _regions()
         db.session.remove()
@@ -223,7 +85,7 @@ def test_a_hostile_file_is_refused_in_chinese_and_costs_the_importer_little(app,
 
 
 def test_mixed_encodings_are_read_as_one_or_refused_in_chinese(app, tmp_path):
-    job = upload(app, csv_mixed_encodings(tmp_path / "mixed.csv"))
+    job = upload(app, corpus.csv_mixed_encodings(tmp_path / "mixed.csv"))
     assert job.state in ("failed", "succeeded", "rejected"), job.state
     assert CHINESE.search(job.error or "成功")
 
@@ -262,3 +124,183 @@ def test_rows_beyond_the_limit_are_refused_while_streaming(limited, tmp_path, fo
     assert job.state == "failed" and "上限 5 行" in job.error, job.error
     with limited.app_context():
         assert _regions() == before
+
+
+def test_a_rejected_row_wider_than_an_xlsx_is_cut_in_the_report_which_says_so(app, tmp_path):
+    job = upload(app, corpus.csv_wide_row(tmp_path / "wide-row.csv"))
+    assert job.state == "rejected" and job.rows_rejected == 1, (job.state, job.error)
+    with app.app_context():
+        report = db.session.get(ImportJob, job.id).report
+        db.session.remove()
+    wb = load_workbook(io.BytesIO(report), read_only=True)
+    try:
+        header, row = list(wb.worksheets[0].iter_rows(values_only=True))[:2]
+    finally:
+        wb.close()
+    assert len(row) <= 16_384 < corpus.WIDE_CELLS
+    assert max(len(str(c or "")) for c in row) <= 32_767 < corpus.LONG_CELL
+    assert row[0] == 2 and "已截断" in row[2] and "20,000 列" in row[2], row[2]
+
+
+@pytest.fixture
+def budget(app):
+    saved = dict(app.config)
+
+    def _set(**values):
+        app.config.update(**values)
+        return app
+
+    yield _set
+    app.config.clear()
+    app.config.update(saved)
+
+
+def test_a_file_needing_more_memory_than_the_parsing_child_may_use_is_refused_naming_the_limit(budget, tmp_path):
+    # Within every declared limit: only the child's address space stops it.
+    app = budget(IMPORTS_PARSE_MEMORY_MB=300)
+    path = corpus.hungry_strings(tmp_path / "hungry-strings.xlsx")
+    with app.app_context():
+        before = _regions()
+        db.session.remove()
+    rss = vm_rss_mb()
+    job = upload(app, path)
+    assert job.state == "failed" and "文件解析超过内存上限 300 MB" in job.error, job.error
+    assert vm_rss_mb() - rss < PARENT_RSS_BOUND_MB
+    with app.app_context():
+        assert _regions() == before
+
+
+def test_a_file_needing_more_cpu_time_than_the_parsing_child_may_use_is_refused_naming_the_limit(budget, tmp_path):
+    app = budget(IMPORTS_PARSE_CPU_SECONDS=1)
+    job = upload(app, corpus.hungry_strings(tmp_path / "hungry-strings.xlsx"))
+    assert job.state == "failed" and "文件解析超过 CPU 时间上限 1 秒" in job.error, job.error
+
+
+def test_the_same_file_within_the_default_budget_is_read_to_its_rows(app, tmp_path):
+    # What refused it above was the budget, not the file: here its row reaches the rules.
+    job = upload(app, corpus.hungry_strings(tmp_path / "hungry-strings.xlsx"))
+    assert job.state in ("succeeded", "rejected") and job.rows_total == 1, (job.state, job.error)
+
+
+# -- every importer, through gunicorn ------------------------------------------------------------
+
+# Refused from their zip directory whatever their header: made once, sent to every importer.
+_HEADERLESS = {"zip-bomb.xlsx", "ratio-bomb.xlsx"}
+
+
+def _aimed_at(importer) -> tuple[list[str], list[str]]:
+    """The header and one example row of ``importer``, for the corpus to be aimed at it."""
+    header = [c.header for c in importer.columns]
+    row = [str(v) for v in importer.template_rows[0]] if importer.template_rows else ["x"] * len(header)
+    return header, (row + [""] * len(header))[:len(header)]
+
+
+def _counts(app, importers) -> dict:
+    import sqlalchemy as sa
+
+    with app.app_context():
+        tables = {getattr(i.table, "__table__", i.table) for i in importers if i.table is not None}
+        counts = {t.name: db.session.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+                  for t in tables}
+        db.session.remove()
+    return counts
+
+
+@pytest.mark.stress
+def test_every_importer_refuses_or_imports_the_hostile_corpus_under_gunicorn_while_health_answers(
+        app, database_url, tmp_path):
+    import json
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    from console.plugins import manager as plugins
+    from tests.conftest import SECRET_KEY
+
+    from .conftest import Browser, multipart, start_server, stop_server
+
+    with app.app_context():
+        for name in ("visits", "nameplates", "talent"):
+            if not plugins.is_enabled(name):
+                plugins.set_enabled(name, True)
+        importers = sorted(catalog.available().items())
+        db.session.remove()
+    assert len(importers) >= 4, [key for key, _ in importers]
+    files = tmp_path / "corpus"
+    files.mkdir()
+    shared = {h.name: h.build(files / h.name) for h in corpus.CORPUS if h.name in _HEADERLESS}
+    server = start_server(database_url, tmp_path / "live", secret_key=SECRET_KEY, workers=2)
+    answers: list[tuple[bool, float]] = []
+    stop = threading.Event()
+
+    def health():
+        while not stop.is_set():
+            # No scheduler runs here, so /health says 503 for it; what counts is that it answers,
+            # promptly, with the database reachable.
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(server.url + "/health", timeout=60) as response:
+                    body = response.read()
+            except urllib.error.HTTPError as exc:
+                body = exc.read()
+            except Exception:  # noqa: BLE001 - no answer is what the test counts
+                body = b"{}"
+            try:
+                database = json.loads(body).get("database", {}).get("ok", False)
+            except ValueError:
+                database = False
+            answers.append((database, time.monotonic() - started))
+            stop.wait(0.5)
+
+    watcher = threading.Thread(target=health, daemon=True)
+    watcher.start()
+    outcomes = []
+    try:
+        browser = Browser(server.url).login("admin")
+        for (plugin, kind), importer in importers:
+            header, row = _aimed_at(importer)
+            for hostile in corpus.CORPUS:
+                path = shared.get(hostile.name) or hostile.build(files / f"{kind}-{hostile.name}", header, row)
+                before = _counts(app, [importer])
+                with open(path, "rb") as fh:
+                    content = fh.read()
+                token = browser.csrf("/console/imports/")
+                body, content_type = multipart(
+                    {"csrf_token": token, "plugin": plugin, "kind": kind, "mode": "all"},
+                    {"file": (hostile.name, content)})
+                del content
+                status, headers, text = browser.request("/console/imports/upload", body=body,
+                                                        content_type=content_type)
+                del body
+                assert status == 302, (plugin, kind, hostile.name, status, text[:300])
+                job_url = headers["Location"].replace(server.url, "")
+                deadline = time.monotonic() + 300
+                while True:
+                    job = json.loads(browser.get(job_url + "/status")[2])
+                    if job["finished"] or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.5)
+                where = (plugin, kind, hostile.name, job["state"], job["error"])
+                assert job["finished"], where
+                assert job["state"] in ("failed", "rejected", "succeeded"), where
+                if job["state"] == "failed":
+                    assert CHINESE.search(job["error"] or ""), where
+                if job["state"] != "succeeded":
+                    assert _counts(app, [importer]) == before, where  # refused: as it was
+                if hostile.reason is not None:
+                    assert job["state"] == "failed" and hostile.reason in job["error"], where
+                page_status, _, page = browser.get(job_url)
+                assert page_status == 200 and "导入" in page, where
+                outcomes.append(where)
+                if hostile.name not in shared:
+                    os.unlink(path)
+    finally:
+        stop.set()
+        watcher.join(70)
+        stop_server(server)
+    assert len(outcomes) == len(importers) * len(corpus.CORPUS)
+    assert len(answers) > 10 and all(database for database, _ in answers), answers
+    # Generous for a shared 2-core machine: the point is that a worker parsing a hostile file
+    # never stops the service answering.
+    assert max(seconds for _, seconds in answers) < 30, max(answers, key=lambda a: a[1])
