@@ -38,7 +38,8 @@ def test_the_time_a_record_was_saved_on_the_phone_is_kept_apart_from_its_arrival
         village = village_in(ZHAOYANG).id
     saved = clock.now().replace(microsecond=0) - dt.timedelta(hours=3)
     if saved.date() < clock.today():
-        saved = clock.now().replace(hour=0, minute=5, second=0, microsecond=0)
+        # Just after midnight: the start of today is past and still the inspection's day.
+        saved = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
     sent = client.post("/api/v1/nameplates_inspections/",
                        json=_submission(village, captured_at=saved.isoformat()))
     assert sent.status_code == 201, sent.get_json()
