@@ -135,10 +135,10 @@ class NameplatesOrderListView(ScopedModelView):
     @permission_name("export")
     def export(self):
         """The list as filtered on screen, in its order, scope applied by the datamodel."""
-        filters = self.datamodel.get_filters(self.search_columns)
-        get_filter_args(filters)
+        # The view's own filters, as its list reads them: they include the county one (位于).
+        get_filter_args(self._filters)
         query = rectification.most_urgent_first(
-            self.datamodel.apply_filters(db.session.query(RectificationOrder), filters))
+            self.datamodel.apply_filters(db.session.query(RectificationOrder), self._filters))
         return exports.stream_xlsx(exports.query_rows(query, batch=500), rectification.EXPORT_COLUMNS,
                                    f"整改台账-{clock.today().isoformat()}.xlsx", sheet_title="整改台账")
 
