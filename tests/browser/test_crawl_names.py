@@ -109,11 +109,14 @@ def _stored_utc_times(app) -> set[str]:
     from console.foundation.extensions import db
     from console.imports.models import ImportJob
     from console.notifications.models import Notification
+    from jiceng.plugins.nameplates.models import Inspection
+    from jiceng.plugins.visits.models import Problem, ProblemStep
 
     times = set()
     with app.app_context():
         for model, column in ((AuditLog, AuditLog.at), (ImportJob, ImportJob.created_at),
-                              (Notification, Notification.created_at)):
+                              (Notification, Notification.created_at), (ProblemStep, ProblemStep.at),
+                              (Problem, Problem.closed_at), (Inspection, Inspection.created_at)):
             for (value,) in db.session.query(column).order_by(column.desc()).limit(30):
                 if value is not None:
                     times.add(value.strftime("%Y-%m-%d %H:%M"))
@@ -157,8 +160,13 @@ def crawl(client, start: str = "/") -> dict[str, _Text]:
     first = [start] + [link for link in menu_links(home) if not SKIP.search(link)]
     queue = deque(dict.fromkeys(first))
     queued = set(queue)
-    while queue and len(seen) < PAGES_PER_ROLE:
-        path = queue.popleft()
+    # One record of each kind (a show, an edit or an add page) before more of the same kind.
+    later: deque[str] = deque()
+    kinds: set[str] = set()
+    while (queue or later) and len(seen) < PAGES_PER_ROLE:
+        path = queue.popleft() if queue else later.popleft()
+        if path in seen:
+            continue
         response = client.get(path)
         assert response.status_code < 500, f"{path}: {response.status_code}"
         if response.status_code != 200 or "text/html" not in response.content_type:
@@ -169,13 +177,18 @@ def crawl(client, start: str = "/") -> dict[str, _Text]:
             target = urlsplit(urljoin("http://console" + path, href))
             if target.netloc != "console" or SKIP.search(target.path):
                 continue
-            # One page per list and its first few records: the query string of a list is a
-            # filter or a page, the same words.
+            # A list's query string is a filter or a page of the same words: one of each list.
             link = target.path + (("?" + target.query) if target.query and "page_" not in target.query
                                   and "_od_" not in target.query and len(target.query) < 80 else "")
-            if link not in queued:
-                queued.add(link)
+            if link in queued:
+                continue
+            queued.add(link)
+            kind = re.sub(r"/\d+(/|$)", "/<id>/", target.path)
+            if kind not in kinds:
+                kinds.add(kind)
                 queue.append(link)
+            else:
+                later.append(link)
     return seen
 
 
