@@ -20,6 +20,8 @@ from console.database import schema
 from console.files.views import AttachmentView
 from console.foundation import clock, crypto, settings
 from console.foundation.extensions import db, migrate
+from console.audit import models as audit_models
+from console.imports import catalog as import_catalog
 from console.imports.views import ImportsView
 from console.notifications.views import InboxView
 from console.operations import cli
@@ -29,6 +31,7 @@ from console.regions.views import RegionView
 from console.security import (
     hardening,
     passwords,
+    permissions,
     roles,
     users,  # noqa: F401  (plugins' models may relate to ConsoleUser by name)
 )
@@ -90,6 +93,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     with app.app_context():
         registry = plugins.load(app)
+        # The audit log names plugins and importers, which its layer cannot import, in words.
+        audit_models.register_titles(plugins.audit_title)
+        audit_models.register_titles(import_catalog.audit_title)
         app.config["FAB_ROLES"] = roles.builtin_roles(registry)
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
@@ -100,6 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errorpages.install(app)
         listargs.install(app)
         clock.install(app)
+        permissions.install(app)
         hardening.install(app)
         watermark.install(app)
     cli.register(app)

@@ -21,16 +21,28 @@ ACTIONS = {
     "login_failed": "登录失败", "plugin_enable": "启用插件", "plugin_disable": "停用插件",
     "settings": "修改设置", "password_reset": "重置密码", "import": "导入",
     "audit_archive": "归档审计日志",
-    "account_locked": "锁定账号", "account_unlocked": "解除锁定",
+    "account_locked": "锁定账号", "account_unlocked": "解除锁定", "view_id_number": "查看身份证号",
 }
 
-# Flask-AppBuilder's own models, which cannot carry the marker attributes.
-FAB_TITLES = {"ab_user": "用户", "ab_role": "角色"}
+# Flask-AppBuilder's own models, which cannot carry the marker attributes, and the entities of
+# events that are not a row of an audited table.
+FAB_TITLES = {"ab_user": "用户", "ab_role": "角色", "ab_user_role": "用户角色",
+              "audit_log": "审计日志", "attachment": "附件", "plugin": "插件"}
+
+# Titles the higher layers know and this one cannot import: ``(entity, entity_id) -> (title,
+# shown id) or None``, e.g. an import's "nameplates.whitelist_items" -> ("村名牌 · 挂牌白名单", the
+# job's number), a plugin's "nameplates" -> ("插件", "村名牌") (registered by console.app).
+_resolvers: list = []
+
+
+def register_titles(resolver) -> None:
+    if resolver not in _resolvers:
+        _resolvers.append(resolver)
 
 
 def entity_titles() -> dict[str, str]:
     """Table name -> what its rows are called, for the log's pages."""
-    titles = dict(FAB_TITLES, plugin="插件")
+    titles = dict(FAB_TITLES)
     for mapper in Model.registry.mappers:
         title = getattr(mapper.class_, "__audit_title__", None)
         if title and hasattr(mapper.class_, "__table__"):
@@ -70,9 +82,22 @@ class AuditLog(Model):
     def action_title(self) -> str:
         return ACTIONS.get(self.action, self.action)
 
+    def _entity_words(self) -> tuple[str, str]:
+        for resolver in _resolvers:
+            found = resolver(self.entity, self.entity_id)
+            if found:
+                return found
+        return entity_titles().get(self.entity) or ("其他" if self.entity else ""), self.entity_id or ""
+
     @property
     def entity_title(self) -> str:
-        return entity_titles().get(self.entity, self.entity or "")
+        """What the row is about, in words: never a table or code name."""
+        return self._entity_words()[0]
+
+    @property
+    def entity_ref(self) -> str:
+        """Which one: the record's number, or a plugin's title rather than its code."""
+        return self._entity_words()[1]
 
 
 class AuditChain(Model):

@@ -25,7 +25,7 @@ from console.audit.models import Audited
 from console.foundation.clock import utcnow
 from console.regions.models import Region
 
-RECURRENCES = {"daily": "每天", "weekly": "每周", "monthly": "每月", "cron": "cron 表达式"}
+RECURRENCES = {"daily": "每天", "weekly": "每周", "monthly": "每月", "cron": "自定义（高级）"}
 PERIOD_KINDS = {"day": "前一天", "week": "上一周", "month": "上个月", "quarter": "上一季度",
                 "year": "上一年"}
 RUN_STATES = {"queued": "排队中", "running": "生成中", "succeeded": "已完成",
@@ -35,6 +35,7 @@ FINISHED = ("succeeded", "partial", "failed")
 
 class BriefingSchedule(Audited, Model):
     __tablename__ = "briefing_schedule"
+    __audit_title__ = "简报计划"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     recurrence: Mapped[str] = mapped_column(String(10), default="monthly")
@@ -149,11 +150,30 @@ WEEKDAYS = "一二三四五六日"
 
 
 def describe(schedule: BriefingSchedule) -> str:
+    """The schedule in words (每天 08:00 / 每周一 08:00 / 每月 1 日 08:00), a custom rule too."""
     if schedule.recurrence == "cron":
-        return f"cron：{schedule.cron}"
+        return cron_words(schedule.cron or "")
     when = schedule.time_of_day
     if schedule.recurrence == "weekly":
         return f"每周{WEEKDAYS[schedule.weekday or 0]} {when}"
     if schedule.recurrence == "monthly":
-        return f"每月{schedule.day_of_month}日 {when}"
+        return f"每月 {schedule.day_of_month} 日 {when}"
     return f"每天 {when}"
+
+
+def cron_words(expr: str) -> str:
+    """A custom rule in words where it is one of the plain shapes; the expression itself stays in
+    the schedule's advanced field."""
+    parts = expr.split()
+    if len(parts) == 5 and parts[0].isdigit() and parts[1].isdigit() and parts[3] == "*":
+        minute, hour, day, _, weekday = parts
+        when = f"{int(hour):02d}:{int(minute):02d}"
+        if day == "*" and weekday == "*":
+            return f"每天 {when}"
+        if day == "*" and weekday.isdigit() and int(weekday) <= 7:
+            return f"每周{WEEKDAYS[(int(weekday) - 1) % 7]} {when}"
+        if day.isdigit() and weekday == "*":
+            return f"每月 {int(day)} 日 {when}"
+    if expr.strip() == "* * * * *":
+        return "每分钟"
+    return "按自定义规则"

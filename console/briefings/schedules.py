@@ -110,13 +110,13 @@ def validate(session, data: dict, actor_region: Region | None = None) -> dict:
         raise ScheduleError("请填写简报计划的名称")
     recurrence = data.get("recurrence") or "monthly"
     if recurrence not in RECURRENCES:
-        raise ScheduleError("重复方式须为每天、每周、每月或 cron 表达式")
+        raise ScheduleError("重复方式须为每天、每周、每月或自定义（高级）")
     out["recurrence"] = recurrence
     tz = (data.get("timezone") or DEFAULT_TIMEZONE).strip()
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"没有“{tz}”这个时区（例如 Asia/Shanghai）") from None
+        raise ScheduleError(f"没有“{tz}”这个时区，请选择北京时间") from None
     out["timezone"] = tz
     out["time_of_day"], out["weekday"], out["day_of_month"], out["cron"] = "08:00", None, None, None
     if recurrence == "cron":
@@ -124,9 +124,9 @@ def validate(session, data: dict, actor_region: Region | None = None) -> dict:
         try:
             trig = CronTrigger.from_crontab(expr, timezone=tz)
         except ValueError as exc:
-            raise ScheduleError(f"cron 表达式“{expr}”无效（分 时 日 月 周，例如 0 8 1 * *）：{exc}") from None
+            raise ScheduleError(f"自定义时间规则“{expr}”无效（五项依次为 分 时 日 月 周，例如 0 8 1 * * 即每月 1 日 08:00）") from None
         if trig.get_next_fire_time(None, clock.now(dt.UTC)) is None:
-            raise ScheduleError(f"cron 表达式“{expr}”永远不会触发，请检查日期")
+            raise ScheduleError(f"自定义时间规则“{expr}”永远不会触发，请检查日期")
         out["cron"] = expr
     else:
         text = (data.get("time_of_day") or "08:00").strip()

@@ -118,7 +118,8 @@ class BriefingsView(BaseView):
                 flash(exc.message, "danger")
         upcoming = []
         if schedule is not None and schedule.id and data is None:
-            upcoming = [clock.localtime(t, tz=schedule.timezone) + f"（{schedule.timezone}）" for t in schedules.next_times(schedule, 5)]
+            upcoming = [clock.localtime(t, tz=schedule.timezone) + f"（{clock.zone_title(schedule.timezone)}）"
+                        for t in schedules.next_times(schedule, 5)]
         return self.render_template("briefings/schedule_form.html", schedule=schedule, data=data,
                                     upcoming=upcoming, **self._choices())
 

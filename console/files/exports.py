@@ -59,6 +59,9 @@ def _cell_value(value):
         return None
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        # Stored as UTC; a reader of the sheet, like one of the page, reads Beijing time.
+        return clock.local(value).replace(tzinfo=None, microsecond=0)
     if isinstance(value, (int, float, dt.datetime, dt.date)):
         return value
     if isinstance(value, (list, tuple, set)):

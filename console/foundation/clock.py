@@ -60,5 +60,21 @@ def day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), zone()).astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def zone_title(name: str | None = None) -> str:
+    """A time zone as a user reads it: 北京时间 (any zone now at UTC+8), never its code."""
+    offset = now(zone(name)).utcoffset() or dt.timedelta()
+    hours = offset.total_seconds() / 3600 - 8
+    if hours == 0:
+        return "北京时间"
+    return f"当地时间（比北京时间{'早' if hours > 0 else '晚'} {abs(hours):g} 小时）"
+
+
+def is_instant(value) -> bool:
+    """A stored time (not a bare date): what the list and show cells pass through ``localtime``."""
+    return isinstance(value, dt.datetime)
+
+
 def install(app) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.tests["instant"] = is_instant
+    app.jinja_env.filters["zone_title"] = zone_title

@@ -36,5 +36,19 @@ def plugin_title(plugin: str) -> str:
     return info.title if info else plugin
 
 
+def title_of(plugin: str, kind: str) -> str:
+    """“村名牌 · 挂牌白名单”: what a user reads for the importer a job or a log row names."""
+    importer = available().get((plugin, kind))
+    return f"{plugin_title(plugin)} · {importer.title if importer else '已停用的导入类型'}"
+
+
+def audit_title(entity: str | None, entity_id: str | None) -> tuple[str, str] | None:
+    """An import's log row names its importer as "plugin.kind"."""
+    plugin, dot, kind = (entity or "").partition(".")
+    if not dot:
+        return None
+    return f"导入 · {title_of(plugin, kind)}", f"#{entity_id}" if entity_id else ""
+
+
 def core_importers() -> list[Importer]:
     return [region_importer()]

@@ -36,7 +36,7 @@ from console.database.bulk import bulk_page_cache
 from console.files.exports import neutralize
 from console.files.isolated import ChildUsage, ParseBudget, open_isolated
 from console.files.spreadsheets import EXCEL_MAX_COLUMNS, Sheet, SheetLimits, norm_header
-from console.foundation.clock import utcnow
+from console.foundation.clock import localtime, utcnow
 from console.foundation.errors import ConsoleError, ImportRefused
 from console.foundation.extensions import db
 from console.imports.models import IMPORT_STATES, ImportJob
@@ -366,8 +366,9 @@ def job_view(job: ImportJob) -> dict:
         "rows_total": job.rows_total, "rows_done": job.rows_done,
         "rows_written": job.rows_written, "rows_rejected": job.rows_rejected,
         "percent": min(percent, 100), "error": error,
-        "created_at": job.created_at.isoformat(sep=" ", timespec="seconds") if job.created_at else None,
-        "finished_at": job.finished_at.isoformat(sep=" ", timespec="seconds") if job.finished_at else None,
+        # Beijing time, as every page shows a time (the status JSON feeds the job page too).
+        "created_at": localtime(job.created_at, "%Y-%m-%d %H:%M:%S") or None,
+        "finished_at": localtime(job.finished_at, "%Y-%m-%d %H:%M:%S") or None,
         **_summary_view(job),
     }
 

@@ -121,7 +121,7 @@ class ImportsView(BaseView):
         jobs = [imports.job_view(job) for job in query.limit(30)]
         return self.render_template(
             "console/imports.html", importers=usable_importers(), jobs=jobs, modes=MODES,
-            plugin_title=catalog.plugin_title, is_admin=roles.is_admin(g.user),
+            plugin_title=catalog.plugin_title, importer_title=catalog.title_of, is_admin=roles.is_admin(g.user),
             max_mb=current_app.config.get("IMPORTS_MAX_UPLOAD_MB", 200),
         )
 
@@ -161,7 +161,7 @@ class ImportsView(BaseView):
         view = imports.job_view(job)
         importer = catalog.available().get((job.plugin, job.kind))
         return self.render_template(
-            "console/imports_job.html", job=view, title=importer.title if importer else job.kind,
+            "console/imports_job.html", job=view, title=importer.title if importer else "已停用的导入类型",
             plugin_title=catalog.plugin_title(job.plugin),
         )
 

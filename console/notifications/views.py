@@ -9,7 +9,6 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy.exc import SQLAlchemyError
 
-from console.foundation import clock
 from console.foundation.extensions import db
 from console.notifications import service as notifications
 from console.plugins.manager import registry
@@ -33,11 +32,18 @@ def _unread_badge():
     return g.inbox_unread
 
 
-def _source_title(source: str | None) -> str | None:
-    """A plugin's Chinese title for the plugin names that senders put in ``source``."""
+# The core's own senders; a plugin sends as its name, or as "<name>.<what>".
+CORE_SOURCES = {"briefings": "工作简报", "security": "账号安全", "imports": "数据导入", "audit": "审计日志"}
 
-    info = registry().infos.get(source or "")
-    return info.title if info else source
+
+def _source_title(source: str | None) -> str | None:
+    """What a user reads for the sender that ``source`` names: never the code itself."""
+    if not source:
+        return None
+    if source in CORE_SOURCES:
+        return CORE_SOURCES[source]
+    info = registry().infos.get(source.split(".")[0])
+    return info.title if info else "系统"
 
 
 class InboxView(BaseView):
@@ -61,7 +67,7 @@ class InboxView(BaseView):
                                           page_size=PAGE_SIZE)
         pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
         return self.render_template("console/inbox.html", rows=rows, total=total, page=page,
-                                    pages=pages, unread_only=unread_only, local_time=clock.localtime,
+                                    pages=pages, unread_only=unread_only,
                                     source_title=_source_title)
 
     @expose("/<int:ident>/read", methods=["POST"])

@@ -284,7 +284,7 @@ def plugins_list():
         requires = "、".join(row["requires"]) or "无"
         click.echo(f"{row['name']:<14}{row['title']}  版本 {row['version']}  "
                    f"{STATE_TITLES[row['state']]}  依赖：{requires}")
-        click.echo(f"{'':<14}钩子：{', '.join(row['hooks'])}")
+        click.echo(f"{'':<14}功能：{'、'.join(row['hooks'])}")
         if row["error"]:
             click.echo(f"{'':<14}错误：{row['error'].strip().splitlines()[-1]}")
 

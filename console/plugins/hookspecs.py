@@ -10,6 +10,13 @@ from pluggy import HookspecMarker
 
 hookspec = HookspecMarker("console")
 
+# What each hook gives the console, as the plugins page says it (the hook names are code).
+HOOK_TITLES = {
+    "plugin_info": "模块信息", "register_views": "页面", "role_permissions": "角色权限",
+    "dashboard_cards": "首页卡片", "briefing_sections": "工作简报内容", "scheduled_jobs": "定时任务",
+    "importers": "数据导入", "demo_data": "演示数据", "protected_columns": "加密字段",
+}
+
 
 # -- identity -------------------------------------------------------------------------------
 

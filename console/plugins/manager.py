@@ -16,7 +16,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import abort, current_app, request
+from flask import current_app, request
 from pluggy import HookimplMarker, PluginManager
 
 from console.audit import log as audit
@@ -313,6 +313,13 @@ def _title(name: str) -> str:
     return info.title if info else name
 
 
+def audit_title(entity: str | None, entity_id: str | None) -> tuple[str, str] | None:
+    """A plugin's switch and settings rows name it by its code: shown by its title."""
+    if entity != "plugin":
+        return None
+    return "插件", _title(entity_id or "")
+
+
 def record_hook_failure(name: str, hook: str) -> None:
     """Keep a hook's failure where every worker's plugins page sees it."""
 
@@ -354,8 +361,32 @@ def call(hook: str, *, include_disabled: bool = False, **kwargs) -> list[tuple[s
 # -- web guard ------------------------------------------------------------------------------
 
 
+class PluginDisabled(ConsoleError):
+    """A switched-off module's page or API: not a missing page, and who can switch it on."""
+
+    status = 404
+    title = "模块已停用"
+
+
+def owner_names(name: str) -> list[str]:
+    """The accounts holding the module owner's role (at most five, for a sentence)."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    info = registry().infos.get(name)
+    role = db.session.query(Role).filter_by(name=info.owner_role).one_or_none() if info else None
+    return [f"{u.first_name}{u.last_name}".strip() or u.username for u in (role.user if role else [])[:5]]
+
+
+def disabled_refusal(name: str) -> PluginDisabled:
+    info = registry().infos[name]
+    owners = "、".join(owner_names(name))
+    who = f"系统管理员或本模块负责人（{info.owner_role}{'：' + owners if owners else ''}）"
+    return PluginDisabled(f"“{info.title}”模块已停用，它的页面暂不可用，数据都保留着。"
+                          f"需要使用时，请联系{who}在“系统管理 → 插件管理”中启用。")
+
+
 def install_guard(app) -> None:
-    """404 for a switched-off plugin's pages and APIs; its menu entries hidden."""
+    """"模块已停用" (404) for a switched-off plugin's pages and APIs; its menu entries hidden."""
 
     reg = registry(app)
     worker_cache.install(app)
@@ -364,7 +395,8 @@ def install_guard(app) -> None:
     def _plugin_guard():
         owner = reg.blueprints.get(request.blueprint or "")
         if owner and not is_enabled(owner):
-            abort(404)
+            # A page that exists but is switched off says so, and who can switch it on.
+            raise disabled_refusal(owner)
 
     # Flask-AppBuilder's navbar ignores menu_cond, so wrap the filter its templates call.
     original = app.jinja_env.filters["is_menu_visible"]
@@ -393,8 +425,9 @@ def info_rows() -> list[dict]:
                 "title": info.title if info else name,
                 "version": (info.version if info else reg.distributions.get(name, "?")),
                 "state": state_of(name),
-                "requires": list(info.requires) if info else [],
-                "hooks": reg.hooks_of(name),
+                "requires": [_title(r) for r in info.requires] if info else [],
+                "hooks": [hookspecs.HOOK_TITLES.get(h, h) for h in reg.hooks_of(name)
+                          if h != "plugin_info"],
                 "error": reg.load_errors.get(name) or (state_row.error if state_row else None),
                 "error_at": state_row.error_at if state_row else None,
                 "changed_by": state_row.changed_by if state_row else None,

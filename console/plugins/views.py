@@ -4,6 +4,7 @@ from flask_appbuilder.security.decorators import permission_name
 
 from console.plugins import manager as plugins
 from console.plugins import settings as plugin_settings
+from console.plugins import switch_off
 from console.plugins.manager import PluginError
 
 
@@ -23,6 +24,18 @@ class PluginsView(BaseView):
         rows = [r for r in plugins.info_rows() if _may_manage(r["name"])]
         return self.render_template("console/plugins.html", rows=rows, may_manage=_may_manage,
                                     settings_of=lambda name: plugin_settings.values(name))
+
+    @expose("/<name>/off")
+    @has_access
+    @permission_name("switch")
+    def confirm_off(self, name):
+        """The step before switching a module off: what stops, and a button that does it."""
+        if not _may_manage(name):
+            abort(403)
+        if name not in plugins.registry().infos:
+            abort(404)
+        return self.render_template("console/plugin_off.html", name=name,
+                                    stops=switch_off.what_stops(name))
 
     @expose("/<name>/switch", methods=["POST"])
     @has_access

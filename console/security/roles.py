@@ -46,6 +46,8 @@ def builtin_roles(registry) -> dict[str, list[list[str]]]:
             [f"{name}$", "menu_access$"],
             ["console_plugins$", "can_(list|switch|settings)$"],
             ["console_imports$", "can_.*"],
+            # Their own pages under 系统管理: the category too, or the navbar hides both entries.
+            ["console_admin$", "menu_access$"],
             ["console_plugins$", "menu_access$"],
             ["console_imports$", "menu_access$"],
         ]

@@ -11,7 +11,13 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
-from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.security.views import (
+    PermissionModelView,
+    PermissionViewModelView,
+    RoleModelView,
+    UserDBModelView,
+    ViewMenuModelView,
+)
 from sqlalchemy import ForeignKey, and_, func
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from wtforms import BooleanField
@@ -28,6 +34,8 @@ from console.security import accounts
 from console.security import login as login_views
 from console.security import passwords
 from console.security import provisioning
+from console.security import permissions
+from console.security.permissions import permission_label
 from console.security import secondfactor
 from console.security.models import AccountState, LoginActivity, PasswordHistory, SessionEpoch
 
@@ -195,47 +203,6 @@ class BuiltinRoleError(ConsoleError):
     pass
 
 
-PERMISSION_TITLES = {
-    "can_list": "列表", "can_show": "查看", "can_add": "新增", "can_edit": "编辑",
-    "can_delete": "删除", "menu_access": "菜单", "can_download": "下载", "can_export": "导出",
-    "can_get": "接口读取", "can_post": "接口新增", "can_put": "接口修改", "can_info": "接口说明",
-    "can_userinfo": "个人信息", "can_this_form_get": "打开表单", "can_this_form_post": "提交表单",
-    "can_chart": "图表", "can_read": "读取", "can_write": "写入",
-}
-
-
-# Flask-AppBuilder's views that have no menu entry to borrow a title from.
-VIEW_TITLES = {
-    "UserInfoEditView": "编辑个人信息", "ResetPasswordView": "重置他人密码",
-    "ResetMyPasswordView": "修改本人密码", "LocaleView": "切换语言", "AuthDBView": "登录",
-    "SwaggerView": "接口文档", "MenuApi": "菜单接口", "SecurityApi": "登录接口",
-}
-
-
-def permission_label(pv) -> str:
-    """“行政区划 · 编辑” instead of Flask-AppBuilder's “can edit on console_regions”."""
-    labels = current_app.extensions.get("console.view_labels")
-    if labels is None:
-        labels = _view_labels(current_app.appbuilder)
-        current_app.extensions["console.view_labels"] = labels
-    view = pv.view_menu.name
-    perm = pv.permission.name
-    return f"{labels.get(view, view)} · {PERMISSION_TITLES.get(perm, perm.removeprefix('can_'))}"
-
-
-def _view_labels(appbuilder) -> dict[str, str]:
-    from flask_babel import gettext
-
-    labels = dict(VIEW_TITLES)
-    for item in appbuilder.menu.get_list():
-        labels[item.name] = str(item.label or item.name)
-        for child in item.childs or ():
-            labels[child.name] = str(child.label or child.name)
-            if child.baseview is not None:
-                labels.setdefault(child.baseview.class_permission_name, labels[child.name])
-    return {name: gettext(label) for name, label in labels.items()}
-
-
 def _permission_field():
     from flask_appbuilder.fields import QuerySelectMultipleField
     from flask_appbuilder.fieldwidgets import Select2ManyWidget
@@ -256,6 +223,9 @@ class ConsoleRoleView(RoleModelView):
     by every worker); admins make variations as new roles instead of editing those."""
 
     add_form_extra_fields = edit_form_extra_fields = {"permissions": _permission_field()}
+    # The filter's choices too, which FAB would label "can edit on ConsoleUserView".
+    search_form_extra_fields = {"permissions": _permission_field()}
+    list_title = "角色"
 
     def _refuse_builtin(self, item):
         from flask_appbuilder.security.sqla.models import Role
@@ -280,8 +250,31 @@ class ConsoleRoleView(RoleModelView):
         self._refuse_builtin(item)
 
 
+class ConsolePermissionView(PermissionModelView):
+    list_title = show_title = "权限名称"
+    label_columns = {"name": "权限"}
+    formatters_columns = {"name": permissions.permission_title}
+
+
+class ConsoleViewMenuView(ViewMenuModelView):
+    list_title = show_title = "页面名称"
+    label_columns = {"name": "页面"}
+    formatters_columns = {"name": permissions.view_title}
+
+
+class ConsolePermissionViewView(PermissionViewModelView):
+    list_title = show_title = "页面权限"
+    label_columns = {"permission": "权限", "view_menu": "页面"}
+    formatters_columns = {"permission": lambda p: permissions.permission_title(p.name),
+                          "view_menu": lambda v: permissions.view_title(v.name)}
+    search_columns = []
+
+
 class ConsoleSecurityManager(SecurityManager):
     user_model = ConsoleUser
+    permissionmodelview = ConsolePermissionView
+    viewmenumodelview = ConsoleViewMenuView
+    permissionviewmodelview = ConsolePermissionViewView
     userdbmodelview = ConsoleUserView
     rolemodelview = ConsoleRoleView
     authdbview = login_views.AuthDBView

@@ -39,8 +39,9 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _answer(code: int, message: str | None = None):
-    title, default = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+def _answer(code: int, message: str | None = None, title: str | None = None):
+    default_title, default = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    title = title or default_title
     message = message or default
     if _wants_json():
         return jsonify({"message": message}), code
@@ -69,7 +70,8 @@ def install(app) -> None:
 
     @app.errorhandler(ConsoleError)
     def _console(exc):
-        return _answer(exc.status, exc.message)
+        # A refusal may name itself ("模块已停用") rather than take its status's title.
+        return _answer(exc.status, exc.message, getattr(exc, "title", None))
 
     @app.errorhandler(StaleDataError)
     def _stale(exc):

@@ -34,7 +34,7 @@ def role_permissions():
     return {
         "检查员": [
             ("can_(list|show|add|edit|review)$", "nameplates_inspections$"),
-            ("can_(list|show|edit|reinspect)$", "nameplates_rectifications$"),
+            ("can_(list|show|edit|reinspect|export)$", "nameplates_rectifications$"),
             ("can_(list|show)$", "nameplates_(reinspections|whitelist|whitelist_items|duties|certificates)$"),
             ("can_(list|show|export)$", "nameplates_ledger$"),
             ("menu_access$", "nameplates(_.*)?$"),
@@ -42,6 +42,7 @@ def role_permissions():
         "领导": [
             ("can_(list|show|export)$", "nameplates_ledger$"),
             ("can_(list|show)$", "nameplates_(inspections|rectifications|reinspections)$"),
+            ("can_export$", "nameplates_rectifications$"),
             inspector_and_leader_menus,
         ],
     }

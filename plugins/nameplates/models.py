@@ -280,6 +280,19 @@ class RectificationOrder(Regional, Audited, Model):
     def overdue_title(self) -> str:
         return "逾期" if self.is_overdue() else ""
 
+    @property
+    def county(self) -> Region | None:
+        """The county the village lies in (its region is a village, sometimes a township)."""
+        region = self.region
+        while region is not None and region.level not in ("county", "city"):
+            region = region.parent
+        return region if region is not None and region.level == "county" else None
+
+    @property
+    def county_name(self) -> str:
+        county = self.county
+        return county.name if county else ""
+
     def __repr__(self) -> str:
         return f"{self.finding_title}：{self.subject}"
 

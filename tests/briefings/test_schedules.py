@@ -35,7 +35,7 @@ def test_monthly_schedule_next_five_runs_in_its_time_zone(world):
         "2026-01-01 08:00 CST", "2026-02-01 08:00 CST", "2026-03-01 08:00 CST",
         "2026-04-01 08:00 CST", "2026-05-01 08:00 CST"]
     assert times[0].astimezone(UTC).hour == 0  # 08:00 in Shanghai is midnight UTC
-    assert schedule.recurrence_title == "每月1日 08:00"
+    assert schedule.recurrence_title == "每月 1 日 08:00"
 
 
 def test_weekly_daily_and_cron_recurrences(world):
@@ -53,7 +53,7 @@ def test_weekly_daily_and_cron_recurrences(world):
 
 
 @pytest.mark.parametrize("changes, words", [
-    ({"recurrence": "cron", "cron": "0 8 * *"}, "cron 表达式“0 8 \\* \\*”无效"),
+    ({"recurrence": "cron", "cron": "0 8 * *"}, "自定义时间规则“0 8 \\* \\*”无效"),
     ({"recurrence": "cron", "cron": "61 8 * * *"}, "无效"),
     ({"recurrence": "cron", "cron": "0 8 30 2 *"}, "永远不会触发"),
     ({"recipient_roles": [], "recipient_users": []}, "至少选择一位收件人"),

@@ -21,7 +21,7 @@ def test_admin_sets_a_schedule_in_the_ui_and_sees_the_next_five_runs(world, clie
         "sections": ["visits"], "recipient_roles": ["领导"], "enabled": "on"}, follow_redirects=True)
     html = page.get_data(as_text=True)
     assert "已保存简报计划“县级周报”" in html
-    assert len(re.findall(r"08:30（Asia/Shanghai）", html)) == 5
+    assert len(re.findall(r"08:30（北京时间）", html)) == 5
     schedule = world.session.query(BriefingSchedule).one()
     assert (schedule.weekday, schedule.region.name, schedule.role_names) == (0, "镇雄县", ["领导"])
     listing = client.get("/console/briefings/").get_data(as_text=True)

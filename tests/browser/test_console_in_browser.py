@@ -36,11 +36,16 @@ def test_switch_a_plugin_off_and_on(page, live_server):
 
     page.goto(live_server + "/console/plugins/")
     row = page.locator("#plugin-example")
-    row.get_by_role("button", name="停用").click()
+    # 停用 first says what stops, and switches off only when confirmed.
+    row.get_by_role("link", name="停用").click()
+    page.wait_for_load_state("networkidle")
+    assert "停用“示例插件”？" in page.content()
+    page.get_by_role("button", name="确认停用").click()
     page.wait_for_load_state("networkidle")
     assert "已停用插件“示例插件”" in page.content()
     shot(page, "plugins-example-off")
     assert page.goto(live_server + "/example/notes/list/").status == 404
+    assert "模块已停用" in page.content()
     page.goto(live_server + "/")
     assert "示例插件" not in page.locator(".navbar").inner_text()
 

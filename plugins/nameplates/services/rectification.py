@@ -161,6 +161,27 @@ def remind_overdue(session, day: dt.date) -> list[RectificationOrder]:
 # -- working an order -----------------------------------------------------------------------
 
 
+def most_urgent_first(query):
+    """The ledger's order: orders still open (整改中, 待复查) before closed ones, the most overdue
+    (earliest deadline) first among them; closed ones after, the latest closed first."""
+    from sqlalchemy import case
+
+    closed = RectificationOrder.status == "closed"
+    return query.order_by(case((closed, 1), else_=0), case((closed, None), else_=RectificationOrder.deadline).asc(),
+                          RectificationOrder.closed_on.desc(), RectificationOrder.id.desc())
+
+
+EXPORT_COLUMNS = [
+    ("县(市、区)", lambda o: o.county_name), ("村(社区)", lambda o: o.region.name),
+    ("问题类型", lambda o: o.finding_title), ("问题", lambda o: o.subject),
+    ("下达日期", lambda o: o.opened_on), ("整改期限", lambda o: o.deadline),
+    ("是否逾期", lambda o: o.is_overdue()), ("状态", lambda o: o.status_title),
+    ("责任人", lambda o: o.responsible_person), ("整改措施", lambda o: o.measures),
+    ("整改完成日期", lambda o: o.rectified_on), ("复查意见", lambda o: o.reinspection_note),
+    ("销号日期", lambda o: o.closed_on),
+]
+
+
 def get(session, order_id, user=None) -> RectificationOrder:
     try:
         ident = int(order_id)

@@ -5,8 +5,20 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.urltools import get_filter_args
 
-from console import ConsoleError, ScopedInterface, ScopedModelView, clock, db, refused
+from console import (
+    WITHIN_ARG,
+    ConsoleError,
+    ScopedInterface,
+    ScopedModelView,
+    clock,
+    db,
+    exports,
+    refused,
+    regions,
+    scope,
+)
 
 from ..models import RectificationOrder, Reinspection
 from ..services import photos, rectification
@@ -70,30 +82,65 @@ class NameplatesOrderView(BaseView):
         return redirect(url_for("NameplatesOrderView.detail", ident=ident))
 
 
+class OrderInterface(ScopedInterface):
+    """The orders' datamodel: "urgency" is an order of its own, most urgent first."""
+
+    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
+        if order_column == URGENCY:
+            return rectification.most_urgent_first(query)
+        return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+
+
+URGENCY = "urgency"
+
+
 class NameplatesOrderListView(ScopedModelView):
-    datamodel = ScopedInterface(RectificationOrder)
+    datamodel = OrderInterface(RectificationOrder)
     route_base = "/nameplates/order_list"
     class_permission_name = PERMISSION
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = ["can_list", "can_show", "can_export"]
     list_title = "整改台账"
-    list_columns = ["region", "finding_title", "subject", "opened_on", "deadline", "overdue_title", "status_title"]
+    template_folder = TEMPLATES
+    list_template = "nameplates/order_list.html"
+    list_columns = ["county_name", "region", "finding_title", "subject", "opened_on", "deadline",
+                    "overdue_title", "status_title"]
     show_columns = list_columns + ["responsible_person", "measures", "rectified_on", "reinspection_note", "closed_on"]
     search_columns = ["region", "finding_type", "status", "deadline", "opened_on"]
     order_columns = ["deadline", "opened_on"]
-    base_order = ("deadline", "asc")
+    # Open and overdue orders first (a list that began with the oldest closed ones hid them).
+    base_order = (URGENCY, "asc")
     label_columns = {
-        "region": "村(社区)", "finding_title": "问题类型", "finding_type": "问题类型", "subject": "问题",
+        "county_name": "县(市、区)", "region": "村(社区)", "finding_title": "问题类型", "finding_type": "问题类型", "subject": "问题",
         "opened_on": "下达日期", "deadline": "整改期限", "overdue_title": "逾期", "status_title": "状态",
         "status": "状态", "responsible_person": "责任人", "measures": "整改措施",
         "rectified_on": "整改完成日期", "reinspection_note": "复查意见", "closed_on": "销号日期",
     }
     formatters_columns = {}
 
+    def render_template(self, template, **kwargs):
+        # The county filter above the list: the counties inside the user's scope.
+        region = scope.current_region()
+        within = region if region is not None and region.level != "city" else None
+        return super().render_template(template, counties=regions.counties(db.session, within=within),
+                                       within_arg=WITHIN_ARG, **kwargs)
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         rectification.get(db.session, pk)
         return redirect(url_for("NameplatesOrderView.detail", ident=int(pk)))
+
+    @expose("/export/")
+    @has_access
+    @permission_name("export")
+    def export(self):
+        """The list as filtered on screen, in its order, scope applied by the datamodel."""
+        # The view's own filters, as its list reads them: they include the county one (位于).
+        get_filter_args(self._filters)
+        query = rectification.most_urgent_first(
+            self.datamodel.apply_filters(db.session.query(RectificationOrder), self._filters))
+        return exports.stream_xlsx(exports.query_rows(query, batch=500), rectification.EXPORT_COLUMNS,
+                                   f"整改台账-{clock.today().isoformat()}.xlsx", sheet_title="整改台账")
 
 
 class NameplatesReinspectionView(ScopedModelView):
