@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -39,6 +40,15 @@ def password_of(username: str) -> str:
 def login(client, username: str = "admin", password: str | None = None, *, follow_redirects: bool = True):
     """Sign ``client`` in through the login form, as a person does; returns the response."""
     return client.post("/login/", data={"username": username, "password": password or password_of(username)},
+                       follow_redirects=follow_redirects)
+
+
+def logout(client, *, follow_redirects: bool = True):
+    """Sign ``client`` out as a person does: the confirmation page's form, a POST carrying its
+    CSRF token (GET /logout/ only asks).  Returns the response."""
+    page = client.get("/logout/")
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    return client.post("/logout/", data={"csrf_token": found[1]} if found else {},
                        follow_redirects=follow_redirects)
 
 

@@ -12,6 +12,7 @@ from console.plugins import manager as plugins_service
 from console.web.dashboard import Card
 from console.foundation.extensions import db
 from console.regions.models import Region
+from tests.support import logout
 
 HOOKS = sorted(name for name, fn in vars(hookspecs).items()
                if inspect.isfunction(fn) and hasattr(fn, "console_spec"))
@@ -137,7 +138,7 @@ def test_hook_role_permissions(recorder):
     client = app.test_client()
     client.post("/login/", data={"username": "lingdao", "password": "Demo-Pass-2025!"})
     assert client.get("/recorder/").status_code == 200
-    client.get("/logout/")
+    logout(client)
     client.post("/login/", data={"username": "zhaoyang", "password": "Demo-Pass-2025!"})
     assert client.get("/recorder/").status_code in (302, 403)
 

@@ -33,9 +33,9 @@ OUTCOMES = {
 SAFE_METHODS = {"GET"}
 # What a change a role may make answers when sent without a valid form: done, or the form again.
 ALLOWED_CHANGE = {"ok", "400", "422"}
-# GET routes that change state: Flask-AppBuilder deletes and runs actions on GET, logout ends
-# the session.  They are treated like POST.
-_UNSAFE_GET = re.compile(r"/(delete|action)/|^/logout/$")
+# GET routes that change state: Flask-AppBuilder deletes and runs actions on GET.  They are
+# treated like POST.  (GET /logout/ only asks: the sweep goes on signed in after it.)
+_UNSAFE_GET = re.compile(r"/(delete|action)/")
 # Public by design: the login page, the health check, certificate verification, static files.
 PUBLIC = {"/login/", "/health", "/talent/verify/<path:token>", "/static/<path:filename>",
           "/static/appbuilder/<path:filename>",
