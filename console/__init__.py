@@ -17,7 +17,7 @@ from console.database.mixins import Named
 from console.database.paging import count_rows, page_rows
 from console.database.transaction import transaction, unit_of_work
 from console.files import attachments, exports
-from console.files.attachments import FileTooLarge
+from console.files.attachments import AttachmentOwner, FileTooLarge
 from console.files.exports import query_rows, stream_xlsx
 from console.foundation import clock, crypto
 from console.foundation.crypto import ProtectedColumn
@@ -70,6 +70,6 @@ __all__ = [
     "Card", "Task", "Shortcut", "Cell", "Chart", "Figure", "Section", "Table",
     "Column", "Importer", "RowError", "parse_bool", "parse_choice", "parse_date", "parse_int",
     # services of the core
-    "attachments", "audit", "exports", "query_rows", "stream_xlsx", "notifications",
+    "attachments", "AttachmentOwner", "audit", "exports", "query_rows", "stream_xlsx", "notifications",
     "plugin_settings", "roles", "crypto", "ProtectedColumn",
 ]

@@ -17,6 +17,7 @@ from console.audit import log as audit_log
 from console.audit.views import AuditLogView
 from console.briefings.views import BriefingFilesView, BriefingsView
 from console.database import schema
+from console.files import attachments
 from console.files.views import AttachmentView
 from console.foundation import clock, crypto, settings
 from console.foundation.extensions import db, migrate
@@ -69,6 +70,8 @@ def register_core_views(appbuilder) -> None:
     # The inbox's menu entry is the bell in the navbar (templates/appbuilder/navbar_right.html).
     appbuilder.add_view_no_menu(InboxView)
     appbuilder.add_view_no_menu(AttachmentView)
+    # Templates link a file by its key through the one function that knows the address.
+    appbuilder.app.jinja_env.globals["attachment_url"] = attachments.url
     appbuilder.add_view(ImportsView, "console_imports", label="数据导入", icon="fa-upload",
                         category="console_admin")
     appbuilder.add_view(BriefingsView, "console_briefings", label="工作简报", icon="fa-file-pdf-o",

@@ -26,7 +26,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support import (  # noqa: F401 - login_in_browser for the browser tests
-    ADMIN_PASSWORD, DEMO_PASSWORD, login, login_in_browser, start_server, stop_server,
+    ADMIN_PASSWORD, DEMO_PASSWORD, login, login_in_browser, logout, start_server, stop_server,
 )
 
 os.environ.setdefault("JICENG_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -232,7 +232,7 @@ class Auth:
         return login(self.client, username, password)
 
     def logout(self):
-        return self.client.get("/logout/", follow_redirects=True)
+        return logout(self.client)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -52,6 +53,15 @@ def export(client, path: str, reason: str = EXPORT_REASON):
     if response.status_code == 200 and response.get_data()[:2] != b"PK" and b'name="reason"' in response.get_data():
         response = client.post(path, data={"reason": reason})
     return response
+
+
+def logout(client, *, follow_redirects: bool = True):
+    """Sign ``client`` out as a person does: the confirmation page's form, a POST carrying its
+    CSRF token (GET /logout/ only asks).  Returns the response."""
+    page = client.get("/logout/")
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    return client.post("/logout/", data={"csrf_token": found[1]} if found else {},
+                       follow_redirects=follow_redirects)
 
 
 def jwt_headers(client, username: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from PIL import Image
 
 from console import PluginInfo, hookimpl
 from console.files import attachments
-from console.files.attachments import FileTooLarge, NotAnImage, TooManyPixels, UnsupportedType
+from console.files.attachments import AttachmentOwner, FileTooLarge, NotAnImage, TooManyPixels, UnsupportedType
 from console.files.models import Attachment
 from console.regions.models import Region
 from tests import support
@@ -309,8 +309,13 @@ def test_attach_sets_the_owner_after_the_record_is_flushed(ctx):
 # -- the download view ----------------------------------------------------------------------
 
 
+def _region_permission():
+    return ("can_show", "console_regions")
+
+
 class Shelf:
-    """A plugin owning attachments, switched on and off by the tests."""
+    """A plugin owning attachments (its records are regions, so that the scope shows), switched
+    on and off by the tests."""
 
     __plugin_name__ = "shelf"
 
@@ -318,40 +323,51 @@ class Shelf:
     def plugin_info(self):
         return PluginInfo(name="shelf", title="书架")
 
+    @hookimpl
+    def attachment_owners(self):
+        return [
+            # Read on the region's page; the region's own id is its region.
+            AttachmentOwner("shelf.region", Region, _region_permission(), region="id"),
+            # Read on a page only an admin opens.
+            AttachmentOwner("shelf.audited", Region, ("can_list", "console_audit"), region="id"),
+            AttachmentOwner("shelf.broken", Region, _region_permission(), region=lambda row: 1 / 0),
+            # Another's kind: declaring it opens nothing.
+            AttachmentOwner("tests.stolen", Region, _region_permission(), region="id"),
+        ]
+
 
 @pytest.fixture
 def served(make_app):
     from console.foundation.extensions import db
+    from console.plugins import manager as plugins
 
     app = make_app(PLUGINS_FROM_ENTRY_POINTS=False, EXTRA_PLUGINS=[Shelf()])
-    asked = []
-
-    def only_record_one(owner_id):
-        asked.append(owner_id)
-        return owner_id == 1
-
-    with app.app_context():
-        attachments.register_owner("tests.record", only_record_one)
-        attachments.register_owner("shelf.book", lambda owner_id: True)
-        attachments.register_owner("tests.broken", lambda owner_id: 1 / 0)
+    with app.test_request_context():
+        plugins.set_enabled("shelf", True, actor="测试")
+        zhaoyang = db.session.query(Region).filter_by(code="530602").one().id
+        zhenxiong = db.session.query(Region).filter_by(code="530627").one().id
         rows = {
-            "allowed": save(db.session, photo(), filename="门牌 照片.jpg"),
-            "denied": save(db.session, photo(), owner_id=2),
+            "allowed": save(db.session, photo(), owner="shelf.region", owner_id=zhaoyang,
+                            filename="门牌 照片.jpg"),
+            "elsewhere": save(db.session, photo(), owner="shelf.region", owner_id=zhenxiong),
+            "audited": save(db.session, photo(), owner="shelf.audited", owner_id=zhaoyang),
+            "missing": save(db.session, photo(), owner="shelf.region", owner_id=999999),
             "unknown_owner": save(db.session, photo(), owner="nobody.knows"),
-            "plugin": save(db.session, photo(), owner="shelf.book"),
-            "broken": save(db.session, photo(), owner="tests.broken"),
-            "pdf": save(db.session, b"%PDF-1.4\n%%EOF\n", filename="通知.pdf", kind="document"),
+            "stolen": save(db.session, photo(), owner="tests.stolen", owner_id=zhaoyang),
+            "broken": save(db.session, photo(), owner="shelf.broken", owner_id=zhaoyang),
+            "pdf": save(db.session, b"%PDF-1.4\n%%EOF\n", filename="通知.pdf", kind="document",
+                        owner="shelf.region", owner_id=zhaoyang),
         }
         db.session.commit()
-        ids = {key: row.id for key, row in rows.items()}
-    return app, ids, asked
+        rows = {name: {"id": row.id, "url": f"/console/attachments/{row.key}"} for name, row in rows.items()}
+    return app, rows
 
 
 def test_download_serves_the_file_with_safe_headers(served, auth):
-    app, ids, asked = served
+    app, rows = served
     client = app.test_client()
     type(auth)(client).login()
-    response = client.get(f"/console/attachments/{ids['allowed']}")
+    response = client.get(rows["allowed"]["url"])
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/jpeg"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -359,84 +375,107 @@ def test_download_serves_the_file_with_safe_headers(served, auth):
     assert disposition.startswith("inline;")
     assert "filename*=UTF-8''" + quote("门牌 照片.jpg", safe="") in disposition
     assert Image.open(io.BytesIO(response.data)).format == "JPEG"
-    assert asked == [1]
 
-    pdf = client.get(f"/console/attachments/{ids['pdf']}?download=1")
+    pdf = client.get(rows["pdf"]["url"] + "?download=1")
     assert pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.headers["Content-Disposition"].startswith("attachment;")
 
 
-def test_download_is_404_when_the_owner_hook_denies(served, auth):
-    app, ids, asked = served
+def test_a_file_is_addressed_by_its_random_key_never_by_its_id(served, auth):
+    from console.foundation.extensions import db
+
+    app, rows = served
     client = app.test_client()
     type(auth)(client).login()
-    response = client.get(f"/console/attachments/{ids['denied']}")
+    with app.test_request_context():
+        stored = db.session.get(Attachment, rows["allowed"]["id"])
+        assert len(stored.key) == 32 and int(stored.key, 16) >= 0
+        assert attachments.url(stored) == rows["allowed"]["url"]
+        assert attachments.url(stored, thumbnail=True) == rows["allowed"]["url"] + "/thumbnail"
+        keys = {key for (key,) in db.session.query(Attachment.key)}
+    assert len(keys) == len(rows)  # one key each
+    assert client.get(rows["allowed"]["url"]).status_code == 200
+    assert client.get(f"/console/attachments/{rows['allowed']['id']}").status_code == 404
+    assert client.get(f"/console/attachments/{rows['allowed']['id']}/thumbnail").status_code == 404
+
+
+def test_download_is_404_outside_the_users_region(served, auth):
+    app, rows = served
+    client = app.test_client()
+    type(auth)(client).login("zhaoyang")
+    assert client.get(rows["allowed"]["url"]).status_code == 200
+    response = client.get(rows["elsewhere"]["url"])
     assert response.status_code == 404
     assert "页面不存在" in response.get_data(as_text=True)
-    assert asked == [2]
-    assert client.get(f"/console/attachments/{ids['denied']}/thumbnail").status_code == 404
+    assert client.get(rows["elsewhere"]["url"] + "/thumbnail").status_code == 404
+    admin = app.test_client()
+    type(auth)(admin).login()
+    assert admin.get(rows["elsewhere"]["url"]).status_code == 200  # the whole city
 
 
-def test_download_is_404_for_an_unregistered_owner_or_a_missing_id(served, auth):
-    app, ids, _ = served
+def test_download_is_404_without_the_permission_of_the_records_page(served, auth):
+    app, rows = served
+    inspector = app.test_client()
+    type(auth)(inspector).login("zhaoyang")
+    assert inspector.get(rows["audited"]["url"]).status_code == 404
+    admin = app.test_client()
+    type(auth)(admin).login()
+    assert admin.get(rows["audited"]["url"]).status_code == 200
+
+
+def test_download_is_404_for_an_undeclared_owner_a_missing_record_or_key(served, auth):
+    app, rows = served
     client = app.test_client()
     type(auth)(client).login()
-    assert client.get(f"/console/attachments/{ids['unknown_owner']}").status_code == 404
-    assert client.get(f"/console/attachments/{ids['broken']}").status_code == 404  # a check that raises
-    assert client.get("/console/attachments/999999").status_code == 404
+    assert client.get(rows["unknown_owner"]["url"]).status_code == 404
+    assert client.get(rows["stolen"]["url"]).status_code == 404  # declared by another plugin
+    assert client.get(rows["missing"]["url"]).status_code == 404
+    assert client.get(rows["broken"]["url"]).status_code == 404  # a declaration that raises
+    assert client.get("/console/attachments/" + "0" * 32).status_code == 404
 
 
 def test_download_is_404_while_the_owning_plugin_is_switched_off(served, auth):
     from console.plugins import manager as plugins
 
-    app, ids, _ = served
+    app, rows = served
     client = app.test_client()
     type(auth)(client).login()
-    url = f"/console/attachments/{ids['plugin']}"
-    assert client.get(url).status_code == 404
-    with app.test_request_context():
-        plugins.set_enabled("shelf", True, actor="测试")
+    url = rows["allowed"]["url"]
     assert client.get(url).status_code == 200
+    with app.test_request_context():
+        plugins.set_enabled("shelf", False, actor="测试")
+    assert client.get(url).status_code == 404
 
 
 def test_download_needs_a_signed_in_user(served):
-    app, ids, asked = served
-    response = app.test_client().get(f"/console/attachments/{ids['allowed']}")
+    app, rows = served
+    response = app.test_client().get(rows["allowed"]["url"])
     assert response.status_code in (302, 401, 403)
-    assert asked == []
 
 
 def test_thumbnail_is_a_small_jpeg(served, auth):
-    app, ids, _ = served
+    app, rows = served
     client = app.test_client()
     type(auth)(client).login()
-    response = client.get(f"/console/attachments/{ids['allowed']}/thumbnail")
+    response = client.get(rows["allowed"]["url"] + "/thumbnail")
     assert response.status_code == 200
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert max(Image.open(io.BytesIO(response.data)).size) <= 320
-    assert client.get(f"/console/attachments/{ids['pdf']}/thumbnail").status_code == 404
+    assert client.get(rows["pdf"]["url"] + "/thumbnail").status_code == 404
 
 
 def test_unattached_file_is_visible_to_its_uploader_only(served, auth):
     from console.foundation.extensions import db
     from console.security.users import ConsoleUser
 
-    app, _, _ = served
+    app, _ = served
     with app.app_context():
         admin = db.session.query(ConsoleUser).filter_by(username="admin").one()
         mine = save(db.session, photo(), owner_id=None, user_id=admin.id)
         theirs = save(db.session, photo(), owner_id=None, user_id=admin.id + 1000)
         db.session.commit()
-        mine, theirs = mine.id, theirs.id
+        mine, theirs = mine.key, theirs.key
     client = app.test_client()
     type(auth)(client).login()
     assert client.get(f"/console/attachments/{mine}").status_code == 200
     assert client.get(f"/console/attachments/{theirs}").status_code == 404
-
-
-def test_inspector_downloads_a_file_of_a_record_they_may_see(served, auth):
-    app, ids, asked = served
-    client = app.test_client()
-    type(auth)(client).login("zhaoyang")
-    assert client.get(f"/console/attachments/{ids['allowed']}").status_code == 200
-    assert client.get(f"/console/attachments/{ids['denied']}").status_code == 404

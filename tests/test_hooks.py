@@ -12,6 +12,7 @@ from console.plugins import manager as plugins_service
 from console.web.dashboard import Card, Shortcut, Task
 from console.foundation.extensions import db
 from console.regions.models import Region
+from tests.support import logout
 
 HOOKS = sorted(name for name, fn in vars(hookspecs).items()
                if inspect.isfunction(fn) and hasattr(fn, "console_spec"))
@@ -110,6 +111,12 @@ class Recorder:
 
         return [ProtectedColumn(Region, "name", "recorder.secret", lookup="code", normalize=str.upper)]
 
+    @hookimpl
+    def attachment_owners(self):
+        from console import AttachmentOwner
+
+        return [AttachmentOwner("recorder.region", Region, ("can_page", "recorder_page"), region="id")]
+
 
 @pytest.fixture
 def recorder(make_app):
@@ -141,7 +148,7 @@ def test_hook_role_permissions(recorder):
     client = app.test_client()
     client.post("/login/", data={"username": "lingdao", "password": "Demo-Pass-2025!"})
     assert client.get("/recorder/").status_code == 200
-    client.get("/logout/")
+    logout(client)
     client.post("/login/", data={"username": "zhaoyang", "password": "Demo-Pass-2025!"})
     assert client.get("/recorder/").status_code in (302, 403)
 
@@ -239,3 +246,26 @@ def test_hook_protected_columns(recorder):
     [column] = found["recorder"]
     assert (column.model, column.column, column.purpose, column.lookup) == (Region, "name", "recorder.secret", "code")
     assert column.normalize("x") == "X"
+
+
+def test_hook_attachment_owners(recorder):
+    from console.files import attachments
+    from tests.support import jpeg
+
+    app, _ = recorder
+    with app.app_context():
+        county = db.session.query(Region).filter_by(name="昭阳区").one()
+        photo = attachments.save(db.session, jpeg(), owner="recorder.region", owner_id=county.id,
+                                 filename="记录.jpg")
+        db.session.commit()
+        url = f"/console/attachments/{photo.key}"
+    # 领导 holds the page's permission (role_permissions above); 检查员 does not.
+    leader = app.test_client()
+    leader.post("/login/", data={"username": "lingdao", "password": "Demo-Pass-2025!"})
+    assert leader.get(url).status_code == 200
+    inspector = app.test_client()
+    inspector.post("/login/", data={"username": "zhaoyang", "password": "Demo-Pass-2025!"})
+    assert inspector.get(url).status_code == 404
+    with app.app_context():
+        plugins_service.set_enabled("recorder", False)
+    assert leader.get(url).status_code == 404

@@ -31,7 +31,7 @@ from console.imports.models import ImportJob
 from console.regions.models import Region
 from console.foundation.clock import utcnow
 from tests.conftest import BACKEND
-from tests.support import login, write_xlsx
+from tests.support import login, logout, write_xlsx
 
 sample_meta = sa.MetaData()
 sample_items = sa.Table(
@@ -743,7 +743,7 @@ def test_a_job_is_seen_only_by_its_owner_and_admins(samples_app, tmp_path):
     login(other, "lingdao")
     assert other.get(location + "/status").status_code in (302, 403, 404)
     owner = _make_owner(samples_app)
-    other.get("/logout/")
+    logout(other)
     login(other, owner, "Owner-Pass-2025!")
     assert other.get(location + "/status").status_code == 404
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -163,3 +164,29 @@ def test_models_and_migrations_agree(app):
                 "compare_type": True, "include_object": include_object(conn.dialect.name)})
             diff = compare_metadata(context, db.metadata)
     assert diff == [], json.dumps([str(d) for d in diff], ensure_ascii=False, indent=1)
+
+
+def test_attachment_keys_migration_gives_each_stored_file_its_own_key(app, runner):
+    def keys():
+        with db.engine.connect() as conn:
+            return dict(conn.execute(sa.text("SELECT id, key FROM attachment ORDER BY id")).all())
+
+    with app.app_context():
+        db.session.remove()
+        result = runner.invoke(args=["db", "downgrade", "0010_table_tokens"])
+        assert result.exit_code == 0, result.output
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("attachment")}
+        assert "key" not in columns
+        with db.engine.begin() as conn:
+            for number in (1, 2, 3):
+                conn.execute(sa.text(
+                    "INSERT INTO attachment (owner, owner_id, filename, content_type, size, sha256, data,"
+                    " created_at) VALUES ('tests.record', :n, 'a.pdf', 'application/pdf', 1, 'x', :d, :t)"),
+                    {"n": number, "d": b"%", "t": utcnow()})
+        result = runner.invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        found = keys()
+        assert len(found) == 3 and len(set(found.values())) == 3
+        assert all(len(key) == 32 and int(key, 16) >= 0 for key in found.values())
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE attachment SET key = :k"), {"k": "0" * 32})

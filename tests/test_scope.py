@@ -42,7 +42,7 @@ def test_city_user_sees_everything(client, auth, notes):
 def test_out_of_scope_record_is_not_found_by_id(app, client, auth, notes, path):
     auth.login("admin")  # the admin may; the inspector of 昭阳区 may not
     grant_inspector_everything(app)
-    client.get("/logout/")
+    auth.logout()
     auth.login("zhaoyang")
     response = client.get(path.format(id=notes["镇雄县记录"]))
     assert response.status_code == 404

@@ -10,7 +10,7 @@ from console.regions import rules as regions
 from console.plugins import manager as plugins_service
 from console.foundation.extensions import db
 from console.regions.models import Region
-from tests.support import statements
+from tests.support import logout, statements
 
 ADMIN = {"username": "admin", "password": "Admin-Pass-2025!"}
 DEMO = "Demo-Pass-2025!"
@@ -55,7 +55,7 @@ def test_a_signed_out_session_stays_signed_out_with_one_statement_for_the_user(a
         assert client.get("/visits/enterprises/list/").status_code == 200
     assert len([s for s in seen if "ab_user" in s or "session_epoch" in s or "ab_role" in s]) == 1
     stolen = client.get_cookie("session").value
-    client.get("/logout/")
+    logout(client)
     client.set_cookie("session", stolen)
     assert client.get("/visits/enterprises/list/").status_code == 302  # back to the login page
 

@@ -11,9 +11,13 @@ the longest side is reduced to ``IMAGE_MAX_SIDE`` and the image is re-encoded (J
 when it is transparent), which also drops whatever else the upload carried.  The capture time
 and GPS position are read from EXIF first and kept on the row.
 
-Who may download a file is decided by the record it belongs to: the plugin that owns
-``owner`` (e.g. ``"nameplates.inspection"``) registers ``can_view(owner_id)`` with
-:func:`register_owner` in its ``register_views`` hook.
+Who may download a file is decided by the record it belongs to, by one rule: a user sees the
+file exactly when they may read that record, the permission of the record's page and the record
+inside their region.  The plugin that owns ``owner`` (e.g. ``"nameplates.inspection"``) only
+says which record that is and which page reads it, with an :class:`AttachmentOwner` from its
+``attachment_owners`` hook; the check itself is the core's (:func:`can_view`).
+
+A file's address names its random ``key``, never its sequential id.
 """
 
 from __future__ import annotations
@@ -38,12 +42,14 @@ from console.audit.log import current_actor
 from console.files.models import Attachment
 from console.foundation import clock
 from console.foundation.errors import ConsoleError
+from console.foundation.extensions import db
 from console.plugins import manager as plugins
+from console.regions import scope
 
 __all__ = [
     "AttachmentError", "NotAnImage", "FileTooLarge", "TooManyPixels", "UnsupportedType",
-    "EmptyFile", "KINDS", "save", "attach", "for_owner", "delete", "delete_for", "register_owner",
-    "can_view", "download_name", "sanitize_filename", "url", "thumbnail",
+    "EmptyFile", "KINDS", "AttachmentOwner", "save", "attach", "for_owner", "delete", "delete_for",
+    "by_key", "can_view", "download_name", "sanitize_filename", "url", "thumbnail",
 ]
 
 log = logging.getLogger(__name__)
@@ -418,51 +424,84 @@ def delete_for(session, owner: str, owner_id: int) -> int:
     )
 
 
-def url(attachment_or_id, *, thumbnail: bool = False, download: bool = False) -> str:
+def url(attachment: Attachment, *, thumbnail: bool = False, download: bool = False) -> str:
+    """The address of a file (or of its thumbnail): by its random key."""
     from flask import url_for
 
-    ident = getattr(attachment_or_id, "id", attachment_or_id)
     if thumbnail:
-        return url_for("AttachmentView.thumbnail", ident=ident)
-    return url_for("AttachmentView.show", ident=ident, **({"download": 1} if download else {}))
+        return url_for("AttachmentView.thumbnail", key=attachment.key)
+    return url_for("AttachmentView.show", key=attachment.key, **({"download": 1} if download else {}))
+
+
+def by_key(session, key: str) -> Attachment | None:
+    return session.query(Attachment).filter(Attachment.key == key).one_or_none()
 
 
 # -- who may see a file ---------------------------------------------------------------------
 
-_EXTENSION_KEY = "console.attachment_owners"
+
+@dataclass(frozen=True)
+class AttachmentOwner:
+    """What a plugin says about one kind of record that has files (``attachment_owners``).
+
+    ``kind`` is the attachments' ``owner`` (``"<plugin>.<thing>"``, the declaring plugin's name
+    first), ``model`` the table of the record (``owner_id`` is its primary key),
+    ``view_permission`` the Flask-AppBuilder permission and view name of the page that reads the
+    record (``("can_show", "visits_visits")``), and ``region`` where the record's region is: a
+    column path from the record (``"region_id"``, ``"inspection.region_id"``) or a function of
+    the record returning the region id."""
+
+    kind: str
+    model: type
+    view_permission: tuple[str, str]
+    region: str | Callable[[object], int | None] = "region_id"
+
+    def region_of(self, record) -> int | None:
+        if callable(self.region):
+            return self.region(record)
+        value = record
+        for name in self.region.split("."):
+            value = getattr(value, name, None)
+            if value is None:
+                return None
+        return value
 
 
-def _owners(app=None) -> dict[str, Callable[[int], bool]]:
-    return (app or current_app).extensions.setdefault(_EXTENSION_KEY, {})
-
-
-def register_owner(owner: str, can_view: Callable[[int], bool], app=None) -> None:
-    """Declare who may see the files of ``owner`` records: ``can_view(owner_id)`` is called in
-    the downloading user's request (``flask.g.user`` and the regional scope are available) and
-    answers whether that record is visible to them.  Files of unregistered owners are never
-    served."""
-    _owners(app)[owner] = can_view
+def owner_of(kind: str) -> AttachmentOwner | None:
+    """The declaration of ``kind`` by the plugin whose name it starts with, if that plugin is
+    enabled (a switched-off plugin's files are not served): one plugin cannot open another's
+    files by declaring their kind."""
+    plugin = kind.split(".", 1)[0]
+    for name, owners in plugins.call("attachment_owners"):
+        if name != plugin:
+            continue
+        for owner in owners or ():
+            if owner.kind == kind:
+                return owner
+    return None
 
 
 def can_view(attachment: Attachment, user) -> bool:
-    """Whether ``user`` may download ``attachment``; the owner's hook decides."""
+    """Whether ``user`` (the signed-in user of this request) may download ``attachment``: they
+    may read the record it belongs to, by the permission of that record's page and by their
+    regional scope."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
     if attachment.owner_id is None:
         # Saved but not yet attached to a record: only its uploader sees it.
-        return user is not None and attachment.created_by_id == getattr(user, "id", None)
-    plugin = attachment.owner.split(".", 1)[0]
-
-    reg = plugins.registry()
-    if plugin in reg.infos and not plugins.is_enabled(plugin):
-        return False
-    check = _owners().get(attachment.owner)
-    if check is None:
+        return attachment.created_by_id == getattr(user, "id", None)
+    owner = owner_of(attachment.owner)
+    if owner is None:
         return False
     try:
-        return bool(check(attachment.owner_id))
+        permission, view = owner.view_permission
+        if not current_app.appbuilder.sm.has_access(permission, view):
+            return False
+        record = db.session.get(owner.model, attachment.owner_id)
+        return record is not None and scope.contains(owner.region_of(record))
     except Exception:
-        # A broken check must not open the file to everyone, nor show a traceback.
-        log.exception("can_view of attachment owner %s failed for record %s", attachment.owner,
-                      attachment.owner_id)
+        # A broken declaration must not open the file to everyone, nor show a traceback.
+        log.exception("attachment owner %s failed for record %s", attachment.owner, attachment.owner_id)
         return False
 
 

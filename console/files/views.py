@@ -16,8 +16,9 @@ from console.foundation.extensions import db
 INLINE_TYPES = {"image/jpeg", "image/png", "application/pdf"}
 
 
-def _visible(ident: int) -> Attachment:
-    attachment = db.session.get(Attachment, ident)
+def _visible(key: str) -> Attachment:
+    # By the random key only: a sequential id names no file.
+    attachment = attachments.by_key(db.session, key)
     if attachment is None or not attachments.can_view(attachment, g.user):
         abort(404)
     return attachment
@@ -38,20 +39,20 @@ class AttachmentView(BaseView):
     class_permission_name = "console_attachments"
     default_view = "show"
 
-    @expose("/<int:ident>")
+    @expose("/<string:key>")
     @has_access
     @permission_name("show")
-    def show(self, ident: int):
-        attachment = _visible(ident)
+    def show(self, key: str):
+        attachment = _visible(key)
         inline = attachment.content_type in INLINE_TYPES and not request.args.get("download")
         return _send(attachment.data, attachment.content_type, attachments.download_name(attachment),
                      inline, attachment.sha256)
 
-    @expose("/<int:ident>/thumbnail")
+    @expose("/<string:key>/thumbnail")
     @has_access
     @permission_name("show")
-    def thumbnail(self, ident: int):
-        attachment = _visible(ident)
+    def thumbnail(self, key: str):
+        attachment = _visible(key)
         if not attachment.content_type.startswith("image/"):
             abort(404)
         name = attachments.download_name(attachment).rsplit(".", 1)[0] + "-缩略图.jpg"

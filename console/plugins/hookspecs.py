@@ -85,6 +85,16 @@ def briefing_sections(period, region, appendix):
     and the run is marked partial."""
 
 
+@hookspec
+def attachment_owners():
+    """Return a list of :class:`console.AttachmentOwner`: each kind of the plugin's records
+    that has files (``attachments.save(owner=kind, owner_id=record id)``), the record's model,
+    the permission of the page that reads it and where its region is.  The core serves a file
+    to a user exactly when that user holds the permission and the record is inside their
+    region; a kind nobody declares (or one whose plugin is switched off) is never served.
+    A plugin declares only kinds that start with its own name."""
+
+
 # -- background work and data ---------------------------------------------------------------
 
 

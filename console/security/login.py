@@ -45,6 +45,18 @@ class AuthDBView(FabAuthDBView):
             flash(accounts.login_notice(previous), "info")
         return answer
 
+    @expose("/logout/", methods=["GET", "POST"])
+    @no_cache
+    def logout(self):
+        # Logging out ends every session and token of the account: a change, so never done by
+        # a GET that any link, image or prefetch can send.  GET asks; the form POSTs, and the
+        # app-wide CSRF protection refuses a POST without the page's token.
+        if request.method == "GET":
+            if not current_user.is_authenticated:
+                return redirect(self.appbuilder.get_url_for_login)
+            return self.render_template("console/logout.html", appbuilder=self.appbuilder)
+        return super().logout()
+
 
 class ResetMyPasswordView(FabResetMyPasswordView):
     form_title = "修改密码"

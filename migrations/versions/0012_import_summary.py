@@ -2,7 +2,7 @@
 problems, JSON), so a page never reads the stored report back
 
 Revision ID: 0012_import_summary
-Revises: 0010_table_tokens
+Revises: 0011_attachment_keys
 Create Date: 2026-12-07 16:10:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0012_import_summary'
-down_revision = '0010_table_tokens'
+down_revision = '0011_attachment_keys'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from console import PluginInfo, hookimpl
+from console import AttachmentOwner, PluginInfo, hookimpl
 
 from . import NAME, TITLE
 from . import models  # noqa: F401 - the metadata must know the tables at start-up
@@ -26,6 +26,19 @@ def register_views(appbuilder):
     from .views import register
 
     register(appbuilder, TITLE)
+
+
+@hookimpl
+def attachment_owners():
+    from .models import Inspection, RectificationOrder
+    from .services import photos
+
+    # Photos are seen by whoever may open the inspection or the order they were taken for.
+    inspection = ("can_show", "nameplates_inspections")
+    order = ("can_show", "nameplates_rectifications")
+    return [AttachmentOwner(photos.INSPECTION, Inspection, inspection),
+            AttachmentOwner(photos.ORDER_BEFORE, RectificationOrder, order),
+            AttachmentOwner(photos.ORDER_AFTER, RectificationOrder, order)]
 
 
 @hookimpl

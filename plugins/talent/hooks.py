@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console import PluginInfo, hookimpl
+from console import AttachmentOwner, PluginInfo, hookimpl
 
 from . import NAME, TITLE
 from . import models  # noqa: F401 - the metadata must know the tables at start-up
@@ -28,6 +28,15 @@ def register_views(appbuilder):
     from .views import register
 
     register(appbuilder)
+
+
+@hookimpl
+def attachment_owners():
+    from .models import EducationEntry
+    from .services.education import PROOF_OWNER
+
+    # A proof is seen by whoever may open the ledger line it proves.
+    return [AttachmentOwner(PROOF_OWNER, EducationEntry, ("can_show", "talent_education"))]
 
 
 @hookimpl

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console import PluginInfo, hookimpl
+from console import AttachmentOwner, PluginInfo, hookimpl
 
 from . import NAME, TITLE
 from . import models  # noqa: F401 - the metadata must know the tables at start-up
@@ -28,6 +28,15 @@ def register_views(appbuilder):
     from .views import register
 
     register(appbuilder)
+
+
+@hookimpl
+def attachment_owners():
+    from .models import Visit
+    from .services.visits import PHOTO_OWNER
+
+    # A visit's photos are seen by whoever may open the visit.
+    return [AttachmentOwner(PHOTO_OWNER, Visit, ("can_show", "visits_visits"))]
 
 
 @hookimpl

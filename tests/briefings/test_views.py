@@ -9,7 +9,7 @@ from tests import support
 
 def login(client, username="admin"):
     """Sign in as ``username``, whoever was signed in before."""
-    client.get("/logout/")
+    support.logout(client)
     support.login(client, username, follow_redirects=False)
 
 
@@ -78,7 +78,7 @@ def test_pdf_is_for_its_readers_only(world, activity, month, client):
     login(client, "zhenxiong")
     assert client.get(f"/briefings/{run.id}.pdf").status_code == 404
     assert client.get("/console/briefings/").status_code in (302, 403)
-    client.get("/logout/")
+    support.logout(client)
     assert client.get(f"/briefings/{run.id}.pdf").status_code == 302  # to the login page
     login(client)
     assert client.get(f"/briefings/{run.id}.pdf").status_code == 200

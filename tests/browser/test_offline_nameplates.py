@@ -146,7 +146,7 @@ def log_out(page):
         # Bootstrap's collapse animates; a click on the dropdown while it still runs is lost.
         page.locator(".navbar-collapse.in").wait_for()
         page.wait_for_function("!document.querySelector('.navbar-collapse.collapsing')")
-    logout = page.locator("a[href$='/logout/']")
+    logout = page.locator("button.console-logout", has_text="退出登录")
     page.locator("a.dropdown-toggle", has=page.locator(".fa-user")).click()
     logout.wait_for(state="visible")
     logout.click()

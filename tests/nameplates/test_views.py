@@ -194,7 +194,7 @@ def test_inspection_photos_are_served_only_inside_the_scope(app, client, auth):
 
     with app.app_context():
         inspection = submit(village_in(ZHENXIONG), inspector="zhenxiong", plaques=CLEAN, files=[jpeg()])
-        photo = photos.of(db.session, photos.INSPECTION, inspection.id)[0].id
+        photo = photos.of(db.session, photos.INSPECTION, inspection.id)[0].key
     auth.login("zhenxiong")
     assert client.get(f"/console/attachments/{photo}").status_code == 200
     auth.logout()

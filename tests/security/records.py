@@ -79,6 +79,7 @@ def build(county_code: str, n: int = 1) -> dict[str, int]:
     ids.update(_example(county_code))
     ids.update(_core(county_code))
     _session().commit()
+    ids["files"] = files(ids)
     return ids
 
 
@@ -101,6 +102,8 @@ def _visits(county_code: str, n: int) -> dict[str, int]:
     session.commit()
     visit = visits.save_visit(session, {"visit_date": TODAY.isoformat(), "send_items": ["送政策"],
                                         "enter_target": "进企业"}, enterprise=enterprise)
+    session.commit()
+    visits.add_photos(session, visit, [_upload("走访现场.jpg")], user(INSPECTORS[county_code]))
     session.commit()
     problem = problems.raise_problem(session, enterprise, {
         "category": "融资信贷", "description": "流动资金不足", "department_id": department.id},
@@ -140,10 +143,13 @@ def _nameplates(county_code: str) -> dict[str, int]:
     from console.files.models import Attachment
 
     photo = session.query(Attachment).filter_by(owner="nameplates.inspection", owner_id=pending.id).one()
-    ids = {"inspection": found.id, "pending_inspection": pending.id, "attachment": photo.id,
+    ids = {"inspection": found.id, "pending_inspection": pending.id, "attachment": photo.key,
            "village": found.region_id}
     if order is not None:
         ids["order"] = order.id
+        # Photos of the order before and after the work (it stays open: nothing reported done).
+        rectification.update(session, order.id, inspector, before_files=[jpeg()], after_files=[jpeg()])
+        session.commit()
     ids["reinspection"] = reinspection.id
     return ids
 
@@ -166,13 +172,47 @@ def _talent(county_code: str, n: int) -> dict[str, int]:
     for to in ("待审核", "初审通过", "终审通过", "已出证"):
         registrations.transition(reg, to, on=on)
     entry = education.add_education(person, source=common.education_sources()[0], hours=8,
-                                    taken_on=on - dt.timedelta(days=30), title="继续教育", on=on)
+                                    taken_on=on - dt.timedelta(days=30), title="继续教育", on=on,
+                                    proof=jpeg())
     relation = supervision.add_supervision(person, supervisee, on - dt.timedelta(days=90))
     session_row = supervision.log_session(relation, held_on=on - dt.timedelta(days=10), hours=2,
                                           topic="个案督导", on=on)
     _session().commit()
     return {"person": person.id, "certificate": cert.id, "token": cert.token, "registration": reg.id,
             "education": entry.id, "supervision": relation.id, "supervision_session": session_row.id}
+
+
+def _upload(name: str):
+    from werkzeug.datastructures import FileStorage
+
+    return FileStorage(io.BytesIO(jpeg()), filename=name, content_type="image/jpeg")
+
+
+#: Every kind of file, with the address of the page that reads the record it belongs to.
+FILE_PAGES = {
+    "visits.visit": "/visits/visits/show/{visit}",
+    "nameplates.inspection": "/nameplates/inspections/{pending_inspection}",
+    "nameplates.order_before": "/nameplates/orders/{order}",
+    "nameplates.order_after": "/nameplates/orders/{order}",
+    "talent.education": "/talent/education/show/{education}",
+}
+#: The record each kind's files belong to.
+FILE_RECORDS = {"visits.visit": "visit", "nameplates.inspection": "pending_inspection",
+                "nameplates.order_before": "order", "nameplates.order_after": "order",
+                "talent.education": "education"}
+
+
+def files(ids: dict) -> dict[str, str]:
+    """{kind: key} of one file of each kind among the records ``build`` made."""
+    from console.files.models import Attachment
+
+    out = {}
+    for kind, record in FILE_RECORDS.items():
+        row = (_session().query(Attachment).filter_by(owner=kind, owner_id=ids[record])
+               .order_by(Attachment.id).first())
+        if row is not None:
+            out[kind] = row.key
+    return out
 
 
 def _example(county_code: str) -> dict[str, int]:

@@ -33,9 +33,9 @@ OUTCOMES = {
 SAFE_METHODS = {"GET"}
 # What a change a role may make answers when sent without a valid form: done, or the form again.
 ALLOWED_CHANGE = {"ok", "400", "422"}
-# GET routes that change state: Flask-AppBuilder deletes and runs actions on GET, logout ends
-# the session.  They are treated like POST.
-_UNSAFE_GET = re.compile(r"/(delete|action)/|^/logout/$")
+# GET routes that change state: Flask-AppBuilder deletes and runs actions on GET.  They are
+# treated like POST.  (GET /logout/ only asks: the sweep goes on signed in after it.)
+_UNSAFE_GET = re.compile(r"/(delete|action)/")
 # Public by design: the login page, the health check, certificate verification, static files.
 PUBLIC = {"/login/", "/health", "/talent/verify/<path:token>", "/static/<path:filename>",
           "/static/appbuilder/<path:filename>",
@@ -361,6 +361,55 @@ SCOPED = [
     ("接口 证书", "GET", "/api/v1/talent_certificates/{certificate}"),
     ("接口 登记", "GET", "/api/v1/talent_registrations/{registration}"),
 ]
+# -- files: served exactly to whoever may read the record they belong to ----------------------
+
+FILE_ROLES = tuple(role for role in ROLES if role != "anonymous")
+
+
+def test_every_kind_of_file_has_a_case(app, world):
+    from console.files import attachments
+    from console.plugins import manager as plugins
+
+    with app.test_request_context():
+        declared = {owner.kind for _, owners in plugins.call("attachment_owners") for owner in owners}
+    assert declared == set(records.FILE_PAGES), "a kind of file without a case in records.FILE_PAGES"
+    for county in ("zhaoyang", "zhenxiong"):
+        assert set(world[county]["files"]) == declared, f"{county}: a kind of file without a record"
+    assert attachments.AttachmentOwner  # the declarations are the core's type
+
+
+@pytest.mark.parametrize("role", FILE_ROLES)
+@pytest.mark.parametrize("kind", sorted(records.FILE_PAGES))
+def test_a_file_is_served_exactly_to_whoever_may_read_its_record(app, world, role, kind):
+    client = app.test_client()
+    _login(client, role)
+    for county in ("zhaoyang", "zhenxiong"):  # the other county's record, for the inspectors
+        page = records.FILE_PAGES[kind].format(**world[county])
+        address = f"/console/attachments/{world[county]['files'][kind]}"
+        readable = client.get(page).status_code == 200
+        for url in (address, address + "/thumbnail"):
+            got = client.get(url).status_code
+            if readable:
+                assert got == 200, f"{role} reads {page} but {url} answers {got}"
+            else:
+                assert got in (403, 404), f"{role} may not read {page} but {url} answers {got}"
+
+
+def test_a_file_is_not_found_by_its_sequential_id(app, world):
+    from console.files.models import Attachment
+    from console.foundation.extensions import db
+
+    client = app.test_client()
+    _login(client, "admin")
+    with app.app_context():
+        ids = [row.id for row in db.session.query(Attachment.id)]
+        db.session.remove()
+    assert ids
+    for ident in ids:
+        assert client.get(f"/console/attachments/{ident}").status_code == 404
+        assert client.get(f"/console/attachments/{ident}/thumbnail").status_code == 404
+
+
 EXPORTS = ["/visits/enterprises/export/", "/visits/visits/export/", "/visits/problems/export/",
            "/talent/people/export/", "/nameplates/ledger/export"]
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.support import ADMIN_PASSWORD, login, login_in_browser, password_of
+from tests.support import ADMIN_PASSWORD, login, login_in_browser, logout, password_of
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -145,6 +145,39 @@ def test_logging_out_ends_the_users_sessions_on_every_device_and_a_new_login_wor
     assert not _signed_in_as(other_device, "zhaoyang")
     auth.login("zhaoyang")
     assert _signed_in_as(client, "zhaoyang")
+
+
+def test_a_get_of_logout_only_asks_and_signs_nobody_out(app, client, auth):
+    other_device = app.test_client()
+    login(other_device, "zhaoyang", follow_redirects=False)
+    auth.login("zhaoyang")
+    page = client.get("/logout/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "确认退出登录" in text and 'method="post"' in text and 'name="csrf_token"' in text
+    assert _signed_in_as(client, "zhaoyang") and _signed_in_as(other_device, "zhaoyang")
+    # Not signed in: the page has nothing to ask.
+    response = app.test_client().get("/logout/")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
+def test_logout_without_the_csrf_token_is_refused_in_chinese(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/login/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+    assert token, "the login form carries a CSRF token"
+    client.post("/login/", data={"username": "zhaoyang", "password": password_of("zhaoyang"),
+                                 "csrf_token": token[1] or token[2]})
+    assert _signed_in_as(client, "zhaoyang")
+    for data in ({}, {"csrf_token": "forged"}):
+        refused = client.post("/logout/", data=data)
+        assert refused.status_code == 400
+        assert "安全令牌" in refused.get_data(as_text=True)
+        assert _signed_in_as(client, "zhaoyang")
+    # The page's own form signs out.
+    response = logout(client)
+    assert response.status_code == 200 and not _signed_in_as(client, "zhaoyang")
 
 
 def test_one_users_logout_leaves_other_users_signed_in(app, client, auth):

@@ -183,19 +183,22 @@ def test_education_with_proof_through_the_form(app, client, auth, workers):
         files = attachments.for_owner(db.session, "talent.education", entry.id)
         assert entry.hours == 8 and len(files) == 1
         file_id = files[0].id
+        address = attachments_url(app, files[0])
     page = client.get(f"/talent/education/show/{entry.id}").get_data(as_text=True)
     assert "结业证明" in page
-    assert client.get(attachments_url(app, file_id)).status_code == 200
+    assert address in page
+    assert client.get(address).status_code == 200
+    assert client.get(f"/console/attachments/{file_id}?download=1").status_code == 404  # not by id
     auth.logout()
     auth.login("zhenxiong")
-    assert client.get(attachments_url(app, file_id)).status_code == 404
+    assert client.get(address).status_code == 404
 
 
-def attachments_url(app, file_id):
+def attachments_url(app, attachment):
     from console.files import attachments
 
     with app.test_request_context():
-        return attachments.url(file_id, download=True)
+        return attachments.url(attachment, download=True)
 
 
 @pytest.mark.parametrize("hours,message", [("-5", "大于 0"), ("999", "不能超过 200"), ("abc", "须为数字")])

@@ -167,6 +167,12 @@ def _visit_with_photos(world, county=None, n=2, number=700):
     return v, [a.id for a in visits.photos_of(world.session, v)]
 
 
+def _photo_url(world, photo_id):
+    from console.files.models import Attachment
+
+    return f"/console/attachments/{world.session.get(Attachment, photo_id).key}"
+
+
 def _photo_ids(world, visit_id):
     from console.files.models import Attachment
 
@@ -179,9 +185,11 @@ def test_the_inspector_removes_one_photo_and_the_log_says_so(client, auth, world
     from console.audit.models import AuditLog
 
     visit, photos = _visit_with_photos(world)
+    addresses = [_photo_url(world, photo) for photo in photos]
     auth.login("zhaoyang")
     page = client.get(f"/visits/visits/show/{visit.id}").get_data(as_text=True)
     assert page.count('name="photo"') == 2 and "删除照片" in page
+    assert all(address in page for address in addresses)
     assert 'name="photo"' in client.get(f"/visits/visits/edit/{visit.id}").get_data(as_text=True)
 
     response = client.post(f"/visits/visits/photos/{visit.id}/remove",
@@ -192,8 +200,8 @@ def test_the_inspector_removes_one_photo_and_the_log_says_so(client, auth, world
     entry = world.session.query(AuditLog).filter_by(entity="attachment", entity_id=str(photos[0])).one()
     assert entry.action == "delete" and entry.username == "zhaoyang" and "现场0.jpg" in entry.summary
     assert json.loads(entry.changes)["owner_id"] == [visit.id, None]
-    assert client.get(f"/console/attachments/{photos[0]}").status_code == 404
-    assert client.get(f"/console/attachments/{photos[1]}").status_code == 200
+    assert client.get(addresses[0]).status_code == 404
+    assert client.get(addresses[1]).status_code == 200
 
 
 def test_a_photo_of_another_visit_or_a_missing_one_is_refused_in_chinese(client, auth, world):

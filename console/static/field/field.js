@@ -59,17 +59,20 @@
 
   // -- logout ---------------------------------------------------------------------------------
 
-  document.addEventListener('click', function (event) {
-    var link = event.target.closest && event.target.closest('a[href]');
-    if (!link || !/\/logout\/?$/.test(new URL(link.href, location.href).pathname)) return;
+  // Logging out is a form (a POST with the CSRF token): the navbar's and the /logout/ page's.
+  // The device's records of the account go first; the form is then sent as it was.
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form || !/\/logout\/?$/.test(new URL(form.action, location.href).pathname)) return;
     event.preventDefault();
+    var leave = function () { HTMLFormElement.prototype.submit.call(form); };
     outbox.list(owner).then(function (items) {
       var unsent = items.length;
       if (unsent && !window.confirm('本机还有 ' + unsent + ' 条记录未上传。退出登录会将其从本机清除，且无法恢复。确定退出？')) {
         return;
       }
-      return outbox.clearOwner(owner).then(forgetPages).then(function () { location.href = link.href; });
-    }, function () { location.href = link.href; });
+      return outbox.clearOwner(owner).then(forgetPages).then(leave);
+    }, leave);
   });
 
   // -- the outbox panel -----------------------------------------------------------------------

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
-from console import attachments, scope
-from console import db
-
-from ..models import Inspection, RectificationOrder
-from ..services import photos
 from .api import NameplatesInspectionApi
-from .inspections import PERMISSION as INSPECTIONS
 from .inspections import NameplatesInspectionListView, NameplatesInspectionsView
 from .ledger import NameplatesLedgerView
-from .rectification import PERMISSION as ORDERS
 from .rectification import NameplatesOrderListView, NameplatesOrderView, NameplatesReinspectionView
 from .registers import (
     NameplatesCertificateView,
@@ -23,19 +14,6 @@ from .registers import (
 )
 
 CATEGORY = "nameplates"
-
-
-def _visible(model, permission_view: str):
-    """A photo is seen by whoever may see its record: the right to the records' pages, and the
-    record inside the user's region."""
-
-    def can_view(owner_id: int) -> bool:
-        if not current_app.appbuilder.sm.has_access("can_show", permission_view):
-            return False
-        row = db.session.get(model, owner_id)
-        return row is not None and scope.contains(row.region_id)
-
-    return can_view
 
 
 def register(appbuilder, title: str) -> None:
@@ -60,6 +38,3 @@ def register(appbuilder, title: str) -> None:
     appbuilder.add_view_no_menu(NameplatesOrderView)
     appbuilder.add_api(NameplatesInspectionApi)
 
-    attachments.register_owner(photos.INSPECTION, _visible(Inspection, INSPECTIONS))
-    attachments.register_owner(photos.ORDER_BEFORE, _visible(RectificationOrder, ORDERS))
-    attachments.register_owner(photos.ORDER_AFTER, _visible(RectificationOrder, ORDERS))

@@ -498,9 +498,4 @@ def register(appbuilder) -> None:
     appbuilder.add_view_no_menu(TalentVerifyView)
     register_api(appbuilder)
     register_moved(current_app)
-    attachments.register_owner(education.PROOF_OWNER, _may_see_proof)
 
-
-def _may_see_proof(entry_id: int) -> bool:
-    q = db.session.query(EducationEntry.id).filter(EducationEntry.id == entry_id)
-    return scope.restrict(q, EducationEntry).first() is not None

@@ -7,12 +7,6 @@ LABEL = "三送三进"
 
 
 def register(appbuilder) -> None:
-    from console import db
-    from console import attachments
-    from flask import current_app
-
-    from ..models import Visit
-    from ..services.visits import PHOTO_OWNER
     from .admin import DepartmentView, TeamView
     from .api import EnterpriseApi, ProblemApi, VisitApi
     from .enterprises import EnterpriseView
@@ -36,10 +30,3 @@ def register(appbuilder) -> None:
     for api in (EnterpriseApi, VisitApi, ProblemApi):
         appbuilder.add_api(api)
 
-    def photo_visible(owner_id: int) -> bool:
-        from console import scope
-
-        query = scope.restrict(db.session.query(Visit.id).filter(Visit.id == owner_id), Visit)
-        return query.first() is not None
-
-    attachments.register_owner(PHOTO_OWNER, photo_visible, app=current_app)
