@@ -72,6 +72,14 @@ def jwt_headers(client, username: str) -> dict[str, str]:
     return {"Authorization": "Bearer " + response.get_json()["access_token"]}
 
 
+def logout_in_browser(page, base_url: str) -> None:
+    """Sign out in a browser as a person does from a link: the confirmation page's button."""
+    page.goto(base_url + "/logout/")
+    if "/login" not in page.url:
+        with page.expect_navigation():
+            page.get_by_role("button", name="确认退出登录").click()
+
+
 def login_in_browser(page, base_url: str, username: str = "admin", password: str | None = None) -> None:
     page.goto(base_url + "/login/")
     page.fill("input[name=username]", username)

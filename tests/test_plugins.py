@@ -375,3 +375,15 @@ def test_an_error_in_a_page_shows_no_stack_trace(make_app):
     assert response.status_code == 500
     assert "服务器内部错误" in text
     assert "Traceback" not in text and "secret-internal-detail" not in text
+
+
+def test_every_hook_has_a_chinese_title():
+    """插件管理 shows each hook a plugin implements by its title: a new hook needs one."""
+    import inspect
+
+    from console.plugins import hookspecs
+
+    marker = hookspecs.hookspec.project_name + "_spec"
+    hooks = {name for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, marker)}
+    assert hooks, "no hook found in console.plugins.hookspecs"
+    assert hooks <= set(hookspecs.HOOK_TITLES), sorted(hooks - set(hookspecs.HOOK_TITLES))

@@ -15,6 +15,7 @@ HOOK_TITLES = {
     "plugin_info": "模块信息", "register_views": "页面", "role_permissions": "角色权限",
     "dashboard_cards": "首页卡片", "briefing_sections": "工作简报内容", "scheduled_jobs": "定时任务",
     "importers": "数据导入", "demo_data": "演示数据", "protected_columns": "加密字段",
+    "attachment_owners": "附件归属", "dashboard_tasks": "今日待办", "dashboard_shortcuts": "首页快捷入口",
 }
 
 

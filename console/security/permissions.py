@@ -40,7 +40,7 @@ VIEW_TITLES = {
     "ViewMenuModelView": "页面名称", "PermissionViewModelView": "页面权限",
     "UserStatsChartView": "用户统计", "RegisterUserModelView": "注册用户",
     "console_inbox": "消息", "console_attachments": "附件", "console_dashboard": "首页卡片",
-    "console_admin": "系统管理", "Security": "安全",
+    "console_admin": "系统管理", "Security": "安全", "console_briefing_files": "简报文件",
 }
 
 

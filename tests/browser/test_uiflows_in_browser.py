@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from tests.conftest import SECRET_KEY
-from tests.support import login_in_browser, start_server, stop_server
+from tests.support import login_in_browser, logout_in_browser, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 BASE = "https://jiceng.zhaotong.example"
@@ -26,13 +26,7 @@ def served(database_url, tmp_path):
 
 
 def _logout(page, base):
-    # The navbar's logout, whatever method it uses.
-    page.goto(base + "/")
-    page.evaluate("""() => { const f = document.createElement('form'); f.method = 'post';
-        f.action = '/logout/'; document.body.appendChild(f); f.submit(); }""")
-    page.wait_for_load_state("networkidle")
-    if "/login" not in page.url:
-        page.goto(base + "/logout/")
+    logout_in_browser(page, base)
 
 
 def _db(app):

@@ -61,6 +61,13 @@ def add_version(session, effective_on: dt.date | None, items: list[tuple[str, st
         raise NameplatesError("请填写生效日期")
     if not any(normalize(name) for name, _ in items):
         raise NameplatesError("白名单版本至少要有一块牌子")
+    note_max = WhitelistVersion.__table__.c.note.type.length
+    if note and len(note) > note_max:
+        raise NameplatesError(f"说明最多 {note_max} 个字，现有 {len(note)} 个字")
+    name_max = WhitelistItem.__table__.c.name.type.length
+    for name, _ in items:
+        if len(normalize(name)) > name_max:
+            raise NameplatesError(f"牌子名称最多 {name_max} 个字：“{normalize(name)[:20]}…”")
     if number is None:
         latest = session.query(WhitelistVersion.number).order_by(WhitelistVersion.number.desc()).first()
         number = (latest[0] if latest else 0) + 1
