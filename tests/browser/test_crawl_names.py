@@ -192,7 +192,8 @@ def crawl(client, start: str = "/") -> dict[str, _Text]:
     return seen
 
 
-DEMO_ROLES = ["admin", "lingdao", "zhaoyang", "visits_owner", "nameplates_owner", "talent_owner"]
+DEMO_ROLES = ["admin", "lingdao", "zhaoyang", "zhenxiong", "visits_owner", "nameplates_owner", "talent_owner",
+              "example_owner"]
 
 
 @pytest.fixture
