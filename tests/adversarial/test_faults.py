@@ -64,18 +64,34 @@ def _enterprise_count(app) -> int:
         return db.session.query(Enterprise).count()
 
 
+def _parent(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def _worker_reading(server, directory: Path) -> int | None:
-    """The worker that holds the uploaded file open: the one running the import."""
-    for pid in server.workers():
+    """The worker running the import: the file is read by a parsing child the worker started
+    (through its fork server), so the worker is the holder's nearest ancestor among them."""
+    workers = set(server.workers())
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
         try:
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                try:
-                    if str(directory) in os.readlink(fd):
-                        return pid
-                except OSError:
-                    continue
+            holds = any(str(directory) in os.readlink(fd) for fd in (proc / "fd").iterdir())
         except OSError:
             continue
+        if not holds:
+            continue
+        pid = int(proc.name)
+        while pid and pid > 1:
+            if pid in workers:
+                return pid
+            pid = _parent(pid)
     return None
 
 
