@@ -99,3 +99,25 @@ def test_enterprise_search_by_part_of_the_name_keeps_to_the_users_county(client,
     # The visit form's enterprise picker searches the same way.
     pick = client.get("/visits/visits/add?q=苹果").get_data(as_text=True)
     assert "昭阳苹果公司" in pick and "镇雄苹果公司" not in pick
+
+
+def test_the_home_pages_tasks_follow_a_visit_at_once(client, auth, world):
+    """The home page keeps each reader's tasks between requests (counting them reads whole
+    tables at city scale), and a visit registered in the meantime is counted at once."""
+    import re
+
+    first, second = world.enterprise(1), world.enterprise(2)
+
+    def to_visit() -> int:
+        page = client.get("/").get_data(as_text=True)
+        found = re.search(r'console-task-count">(\d+)</span>\s*<span class="console-task-title">待走访企业', page)
+        assert found, page[:2000]
+        return int(found[1])
+
+    auth.login("zhaoyang")
+    assert to_visit() == 2
+    assert to_visit() == 2  # kept, and still right
+    world.visit(first)
+    assert to_visit() == 1
+    world.visit(second)
+    assert to_visit() == 0
