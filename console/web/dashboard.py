@@ -133,42 +133,34 @@ def _granted() -> tuple[frozenset, frozenset]:
 # -- what the home page shows -------------------------------------------------------------------
 
 
-def cards_for(user, region) -> list[tuple[str, Card]]:
-    """Every enabled plugin's cards for ``region`` that ``user`` may read, plugin by plugin.
-
-    Counted at city scale the cards take far longer than a list page (hundreds of thousands of
-    enterprises and their visits), and every reader of a region sees the same ones: this
-    worker keeps them, per region and day, until a table their hooks read is written through the
-    console (worker_cache's table tokens), so they are exactly what a fresh count would give.
-    Who may read which is decided afterwards, per reader, from the permissions."""
+def _kept(hook: str, holder: str, **kwargs) -> list[tuple[str, object]]:
+    """``hook``'s items from every enabled plugin, kept by this worker for ``holder`` (a region,
+    a reader) and the day until a table the hook read is written through the console
+    (worker_cache's table tokens): exactly what a fresh count would give.  What a reader may
+    open is decided afterwards, per reader, from the permissions."""
     def count():
         out = []
-        for name, cards in call("dashboard_cards", user=user, region=region):
-            out.extend((name, card) for card in cards or ())
+        for name, items in call(hook, **kwargs):
+            out.extend((name, item) for item in items or ())
         return tuple(out)
 
-    key = f"dashboard_cards:{region.id if region else ''}:{clock.today().isoformat()}"
-    cards = worker_cache.cached(key, count, data=True)
+    items = worker_cache.cached(f"{hook}:{holder}:{clock.today().isoformat()}", count, data=True)
     readable = readable_plugins()
-    return [(name, card) for name, card in cards if name in readable and may_open(card.link)]
+    return [(name, item) for name, item in items if name in readable and may_open(item.link)]
+
+
+def cards_for(user, region) -> list[tuple[str, Card]]:
+    """Every enabled plugin's cards for ``region`` that ``user`` may read.  Counted at city scale
+    they take far longer than a list page, and every reader of a region sees the same ones:
+    kept per region."""
+    return _kept("dashboard_cards", region.id if region else "", user=user, region=region)
 
 
 def tasks_for(user) -> list[tuple[str, Task]]:
-    """Every enabled plugin's tasks for ``user`` in the modules the user may read.  They are the
-    reader's own (their area, their department), and counting them reads whole tables at city
-    scale (432,000 enterprises against the year's visits): this worker keeps each reader's, per
-    day, until a table their hooks read is written through the console, as it keeps the cards,
-    so they are what a fresh count would give."""
-    def count():
-        out = []
-        for name, tasks in call("dashboard_tasks", user=user):
-            out.extend((name, task) for task in tasks or ())
-        return tuple(out)
-
-    key = f"dashboard_tasks:{user.id}:{clock.today().isoformat()}"
-    tasks = worker_cache.cached(key, count, data=True)
-    readable = readable_plugins()
-    return [(name, task) for name, task in tasks if name in readable and may_open(task.link)]
+    """Every enabled plugin's tasks for ``user`` in the modules the user may read: the reader's
+    own (their area, their department), counted over whole tables at city scale (432,000
+    enterprises against the year's visits), so kept per reader."""
+    return _kept("dashboard_tasks", user.id, user=user)
 
 
 def shortcuts_for(user) -> list[tuple[str, Shortcut]]:
