@@ -4,9 +4,12 @@
 threads, each in its own app context and connection, logging visits through the ORM (one visit
 a transaction, audit entry included) for a fixed time, in three modes within one run:
 
-* ``off``: the token machinery switched off (its before-commit hook removed);
+* ``off``: the token machinery switched off (no token written);
 * ``one row``: every writer of a table renews the same token row (copies.SLOTS = 1);
-* ``slots``: the token spread over copies.SLOTS rows, a writer renewing the one of its thread.
+* ``at commit``: slots, but the tokens written as the transaction's last statement, after the
+  audit log's entries (as before the tokens moved to the flush): inside the audit chain's queue;
+* ``slots``: the token spread over copies.SLOTS rows, a writer renewing the one of its thread,
+  the tokens written with the flush, ahead of the audit chain.
 
 Rounds alternate the modes, so a change of the shared machine's load falls on all alike.
 """
@@ -80,9 +83,6 @@ def main(argv=None) -> int:
         data.jiceng(db_, "init", log=workdir / "commands.log")
         data.jiceng(db_, "demo", log=workdir / "commands.log")
         os.environ.update(db_.env)
-        from sqlalchemy import event
-        from sqlalchemy.orm import Session
-
         from console.app import create_app
         from console.database import copies
         from console.foundation.extensions import db
@@ -91,20 +91,22 @@ def main(argv=None) -> int:
         with app.app_context():
             ids = [i for (i,) in db.session.execute(db.text("SELECT id FROM visits_enterprise ORDER BY id LIMIT 500"))]
         slots = copies.SLOTS["postgresql"]
-        modes = {"off": None, "one row": 1, f"{slots} slots": slots}
+        modes = {"off": None, "one row": 1, "at commit": slots, f"{slots} slots": slots}
+        write_tokens, flush_tokens = copies._write_tokens, copies._flush_tokens
         results = {m: [] for m in modes}
         latency = {m: [] for m in modes}
         for _ in range(args.rounds):
             for mode, count in modes.items():
                 if count is None:
-                    event.remove(Session, "before_commit", copies._write_tokens)
+                    copies._write_tokens = lambda session, connection: None
                 else:
                     copies.SLOTS["postgresql"] = count
+                if mode != f"{slots} slots":
+                    copies._flush_tokens = lambda session: None  # only the commit's call writes
                 try:
                     n, times = _writes(app, args.seconds, args.threads, ids)
                 finally:
-                    if count is None:
-                        event.listen(Session, "before_commit", copies._write_tokens)
+                    copies._write_tokens, copies._flush_tokens = write_tokens, flush_tokens
                     copies.SLOTS["postgresql"] = slots
                 results[mode].append(n / args.seconds)
                 latency[mode].extend(times)

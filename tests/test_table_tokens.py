@@ -253,3 +253,63 @@ def test_every_gunicorn_worker_shows_a_committed_write_on_its_next_request(app, 
     post("/api/v1/visits_enterprises/", {"name": "乙企业", "credit_code": code_for(901, ZHAOYANG),
                                          "region_id": township})
     assert totals() == {in_database()}
+
+
+# -- where in the transaction the tokens are written --------------------------------------------
+
+
+def _positions(seen):
+    tokens = [i for i, s in enumerate(seen) if "INSERT INTO table_token" in s]
+    chain = [i for i, s in enumerate(seen) if s.lstrip().startswith("UPDATE audit_chain")]
+    return tokens, chain
+
+
+def test_a_flushs_tokens_are_written_before_the_audit_chain_is_taken(registry):
+    """The chain's head row queues every writer until it commits: the tokens' statement runs
+    ahead of it, so the queue holds only the audit entries and the commit."""
+    with statements(registry) as seen:
+        _add(registry, 700, "排队企业")  # an enterprise and its audit entry, one transaction
+    tokens, chain = _positions(seen)
+    assert len(tokens) == 1 and chain, "\n".join(seen)
+    assert tokens[0] < chain[0], "\n".join(seen)
+
+
+def test_tokens_of_a_second_flush_after_the_chain_is_held_take_the_holders_slot(registry):
+    slots = copies.SLOTS.get(_dialect(registry), 1)
+    with registry.app_context():
+        session = db.session
+        first = session.query(Enterprise).order_by(Enterprise.id).first()
+        first.address = "第一次写入"
+        session.flush()  # tokens on the thread's slot, then the chain's head row
+        assert session.info.get(copies.QUEUE_HELD)
+        first.name = "第二次写入"
+        session.flush()
+        session.commit()
+        rows = dict(session.execute(text(
+            "SELECT slot, count(*) FROM table_token WHERE name = 'visits_enterprise.name' GROUP BY slot")).all())
+        assert not session.info.get(copies.QUEUE_HELD)
+    # After the chain: the one slot kept for its holders (SQLite has a single slot).
+    assert set(rows) == ({slots} if slots > 1 else {0})
+
+
+def test_a_savepoint_rolled_back_keeps_the_tokens_of_what_the_transaction_wrote_before_it(registry, make_app, stride):
+    worker = make_app()
+    reader = _signed_in(worker)
+    _check_pages(reader, registry)
+    first, last = _expected(registry)[-2:]
+    with registry.app_context():
+        session = db.session
+        # A statement before the savepoint: its tokens wait for the commit.
+        session.execute(update(Enterprise).where(Enterprise.id == first).values(name="一号企业"))
+        nested = session.begin_nested()
+        session.get(Enterprise, last).name = "二号企业"
+        session.flush()  # the name's tokens, written inside the savepoint
+        nested.rollback()
+        session.commit()
+    _check_pages(reader, registry)
+    assert _page(reader, 1)[0][0] == first
+
+
+def _dialect(app):
+    with app.app_context():
+        return db.engine.dialect.name

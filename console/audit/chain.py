@@ -28,6 +28,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 
 from console.audit.models import ACTIONS, AuditChain
+from console.database import copies
 from console.foundation import crypto
 from console.foundation.clock import localtime
 
@@ -88,6 +89,7 @@ def extend(connection, info: dict, rows: list[dict]) -> None:
         row["chain"] = previous = link(previous, seq, row)
     connection.execute(head.update().where(head.c.id == 1).values(chain=previous))
     info["audit_head"] = (seq, previous)
+    info[copies.QUEUE_HELD] = True
 
 
 # -- the head outside the database ----------------------------------------------------------

@@ -15,12 +15,16 @@ The tokens (rows of ``table_token``), per table ``T``:
   that column.  A list's total and page map depend on these only, for the columns its filters
   and ORDER BY name: an update that leaves them alone keeps the map.
 
-A transaction writes its new tokens as its last statements before the commit, so a committed
-write and its tokens become visible together; each request reads every token once (one
-SELECT).  Random rather than counters: a restored backup brings back the tokens of its own data,
+A transaction writes its new tokens in the same transaction as the rows, so a committed write
+and its tokens become visible together; each request reads every token once (one SELECT).  The
+tokens of a flush are written at once, before the audit log's entries of that flush: the audit
+chain's head row queues every writer of the city until it commits (``console.audit.chain``),
+and a statement run after it would lengthen that queue by a round trip per transaction
+(``python -m bench.writers``).  Random rather than counters: a restored backup brings back the tokens of its own data,
 so no worker can take another state for the one it copied.  On PostgreSQL a token is spread
 over SLOTS rows and a writer renews the one of its thread (the token is the set of them): the
-writers of one table do not queue on one row lock until they commit.  Rows changed with plain
+writers of one table do not queue on one row lock until they commit.  One more row per token
+takes the writes of a transaction that already holds the audit chain (``QUEUE_HELD``).  Rows changed with plain
 SQL outside the console are seen after the next change made through it to the same tables, or
 a restart.
 """
@@ -50,11 +54,15 @@ ANY = "*"  # a copy whose load ran a statement of unknown tables: it depends on 
 # Rows per token on PostgreSQL.  SQLite has one writer at a time anyway: one row, fewer to read.
 SLOTS = {"postgresql": 32}
 _KEY = "console.worker_cache"
-_CHANGED = "console.cache_changed"  # session.info: the tokens to renew at the commit
-_NEW_TOKEN = "console.cache_token_written"  # session.info: this transaction renewed tokens
+_CHANGED = "console.cache_changed"  # session.info: the tokens this transaction renews
+_NEW_TOKEN = "console.cache_token_written"  # session.info: the tokens this transaction renewed
 # Copies per worker at most: a quiet night of many different searches (a page map each)
 # starts afresh rather than growing.
 MAX_ENTRIES = 1000
+# session.info: set by a writer that holds a lock every writer queues on until it commits (the
+# audit chain's head row).  Its later tokens go to the extra slot kept for such holders: one at
+# a time, they never wait there for a writer queued behind them (no deadlock).
+QUEUE_HELD = "console.queue_held"
 _MISSING = object()
 _reading: contextvars.ContextVar[list | None] = contextvars.ContextVar("console_cache_reading", default=None)
 
@@ -208,7 +216,9 @@ def _statement_tokens(state, table: Table) -> set[str]:
 # -- what a transaction writes --------------------------------------------------------------
 
 
-@event.listens_for(Session, "after_flush")
+# First of the flush's listeners: the tokens are written before the audit log's listener
+# takes the chain's head row (see the module's docstring).
+@event.listens_for(Session, "after_flush", insert=True)
 def _note_objects(session, flush_context) -> None:
     # After the flush, so that cascaded objects and foreign keys set from relationships are
     # seen; the session's lists and the attributes' history are still those before it.
@@ -238,6 +248,11 @@ def _note_objects(session, flush_context) -> None:
     names.discard(TableToken.__tablename__)
     names.discard(TableToken.__tablename__ + ROWS)
     _written(session, names)
+    _flush_tokens(session)
+
+
+def _flush_tokens(session: Session) -> None:
+    _write_tokens(session, session.connection())
 
 
 def _secondaries(mapper, obj, every: bool = False) -> set[str]:
@@ -266,39 +281,55 @@ def _written(session: Session, names: set[str]) -> None:
 
 
 @event.listens_for(Session, "before_commit")
-def _write_tokens(session) -> None:
-    session.flush()  # commit flushes after this hook: see what it will write now
-    names = session.info.pop(_CHANGED, None)
+def _before_commit(session) -> None:
+    session.flush()  # commit flushes after this hook: its tokens are written now
+    # What statements and bulk inserts wrote since the last flush.
+    _write_tokens(session, session.connection())
+
+
+def _write_tokens(session: Session, connection) -> None:
+    """Renew the tokens named since the last call, in the session's transaction."""
+    done = session.info.setdefault(_NEW_TOKEN, set())
+    names = (session.info.get(_CHANGED) or set()) - done
     if not names:
         return
-    dialect = session.get_bind().dialect
+    dialect = connection.dialect
     slots = SLOTS.get(dialect.name, 1)
     # One slot for all the names of a transaction, by the writing thread: two writers queue
     # only when their threads share a slot (thread ids are unique across a host's processes
     # and mostly consecutive, so a host's workers rarely do), never because of a random draw.
-    slot = threading.get_native_id() % slots
+    slot = slots if session.info.get(QUEUE_HELD) and slots > 1 else threading.get_native_id() % slots
     rows = [{"name": n, "slot": slot, "token": secrets.token_hex(16)} for n in sorted(names)]
-    # One statement, the last of the transaction: its row locks are held only until the
-    # commit, and taken in one order in every transaction (no deadlock between two).
+    # One statement, its rows locked in one order in every transaction (no deadlock between
+    # two).  On the connection: no ORM event takes the token table for a table written.
     if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(TableToken).values(rows)
-    session.execute(statement.on_conflict_do_update(index_elements=["name", "slot"],
-                                                    set_={"token": statement.excluded.token}))
-    session.info[_NEW_TOKEN] = True
+    connection.execute(statement.on_conflict_do_update(index_elements=["name", "slot"],
+                                                       set_={"token": statement.excluded.token}))
+    done.update(names)
 
 
 @event.listens_for(Session, "after_commit")
 def _read_tokens_again(session) -> None:
     # The other workers see the new tokens on their next request; this one at once, even
     # within the request (or command) that made the change.
-    if session.info.pop(_NEW_TOKEN, False) and has_app_context():
+    session.info.pop(_CHANGED, None)
+    session.info.pop(QUEUE_HELD, None)
+    if session.info.pop(_NEW_TOKEN, None) and has_app_context():
         g.pop("cache_tokens", None)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(session) -> None:
-    session.info.pop(_CHANGED, None)
-    session.info.pop(_NEW_TOKEN, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_changes(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_CHANGED, None)
+        session.info.pop(_NEW_TOKEN, None)
+        session.info.pop(QUEUE_HELD, None)
+    elif previous_transaction.nested:
+        # A savepoint rolled back takes the tokens written since it began with it; what the
+        # transaction wrote before it stays to be committed: the commit writes every name the
+        # transaction named again (after_rollback fires for a savepoint too, so not there).
+        session.info.pop(_NEW_TOKEN, None)
