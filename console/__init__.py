@@ -52,7 +52,7 @@ from console.regions.scope import (
 )
 from console.security import roles
 from console.security.users import ConsoleUser
-from console.web.dashboard import Card, FieldResource, Shortcut, Task
+from console.web.dashboard import Card, Shortcut, Task
 from console.web.messages import refused
 
 __all__ = [
@@ -67,7 +67,7 @@ __all__ = [
     "scope", "regions", "geography", "current_region", "restrict", "ScopedInterface", "ScopedModelView",
     "ScopedModelRestApi", "WITHIN_ARG", "BelongsTo", "CityWide", "OfferedTo",
     # what a module contributes
-    "Card", "Task", "Shortcut", "FieldResource", "Cell", "Chart", "Figure", "Section", "Table",
+    "Card", "Task", "Shortcut", "Cell", "Chart", "Figure", "Section", "Table",
     "Column", "Importer", "RowError", "parse_bool", "parse_choice", "parse_date", "parse_int",
     # services of the core
     "attachments", "AttachmentOwner", "audit", "exports", "query_rows", "stream_xlsx", "notifications",

@@ -16,7 +16,6 @@ HOOK_TITLES = {
     "dashboard_cards": "首页卡片", "briefing_sections": "工作简报内容", "scheduled_jobs": "定时任务",
     "importers": "数据导入", "demo_data": "演示数据", "protected_columns": "加密字段",
     "attachment_owners": "附件归属", "dashboard_tasks": "今日待办", "dashboard_shortcuts": "首页快捷入口",
-    "field_resources": "离线准备",
 }
 
 
@@ -72,15 +71,6 @@ def dashboard_shortcuts(user):
     """Return a list of :class:`console.Shortcut`: big buttons on a phone's home page to the
     forms used in the field.  The core shows one only to a reader whose permissions let them
     open its ``link``."""
-
-
-@hookspec
-def field_resources(user):
-    """Return a list of :class:`console.FieldResource`: what ``user``'s phone keeps for working
-    without signal when they press 离线准备, the forms they fill in the field and the JSON of
-    the reference data those forms need (villages, enterprises, open orders, ...), each read
-    at its own URL of the console.  Only what the user may see: the core keeps a resource only
-    when its page permission lets the reader open it, and the page itself scopes its rows."""
 
 
 @hookspec

@@ -58,19 +58,6 @@ class Shortcut:
     icon: str = "fa-pencil"  # a Font Awesome 4 class
 
 
-@dataclass(frozen=True)
-class FieldResource:
-    """A form or a JSON document the phone keeps for working offline (``field_resources``)."""
-
-    title: str
-    url: str
-    kind: str = "page"  # page (a form opened offline) | data (JSON read by the forms)
-
-    def __post_init__(self):
-        if self.kind not in ("page", "data"):
-            raise ValueError(f"kind must be page or data, not {self.kind!r}")
-
-
 # -- who may see what -------------------------------------------------------------------------
 
 
@@ -181,14 +168,6 @@ def shortcuts_for(user) -> list[tuple[str, Shortcut]]:
     out = []
     for name, shortcuts in call("dashboard_shortcuts", user=user):
         out.extend((name, s) for s in shortcuts or () if may_open(s.link) and _guarded(s.link))
-    return out
-
-
-def field_resources_for(user) -> list[tuple[str, FieldResource]]:
-    """The plugins' offline resources that ``user`` may open."""
-    out = []
-    for name, resources in call("field_resources", user=user):
-        out.extend((name, r) for r in resources or () if may_open(r.url) and _guarded(r.url))
     return out
 
 
