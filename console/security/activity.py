@@ -81,19 +81,22 @@ def forget(key: str) -> None:
         conn.execute(table.delete().where(table.c.key == key))
 
 
-def check_token(jwt_data: dict, user_id: int) -> None:
-    """Refuse a token idle for too long (TokenIdle, answered 401), else note its use.  A token
-    not used yet counts from when it was issued."""
+def token_key(jwt_data: dict) -> str:
+    """The ``login_activity`` key of an API token: its jti ("" for a token without one)."""
+    return str(jwt_data.get("jti") or "")[:64]
+
+
+def check_token(jwt_data: dict, user_id: int, last_seen: dt.datetime | None) -> None:
+    """Refuse a token idle for too long (TokenIdle, answered 401), else note its use.
+    ``last_seen`` is the token's stored last request (None: none stored), which the user loader
+    reads with the user; a token not used yet counts from when it was issued."""
     if idle_limit() is None:
         return
-    key = str(jwt_data.get("jti") or "")[:64]
-    row = db.session.get(LoginActivity, key) if key else None
-    if row is not None:
-        last = row.last_seen_at
-    elif key and "iat" in jwt_data:
+    key = token_key(jwt_data)
+    if last_seen is None and key and "iat" in jwt_data:
         last = dt.datetime.fromtimestamp(int(jwt_data["iat"]), dt.UTC).replace(tzinfo=None)
     else:
-        last = None
+        last = last_seen
     if is_idle(last):
         raise TokenIdle(idle_message("登录凭证已失效"))
-    touch(key, user_id, last if row is not None else None)
+    touch(key, user_id, last_seen)

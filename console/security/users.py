@@ -305,16 +305,20 @@ class ConsoleSecurityManager(SecurityManager):
         current_app.view_functions[endpoint] = login_limit(
             login_views.api_login(current_app.view_functions[endpoint]))
 
-    def load_user(self, pk):
+    def load_user(self, pk, activity_key: str | None = None):
         """The signed-in user of a request with everything each request reads about them (roles,
-        groups and their roles, scope region, session epoch) in one statement instead of five."""
+        groups and their roles, scope region, session epoch, the last activity of the session
+        or token) in one statement instead of six."""
         from flask_appbuilder.security.sqla.models import Group
 
-        # The browser session's last activity (console.security.activity), when it has one.
-        sid = session.get("_sid") if has_request_context() else None
+        # The last activity (console.security.activity) of the API token ``activity_key`` (its
+        # jti) or else of the browser session, when it has one.
+        if activity_key is None:
+            activity_key = session.get("_sid") if has_request_context() else None
         found = (self.session.query(ConsoleUser, func.coalesce(SessionEpoch.epoch, 0), LoginActivity.last_seen_at)
                  .outerjoin(SessionEpoch, SessionEpoch.user_id == ConsoleUser.id)
-                 .outerjoin(LoginActivity, and_(LoginActivity.key == (sid or ""), LoginActivity.user_id == ConsoleUser.id))
+                 .outerjoin(LoginActivity, and_(LoginActivity.key == (activity_key or ""),
+                                                LoginActivity.user_id == ConsoleUser.id))
                  .options(joinedload(ConsoleUser.roles), joinedload(ConsoleUser.groups).joinedload(Group.roles),
                           joinedload(ConsoleUser.account_state))
                  .filter(ConsoleUser.id == int(pk)).first())
