@@ -211,7 +211,7 @@ def _install_token_epochs(app: Flask) -> None:
         # Flask-AppBuilder's load_user_jwt, with the token's last activity read in the user's
         # statement rather than in one of its own on every API request.
         user = sm.load_user(jwt_data["sub"], activity_key=activity.token_key(jwt_data))
-        if user is None:
+        if user is None or not user.is_active:
             return None
         g.user = user
         if jwt_data.get("epoch", 0) != _epoch_of(user):
