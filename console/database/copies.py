@@ -20,13 +20,13 @@ and its tokens become visible together; each request reads every token once (one
 tokens of a flush are written at once, before the audit log's entries of that flush: the audit
 chain's head row queues every writer of the city until it commits (``console.audit.chain``),
 and a statement run after it would lengthen that queue by a round trip per transaction
-(``python -m bench.writers``).  Random rather than counters: a restored backup brings back the tokens of its own data,
-so no worker can take another state for the one it copied.  On PostgreSQL a token is spread
-over SLOTS rows and a writer renews the one of its thread (the token is the set of them): the
-writers of one table do not queue on one row lock until they commit.  One more row per token
-takes the writes of a transaction that already holds the audit chain (``QUEUE_HELD``).  Rows changed with plain
-SQL outside the console are seen after the next change made through it to the same tables, or
-a restart.
+(``python -m bench.writers``).  Random rather than counters: a restored backup brings back the
+tokens of its own data, so no worker can take another state for the one it copied.  On
+PostgreSQL a token is spread over SLOTS rows and a writer renews the one of its thread (the
+token is the set of them): the writers of one table do not queue on one row lock until they
+commit.  One more row per token takes the writes of a transaction that already holds the audit
+chain (``QUEUE_HELD``).  Rows changed with plain SQL outside the console are seen after the
+next change made through it to the same tables, or a restart.
 """
 
 from __future__ import annotations
@@ -252,6 +252,8 @@ def _note_objects(session, flush_context) -> None:
 
 
 def _flush_tokens(session: Session) -> None:
+    # Its own function so that ``bench.writers`` can measure the tokens written only at the
+    # commit, as they were before they moved to the flush.
     _write_tokens(session, session.connection())
 
 
